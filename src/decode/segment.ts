@@ -1,0 +1,140 @@
+/**
+ * The decode stage's product: one TCP segment (or the reason a frame is not one).
+ *
+ * The decoder fills ONE reused Segment record per frame (no per-packet allocation on the hot path).
+ * Addresses stay numbers until printed: IPv4 in addr[0] (unsigned), IPv6 as four big-endian 32-bit words.
+ * A consumer that keeps a segment past the call must copy what it needs.
+ */
+
+/** TCP flag bits as they sit in the 9-bit flags field (byte 12 low bit is NS/AE, byte 13 the rest). */
+export const FLAG = {
+  FIN: 0x001, SYN: 0x002, RST: 0x004, PSH: 0x008, ACK: 0x010, URG: 0x020, ECE: 0x040, CWR: 0x080,
+  /** RFC 3540 NS, re-used by AccECN as AE. */
+  NS: 0x100,
+} as const;
+
+/** What a frame turned out to be. Only 'tcp' fills the TCP fields. */
+export type FrameKind =
+  | 'tcp'              // a TCP header was decoded (maybe with issues)
+  | 'not-ip'           // link layer decoded, payload is ARP, LLDP, ...
+  | 'not-tcp'          // IP decoded, protocol is UDP, ICMP, ...
+  | 'fragment'         // a non-first IP fragment: counted, no TCP header in it
+  | 'unsupported-link' // a link type synack does not decode (counted per type by the caller)
+  | 'truncated'        // the capture cut the frame before the TCP header's first 20 bytes
+  | 'malformed';       // link/IP bytes are wrong (bad IP version, IHL < 5, ...)
+
+/** Decode issues, as bits in Segment.issues; the flow stage turns them into anomalies. */
+export const ISSUE = {
+  /** The capture ended inside the TCP header or options (snaplen): fields past the cut are unknown. */
+  TRUNCATED: 0x01,
+  /** An option with length < 2, running past the header, or of the wrong length for its kind. */
+  MALFORMED_OPTION: 0x02,
+  /** Data offset < 5, or beyond the segment's length. */
+  BAD_HEADER_LENGTH: 0x04,
+  /** Flag combination no stack sends: SYN+FIN, SYN+RST, no flags, all flags, FIN/PSH/URG without ACK. */
+  INVALID_FLAGS: 0x08,
+  /** Source or destination port 0. */
+  PORT_ZERO: 0x10,
+  /** Checksum verified and wrong (only with verification on, and only when captured whole). */
+  BAD_CHECKSUM: 0x20,
+  /** IP header problem that still let TCP be found (IP total length beyond the frame, bad IHL options). */
+  BAD_IP: 0x40,
+} as const;
+
+export const ISSUE_NAMES: Record<number, string> = {
+  [ISSUE.TRUNCATED]: 'truncated',
+  [ISSUE.MALFORMED_OPTION]: 'malformed-option',
+  [ISSUE.BAD_HEADER_LENGTH]: 'bad-header-length',
+  [ISSUE.INVALID_FLAGS]: 'invalid-flags',
+  [ISSUE.PORT_ZERO]: 'port-zero',
+  [ISSUE.BAD_CHECKSUM]: 'bad-checksum',
+  [ISSUE.BAD_IP]: 'bad-ip',
+};
+
+/** Checksum verdict: not checked (off, or not captured whole), good, bad. */
+export type ChecksumStatus = 'unverified' | 'good' | 'bad';
+
+export interface Segment {
+  kind: FrameKind;
+  /** From the frame. */
+  frameNo: number;
+  tsSec: number;
+  tsNsec: number;
+  linkType: number;
+  /** VLAN ids seen, outermost first (0 entries when untagged); vlanCount says how many are valid. */
+  vlanCount: number;
+  vlan0: number;
+
+  /** 4 or 6 (0 when no IP layer was decoded). */
+  ipVersion: number;
+  /** IPv4: [addr, 0, 0, 0]; IPv6: four big-endian words. Reused arrays: copy to keep. */
+  src: Uint32Array;
+  dst: Uint32Array;
+  ttl: number;
+  /** IP protocol / IPv6 final next-header, for 'not-tcp' counts. */
+  ipProto: number;
+  /** True when this is the first fragment of a fragmented datagram (TCP header decoded, payload partial). */
+  firstFragment: boolean;
+
+  // --- TCP, valid when kind === 'tcp' ---
+  srcPort: number;
+  dstPort: number;
+  /** Raw absolute sequence and acknowledgement numbers (unsigned 32-bit). */
+  seq: number;
+  ack: number;
+  /** Header length in 32-bit words as written in the header (may be < 5 or too big: see issues). */
+  dataOffset: number;
+  /** 9-bit flags, FLAG.* bits. */
+  flags: number;
+  window: number;
+  checksum: number;
+  urgentPtr: number;
+  /** Payload length from the IP length (not the captured length): right even with snaplen or padding. */
+  payloadLen: number;
+  /** How many payload bytes are actually in the capture. */
+  capturedPayloadLen: number;
+  /** Where the TCP header starts in `data`, and how many option bytes follow the fixed 20 (captured). */
+  tcpOffset: number;
+  optionsLen: number;
+  /** ISSUE.* bits. */
+  issues: number;
+  checksumStatus: ChecksumStatus;
+  /** The frame's buffer (for lazy option decoding and payload access); valid only during the callback. */
+  data: Buffer;
+}
+
+export function newSegment(): Segment {
+  return {
+    kind: 'malformed', frameNo: 0, tsSec: 0, tsNsec: 0, linkType: 0, vlanCount: 0, vlan0: 0,
+    ipVersion: 0, src: new Uint32Array(4), dst: new Uint32Array(4), ttl: 0, ipProto: 0, firstFragment: false,
+    srcPort: 0, dstPort: 0, seq: 0, ack: 0, dataOffset: 0, flags: 0, window: 0, checksum: 0, urgentPtr: 0,
+    payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, optionsLen: 0, issues: 0, checksumStatus: 'unverified',
+    data: Buffer.alloc(0),
+  };
+}
+
+/** TCP options: a tagged union; `unknown` keeps kind and bytes so nothing is lost. */
+export type TcpOption =
+  | { kind: 'eol' }
+  | { kind: 'nop' }
+  | { kind: 'mss'; value: number }
+  | { kind: 'wscale'; shift: number }
+  | { kind: 'sackOK' }
+  | { kind: 'sack'; blocks: Array<[left: number, right: number]> }
+  | { kind: 'timestamp'; val: number; ecr: number }
+  /** TFO: kind 34 (RFC 7413) or experimental 254 with magic 0xF989; empty cookie = cookie request. */
+  | { kind: 'fastopen'; experimental: boolean; cookie: string /* hex */ }
+  | { kind: 'mptcp'; subtype: number; bytes: string /* hex of the whole option */ }
+  | { kind: 'md5'; digest: string /* hex */ }
+  | { kind: 'tcp-ao'; keyId: number; rNextKeyId: number; mac: string /* hex */ }
+  | { kind: 'user-timeout'; granularityMinutes: boolean; timeout: number }
+  | { kind: 'unknown'; code: number; bytes: string /* hex of the option's data */ };
+
+/** Result of decoding the options of one segment: everything before a malformed option is kept. */
+export interface DecodedOptions {
+  options: TcpOption[];
+  /** Set when an option was malformed (the rest of the option bytes were not decoded). */
+  malformed: string | null;
+  /** Set when the capture cut the options. */
+  truncated: boolean;
+}

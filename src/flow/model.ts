@@ -1,0 +1,204 @@
+/**
+ * The flow stage's product: connections with both endpoints' RFC 793 timelines, anomalies and
+ * listener views. These shapes ARE the `--json` / `--ndjson` contract (schema/analyze.schema.json):
+ * field names are kept stable for the tools that read them.
+ */
+
+/** RFC 793 §3.2 states, spelled with underscores. */
+export type TcpState =
+  | 'CLOSED' | 'LISTEN' | 'SYN_SENT' | 'SYN_RECEIVED' | 'ESTABLISHED'
+  | 'FIN_WAIT_1' | 'FIN_WAIT_2' | 'CLOSE_WAIT' | 'CLOSING' | 'LAST_ACK' | 'TIME_WAIT';
+
+export type EndpointRole = 'client' | 'server';
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Anomaly ids: defined with severity, meaning and reference in src/flow/anomalies.ts (the catalogue). */
+export type AnomalyId =
+  // handshake
+  | 'syn-retransmission' | 'synack-retransmission' | 'lost-handshake-ack' | 'handshake-refused'
+  | 'half-open' | 'simultaneous-open' | 'bad-handshake-ack' | 'syn-with-data' | 'options-mismatch'
+  | 'handshake-timeout'
+  // teardown
+  | 'simultaneous-close' | 'lost-final-ack' | 'fin-retransmission' | 'reset' | 'half-closed'
+  | 'time-wait-reuse'
+  // data phase
+  | 'retransmission' | 'out-of-order' | 'duplicate-ack' | 'zero-window' | 'keep-alive'
+  // malformed or odd
+  | 'invalid-flags' | 'bad-checksum' | 'malformed-option' | 'bad-header-length' | 'truncated'
+  | 'data-before-handshake' | 'port-zero'
+  // listeners
+  | 'syn-flood';
+
+export interface Address { ip: string; port: number }
+
+export interface Transition {
+  /** Seconds since the epoch. */
+  t: number;
+  /** Frame number in the capture (1-based). */
+  packet: number;
+  endpoint: EndpointRole;
+  from: TcpState;
+  to: TcpState;
+  /** e.g. "sent SYN", "received ACK of FIN", "2×MSL elapsed (inferred)". */
+  cause: string;
+  /** True when the transition was deduced (mid-stream pickup, timer), not seen on the wire. */
+  inferred?: boolean;
+}
+
+export interface AnomalyOccurrence {
+  id: AnomalyId;
+  severity: Severity;
+  packet: number;
+  t: number;
+  /** Which endpoint the anomaly is about (sent the segment, or is stuck); null for connection-wide. */
+  endpoint: EndpointRole | null;
+  message: string;
+  /** Extra machine-readable facts (intervals, counts, states). */
+  details?: Record<string, unknown>;
+}
+
+export interface OfferedOptions {
+  /** ISN (raw, absolute); null when that side's SYN was not seen. */
+  isn: number | null;
+  mss: number | null;
+  wscale: number | null;
+  sackPermitted: boolean;
+  timestamps: boolean;
+  /** TFO: null = no TFO option; '' = cookie request; hex string = cookie. */
+  fastOpen: string | null;
+}
+
+export interface Negotiated {
+  /** Both offered window scale (RFC 7323 §2.2); the shifts apply only then. */
+  windowScaling: boolean;
+  clientWscale: number | null;
+  serverWscale: number | null;
+  sackPermitted: boolean;
+  timestamps: boolean;
+  /** min of both MSS offers (536 for a side that sent none, RFC 9293 §3.7.1); null when no SYN seen. */
+  effectiveMss: number | null;
+}
+
+export type HandshakeOutcome =
+  | 'complete'            // SYN, SYN-ACK, ACK seen (or completion deduced from the client's first data/ACK)
+  | 'refused'             // RST answered the SYN
+  | 'no-answer'           // SYN(s) and nothing back
+  | 'half-open'           // SYN-ACK sent, client never completed
+  | 'reset'               // aborted by RST during the handshake (not a refusal)
+  | 'simultaneous-open'
+  | 'not-seen';           // picked up mid-stream
+
+export interface Handshake {
+  outcome: HandshakeOutcome;
+  rtt: { synToSynAck: number | null; synAckToAck: number | null; total: number | null };
+  synRetransmissions: number;
+  synAckRetransmissions: number;
+  /** Times (seconds since the epoch) of the first SYN, first SYN-ACK and the completing ACK. */
+  synTime: number | null;
+  synAckTime: number | null;
+  ackTime: number | null;
+  client: OfferedOptions;
+  server: OfferedOptions;
+  negotiated: Negotiated;
+  /** Does the SYN-ACK acknowledge the client ISN+1? null when not observable. */
+  synAckAckValid: boolean | null;
+  /** Does the final ACK acknowledge the server ISN+1? */
+  finalAckValid: boolean | null;
+}
+
+export type CloseKind =
+  | 'four-way'        // both FINs, both acknowledged
+  | 'simultaneous'    // FINs crossed, both sides went through CLOSING
+  | 'reset'
+  | 'half-closed'     // one FIN, the peer never sent its own before the capture ended
+  | 'fin-unacked'     // both FINs seen, last one never acknowledged (lost final ACK)
+  | 'open'            // still open at capture end or idle timeout
+  | 'never-opened';   // handshake never completed
+
+export interface Close {
+  kind: CloseKind;
+  /** Who sent the first FIN (or RST); null when nobody closed. */
+  initiator: EndpointRole | null;
+  finRetransmissions: number;
+  finTimes: { client: number | null; server: number | null };
+  /** Who sent the first RST, and the state it was in. */
+  resetBy: EndpointRole | null;
+}
+
+export interface Connection {
+  /** 1-based, in order of the connection's first packet. */
+  id: number;
+  client: Address;
+  server: Address;
+  ipVersion: 4 | 6;
+  /** True when roles come from port heuristics (no SYN / SYN-ACK seen). */
+  roleInferred: boolean;
+  start: number;
+  end: number;
+  /** Frame numbers of the first and last packet. */
+  firstPacket: number;
+  lastPacket: number;
+  packets: { client: number; server: number };
+  /** Payload bytes (from IP lengths). */
+  bytes: { client: number; server: number };
+  handshake: Handshake;
+  close: Close;
+  finalStates: { client: TcpState; server: TcpState };
+  timeline: Transition[];
+  anomalies: AnomalyOccurrence[];
+  zeek: { connState: ZeekConnState; history: string };
+  /** Why the tracker emitted it: closed and lingered, idle timeout, or end of input. */
+  endReason: 'closed' | 'idle' | 'end-of-input';
+}
+
+export type ZeekConnState =
+  | 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
+
+export interface Listener {
+  ip: string;
+  port: number;
+  connections: number;
+  completed: number;
+  refused: number;
+  /** Connections in SYN_RECEIVED (server side) at the end. */
+  halfOpenNow: number;
+  halfOpenPeak: number;
+  halfOpenPeakTime: number | null;
+  /** (t, count) points, recorded whenever the half-open count changes (thinned for long series). */
+  halfOpenSeries: Array<[t: number, count: number]>;
+  anomalies: AnomalyOccurrence[];
+}
+
+export interface TrackerOptions {
+  /** Maximum segment lifetime in seconds; TIME_WAIT lasts 2×MSL. Default 30. */
+  mslSeconds: number;
+  /** A connection idle this long (seconds of capture time) is emitted as is. Default 300. */
+  idleTimeoutSeconds: number;
+  /** Half-open count on one listener that raises `syn-flood`. Default 64. */
+  synFloodThreshold: number;
+  /** Keep at most this many points per listener's half-open series. Default 1000. */
+  maxSeriesPoints: number;
+}
+
+export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
+  mslSeconds: 30,
+  idleTimeoutSeconds: 300,
+  synFloodThreshold: 64,
+  maxSeriesPoints: 1000,
+};
+
+/** Live events, for `sniff` (streamed as they happen). */
+export type FlowEvent =
+  | { type: 'connection-start'; t: number; packet: number; connection: number; client: Address; server: Address; roleInferred: boolean }
+  | { type: 'transition'; connection: number; transition: Transition }
+  | { type: 'anomaly'; connection: number | null; anomaly: AnomalyOccurrence }
+  | { type: 'connection-end'; connection: Connection };
+
+export interface TrackerTotals {
+  segments: number;
+  connections: number;
+  /** Segments the tracker could not place in a connection (should stay 0; counted, never dropped silently). */
+  unplaced: number;
+  /** Peak of connections held in memory at once. */
+  peakConcurrent: number;
+}
