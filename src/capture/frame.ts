@@ -63,4 +63,28 @@ export interface CaptureInfo {
   /** LINKTYPE → number of frames. */
   linkTypes: Map<number, number>;
   warnings: CaptureWarning[];
+  /** Records the reader had to adjust, skip or could not time (file readers fill it; nothing is dropped silently). */
+  counts?: CaptureCounts;
+  /** True when the read was stopped by an AbortSignal before the input ended. */
+  aborted?: boolean;
+}
+
+/** Per-input tallies of irregular records; every adjustment a reader makes to a record is counted here. */
+export interface CaptureCounts {
+  /** caplen > origLen: both kept as recorded (as tshark does: frame.len < frame.cap_len), counted here. */
+  caplenOverOrigLen: number;
+  /** caplen > the snaplen of the file or interface: kept as is. */
+  caplenOverSnaplen: number;
+  /** Frames without a timestamp (pcapng Simple Packet Blocks): tsSec = tsNsec = 0. */
+  untimed: number;
+  /** Sub-second field of one second or more (classic pcap): carried into tsSec. */
+  badTimestamp: number;
+  /** Structurally sound records with impossible content (unknown interface, caplen past the block): skipped. */
+  skippedRecords: number;
+  /** pcapng blocks of a type this reader does not know, skipped by their length. */
+  unknownBlocks: number;
+}
+
+export function newCaptureCounts(): CaptureCounts {
+  return { caplenOverOrigLen: 0, caplenOverSnaplen: 0, untimed: 0, badTimestamp: 0, skippedRecords: 0, unknownBlocks: 0 };
 }

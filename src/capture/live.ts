@@ -1,0 +1,153 @@
+/**
+ * Live capture through the optional `cap` module (libpcap). cap is CommonJS and native: it is loaded
+ * lazily, inside try/catch, so everything but `sniff` and `interfaces` works when it is not built.
+ *
+ * What cap gives and does not give, and what we do about it:
+ * - its 'packet' event carries only (nbytes, truncated): no timestamp, no original length. We stamp each
+ *   packet with a monotonic clock (process.hrtime) anchored to the wall clock once at start, read when
+ *   cap hands the packet over. So times are when Node got the packet (after libpcap's buffering and the
+ *   event loop), not the kernel's capture time: RTTs are upper bounds, typically off by tens of µs on an
+ *   idle machine and more under load. origLen is set to the captured length.
+ * - it reuses ONE buffer for every packet: the Frame we hand over is a view on it, valid only during the
+ *   callback (the same contract as the file readers); the pcap writer copies what it writes.
+ * - snaplen is fixed at 65535 and promiscuous mode is forced.
+ */
+import { createRequire } from 'node:module';
+import { CaptureError } from '../util/errors.js';
+import { newFrame, type Frame } from './frame.js';
+
+interface CapAddress { addr: string; netmask?: string; broadaddr?: string; dstaddr?: string }
+export interface LiveDevice { name: string; description?: string; addresses: CapAddress[]; flags?: string }
+
+interface CapInstance {
+  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
+  close(): void;
+  on(ev: 'packet', cb: (nbytes: number, truncated: boolean) => void): void;
+  removeAllListeners(ev?: string): void;
+}
+interface CapModule {
+  Cap: { new (): CapInstance; deviceList(): LiveDevice[] };
+}
+
+export const CAP_FIX = 'live capture needs the `cap` module built against libpcap: apt-get install libpcap-dev, then `npm rebuild cap`';
+
+let loaded: CapModule | null = null;
+let loadError: string | null = null;
+
+/** Loads cap once; throws CaptureError with the fix when it is not installed or not built. */
+export function loadCap(): CapModule {
+  if (loaded) return loaded;
+  if (loadError === null) {
+    try {
+      loaded = createRequire(import.meta.url)('cap') as CapModule;
+      return loaded;
+    } catch (e) {
+      loadError = (e as Error).message.split('\n')[0] ?? String(e);
+    }
+  }
+  throw new CaptureError(`${CAP_FIX} (${loadError})`);
+}
+
+export function listInterfaces(): LiveDevice[] {
+  return loadCap().Cap.deviceList();
+}
+
+/** cap's link-type strings → LINKTYPE_* numbers. */
+export function capLinkType(s: string): number {
+  switch (s) {
+    case 'ETHERNET': return 1;
+    case 'NULL': return 0;
+    case 'RAW': return 101;
+    case 'LINKTYPE_LINUX_SLL': return 113;
+    case 'IEEE802_11_RADIO': return 127;
+    default: {
+      const m = /Unknown linktype (\d+)/.exec(s);
+      if (m) return Number(m[1]);
+      throw new CaptureError(`libpcap reported a link type synack does not know: ${s}`);
+    }
+  }
+}
+
+export const PERMISSION_FIX =
+  'capturing needs root or CAP_NET_RAW: run with sudo, or once: ' +
+  'sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))';
+
+export interface LiveOptions {
+  iface: string;
+  /** BPF filter (pcap-filter(7)); '' for everything. */
+  filter: string;
+  /** libpcap's kernel buffer, bytes. */
+  bufferSize?: number;
+}
+
+export class LiveCapture {
+  readonly linkType: number;
+  packets = 0;
+  /** Packets longer than the 65535-byte buffer (cut; counted). */
+  truncated = 0;
+  private readonly frame: Frame = newFrame();
+  private closed = false;
+
+  /** `buffer` is the one cap writes every packet into (the one given to its open()). */
+  private constructor(private readonly cap: CapInstance, linkType: number, private readonly buffer: Buffer) {
+    this.linkType = linkType;
+  }
+
+  /** Opens the interface and starts calling onFrame (synchronously per packet, one reused Frame). */
+  static open(o: LiveOptions, onFrame: (f: Frame) => void): LiveCapture {
+    const mod = loadCap();
+    const devices = mod.Cap.deviceList();
+    if (!devices.some((d) => d.name === o.iface)) {
+      const names = devices.map((d) => d.name);
+      throw new CaptureError(`no interface "${o.iface}"; there are: ${names.length ? names.join(', ') : 'none visible (not root?)'}`);
+    }
+    const cap = new mod.Cap();
+    let linkName: string;
+    const buf = Buffer.alloc(65535);
+    try {
+      linkName = cap.open(o.iface, o.filter, o.bufferSize ?? 10 * 1024 * 1024, buf);
+    } catch (e) {
+      throw openError(o, (e as Error).message);
+    }
+    const live = new LiveCapture(cap, capLinkType(linkName), buf);
+    live.start(onFrame);
+    return live;
+  }
+
+  private start(onFrame: (f: Frame) => void): void {
+    const wallNs = BigInt(Date.now()) * 1_000_000n;
+    const hr0 = process.hrtime.bigint();
+    const f = this.frame;
+    f.linkType = this.linkType;
+    f.data = this.buffer;
+    f.offset = 0;
+    this.cap.on('packet', (nbytes: number, truncated: boolean) => {
+      if (this.closed) return;
+      const ns = wallNs + (process.hrtime.bigint() - hr0);
+      this.packets++;
+      if (truncated) this.truncated++;
+      f.frameNo = this.packets;
+      f.tsSec = Number(ns / 1_000_000_000n);
+      f.tsNsec = Number(ns % 1_000_000_000n);
+      f.caplen = nbytes;
+      f.origLen = nbytes;
+      onFrame(f);
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try { this.cap.close(); } catch { /* already closed by libpcap */ }
+    this.cap.removeAllListeners('packet');
+  }
+}
+
+function openError(o: LiveOptions, msg: string): CaptureError {
+  if (/permission|not permitted|EPERM|access denied/i.test(msg)) return new CaptureError(`${o.iface}: ${msg}; ${PERMISSION_FIX}`);
+  if (/no such device|doesn't exist|does not exist/i.test(msg)) return new CaptureError(`${o.iface}: ${msg}`);
+  if (o.filter && /syntax|filter|parse|illegal|unknown|expression/i.test(msg)) {
+    return new CaptureError(`bad capture filter "${o.filter}": ${msg}`);
+  }
+  return new CaptureError(`${o.iface}: cannot start capture: ${msg}`);
+}
