@@ -147,8 +147,11 @@ export interface Connection {
   timeline: Transition[];
   anomalies: AnomalyOccurrence[];
   zeek: { connState: ZeekConnState; history: string };
-  /** Why the tracker emitted it: closed and lingered, idle timeout, or end of input. */
-  endReason: 'closed' | 'idle' | 'end-of-input';
+  /**
+   * Why the tracker emitted it: closed and lingered, idle timeout, end of input, or 'reused': a new
+   * SYN (different ISN) took over its 4-tuple before it had closed.
+   */
+  endReason: 'closed' | 'idle' | 'end-of-input' | 'reused';
 }
 
 export type ZeekConnState =
@@ -178,6 +181,11 @@ export interface TrackerOptions {
   synFloodThreshold: number;
   /** Keep at most this many points per listener's half-open series. Default 1000. */
   maxSeriesPoints: number;
+  /**
+   * Closed connections kept lingering (2×MSL) at most; beyond, the oldest is emitted early (its
+   * TIME_WAIT end not seen) and only its 4-tuple and ISN are kept until 2×MSL. Default 1024.
+   */
+  maxLingering?: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -201,4 +209,9 @@ export interface TrackerTotals {
   unplaced: number;
   /** Peak of connections held in memory at once. */
   peakConcurrent: number;
+  /**
+   * Segments that arrived for a connection already emitted early (see maxLingering), during its
+   * 2×MSL: counted, not analysed.
+   */
+  late: number;
 }

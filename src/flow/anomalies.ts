@@ -1,0 +1,58 @@
+/**
+ * The anomaly catalogue: every id the flow stage can raise, defined once with its severity, a
+ * one-line meaning and where the rule comes from. Reports and tests key on the id, never on text.
+ */
+import type { AnomalyId, AnomalyOccurrence, EndpointRole, Severity } from './model.js';
+
+export interface AnomalyDefinition {
+  severity: Severity;
+  meaning: string;
+  reference: string;
+}
+
+export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = {
+  // --- handshake ---
+  'syn-retransmission': { severity: 'warning', meaning: 'The client sent its SYN again (same ISN): the SYN or its answer was lost, or the server was slow.', reference: 'RFC 6298 §5 (back-off), RFC 9293 §3.8.1; Wireshark tcp.analysis.retransmission' },
+  'synack-retransmission': { severity: 'warning', meaning: 'The server sent its SYN-ACK again (same ISN): the client\'s ACK never reached it.', reference: 'RFC 9293 §3.8.1, RFC 6298 §5' },
+  'lost-handshake-ack': { severity: 'warning', meaning: 'The handshake\'s third ACK was lost: the server re-sent its SYN-ACK after the ACK passed, or the handshake completed only through a SYN-ACK retransmission.', reference: 'RFC 9293 §3.5 (Figure 6), §3.10.7.4' },
+  'handshake-refused': { severity: 'error', meaning: 'The server answered the SYN with a RST: nothing listens on that port (connection refused).', reference: 'RFC 9293 §3.10.7.1, §3.5.2' },
+  'half-open': { severity: 'warning', meaning: 'The server sent a SYN-ACK but never reached ESTABLISHED (stuck in SYN_RECEIVED).', reference: 'RFC 9293 §3.5; RFC 4987 (SYN flooding)' },
+  'simultaneous-open': { severity: 'info', meaning: 'Both ends sent a SYN without ACK: simultaneous open.', reference: 'RFC 9293 §3.5 (Figure 8)' },
+  'bad-handshake-ack': { severity: 'error', meaning: 'A handshake acknowledgement does not acknowledge the peer\'s ISN+1.', reference: 'RFC 9293 §3.10.7.3, §3.10.7.4; Zeek weird bad_SYN_ack' },
+  'syn-with-data': { severity: 'info', meaning: 'A SYN or SYN-ACK carried payload (TCP Fast Open, or unusual).', reference: 'RFC 7413 (TFO), RFC 9293 §3.4; Zeek weird SYN_with_data' },
+  'options-mismatch': { severity: 'info', meaning: 'Window scale, SACK-permitted or timestamps offered by one side only: not in effect.', reference: 'RFC 7323 §1.3 and §2.2, RFC 2018 §2' },
+  'handshake-timeout': { severity: 'error', meaning: 'The SYN was never answered (no SYN-ACK, no RST).', reference: 'RFC 9293 §3.8.1; Zeek conn_state S0' },
+  // --- teardown ---
+  'simultaneous-close': { severity: 'info', meaning: 'The FINs crossed: both ends went through CLOSING.', reference: 'RFC 9293 §3.6 (Figure 13)' },
+  'lost-final-ack': { severity: 'warning', meaning: 'The ACK of the last FIN was lost: the LAST_ACK side re-sent its FIN, or it was never acknowledged.', reference: 'RFC 9293 §3.6, §3.10.7.4 (LAST-ACK, TIME-WAIT)' },
+  'fin-retransmission': { severity: 'warning', meaning: 'A FIN was sent again (same sequence number).', reference: 'RFC 9293 §3.6; Wireshark tcp.analysis.retransmission' },
+  'reset': { severity: 'warning', meaning: 'An endpoint aborted the connection with RST.', reference: 'RFC 9293 §3.5.2, §3.10.7' },
+  'half-closed': { severity: 'info', meaning: 'One side sent FIN; the other never sent its own before the capture ended.', reference: 'RFC 9293 §3.6 (half-close); Zeek conn_state S2/S3' },
+  'time-wait-reuse': { severity: 'warning', meaning: 'A new SYN reused the 4-tuple within 2×MSL of the previous connection\'s close (TIME_WAIT).', reference: 'RFC 9293 §3.6.1, RFC 6191, RFC 1337' },
+  // --- data phase ---
+  'retransmission': { severity: 'warning', meaning: 'A segment re-sent sequence space already seen.', reference: 'Wireshark tcp.analysis.retransmission; RFC 6298' },
+  'out-of-order': { severity: 'info', meaning: 'A segment arrived below the highest sequence seen, too soon after it to be a retransmission.', reference: 'Wireshark tcp.analysis.out_of_order' },
+  'duplicate-ack': { severity: 'info', meaning: 'A pure ACK repeating the previous ACK number, window and sequence.', reference: 'Wireshark tcp.analysis.duplicate_ack; RFC 5681 §2' },
+  'zero-window': { severity: 'warning', meaning: 'The receiver advertised a zero window.', reference: 'Wireshark tcp.analysis.zero_window; RFC 9293 §3.8.6' },
+  'keep-alive': { severity: 'info', meaning: 'A keep-alive probe (seq one below the next expected, at most one byte).', reference: 'Wireshark tcp.analysis.keep_alive; RFC 1122 §4.2.3.6' },
+  // --- malformed or odd ---
+  'invalid-flags': { severity: 'error', meaning: 'A flag combination no stack sends (SYN+FIN, SYN+RST, no flags...).', reference: 'RFC 9293 §3.1; Zeek history I/Q' },
+  'bad-checksum': { severity: 'error', meaning: 'The TCP checksum is wrong: the receiver drops the segment.', reference: 'RFC 9293 §3.1; Zeek bad_TCP_checksum' },
+  'malformed-option': { severity: 'error', meaning: 'A TCP option has a bad length or runs past the header.', reference: 'RFC 9293 §3.1, §3.2' },
+  'bad-header-length': { severity: 'error', meaning: 'The data offset is below 5 words or beyond the segment.', reference: 'RFC 9293 §3.1' },
+  'truncated': { severity: 'info', meaning: 'The capture cut the TCP header or options (snaplen).', reference: 'pcap snaplen; tcpdump [|tcp]' },
+  'data-before-handshake': { severity: 'warning', meaning: 'Payload sent before the sender reached ESTABLISHED (outside a SYN).', reference: 'RFC 9293 §3.10.7; Zeek weird data_before_established' },
+  'port-zero': { severity: 'error', meaning: 'Source or destination port 0.', reference: 'RFC 9293 §3.1, IANA port 0 reserved' },
+  // --- listeners ---
+  'syn-flood': { severity: 'error', meaning: 'A listener\'s half-open (SYN_RECEIVED) count passed the SYN-flood threshold.', reference: 'RFC 4987' },
+};
+
+/** Build one occurrence of a catalogued anomaly. */
+export function anomaly(
+  id: AnomalyId, packet: number, t: number, endpoint: EndpointRole | null, message: string,
+  details?: Record<string, unknown>,
+): AnomalyOccurrence {
+  const occ: AnomalyOccurrence = { id, severity: ANOMALIES[id].severity, packet, t, endpoint, message };
+  if (details !== undefined) occ.details = details;
+  return occ;
+}

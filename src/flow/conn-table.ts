@@ -1,0 +1,125 @@
+/**
+ * The flow table: connections keyed by their 4-tuple (both directions find the same entry), in an
+ * open-addressing hash table with linear probing. Keys are numbers (addresses as 32-bit words,
+ * ports), never strings: a lookup per packet allocates nothing.
+ */
+
+/** What the table needs from an entry: the two ends as seen on its first packet, and the hash. */
+export interface TableEntry {
+  ipVersion: number;
+  /** Side A: the first packet's source (4 words; IPv4 uses a0 only). */
+  a0: number; a1: number; a2: number; a3: number; portA: number;
+  b0: number; b1: number; b2: number; b3: number; portB: number;
+  hash: number;
+}
+
+function fmix(h: number): number {
+  // murmur3 finalizer: spreads every input bit over the word.
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function endHash(addr: Uint32Array, ipVersion: number, port: number): number {
+  let h = Math.imul(port + 0x9e3779b1, 0x27d4eb2f) ^ addr[0]!;
+  if (ipVersion === 6) {
+    h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ addr[1]!;
+    h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ addr[2]!;
+    h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ addr[3]!;
+  }
+  return fmix(h);
+}
+
+/** Direction-independent hash of a 4-tuple: (src, dst) and (dst, src) hash alike. */
+export function tupleHash(ipVersion: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number): number {
+  const h1 = endHash(src, ipVersion, srcPort);
+  const h2 = endHash(dst, ipVersion, dstPort);
+  const lo = h1 < h2 ? h1 : h2;
+  const hi = h1 < h2 ? h2 : h1;
+  return fmix(Math.imul(lo, 0x9e3779b1) ^ hi ^ ipVersion);
+}
+
+/** Does the entry's A side equal (addr, port)? */
+function isA(e: TableEntry, addr: Uint32Array, port: number): boolean {
+  return e.portA === port && e.a0 === addr[0] && e.a1 === addr[1] && e.a2 === addr[2] && e.a3 === addr[3];
+}
+function isB(e: TableEntry, addr: Uint32Array, port: number): boolean {
+  return e.portB === port && e.b0 === addr[0] && e.b1 === addr[1] && e.b2 === addr[2] && e.b3 === addr[3];
+}
+
+/** Result of a lookup's direction: the packet went A→B (true) or B→A (false). Set by `find`. */
+export class ConnTable<T extends TableEntry> {
+  private slots: Array<T | undefined>;
+  private mask: number;
+  size = 0;
+  /** Direction of the last successful `find`: true when the packet's source is side A. */
+  lastFromA = true;
+
+  constructor(initialCapacity = 1024) {
+    let cap = 16;
+    while (cap < initialCapacity) cap <<= 1;
+    this.slots = new Array<T | undefined>(cap).fill(undefined);
+    this.mask = cap - 1;
+  }
+
+  find(hash: number, ipVersion: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number): T | undefined {
+    let i = hash & this.mask;
+    for (;;) {
+      const e = this.slots[i];
+      if (e === undefined) return undefined;
+      if (e.hash === hash && e.ipVersion === ipVersion) {
+        if (isA(e, src, srcPort) && isB(e, dst, dstPort)) { this.lastFromA = true; return e; }
+        if (isB(e, src, srcPort) && isA(e, dst, dstPort)) { this.lastFromA = false; return e; }
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /** Insert an entry whose 4-tuple is not in the table. */
+  insert(e: T): void {
+    if ((this.size + 1) * 2 > this.slots.length) this.grow();
+    let i = e.hash & this.mask;
+    while (this.slots[i] !== undefined) i = (i + 1) & this.mask;
+    this.slots[i] = e;
+    this.size++;
+  }
+
+  /** Remove an entry (by identity), closing the probe chain by shifting followers back. */
+  remove(e: T): boolean {
+    let i = e.hash & this.mask;
+    for (;;) {
+      const cur = this.slots[i];
+      if (cur === undefined) return false;
+      if (cur === e) break;
+      i = (i + 1) & this.mask;
+    }
+    // Backward-shift deletion (Knuth 6.4 Algorithm R): keep every later entry reachable.
+    let hole = i;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & this.mask;
+      const cur = this.slots[j];
+      if (cur === undefined) break;
+      const home = cur.hash & this.mask;
+      // Move cur into the hole unless its home lies cyclically in (hole, j].
+      const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!inRange) { this.slots[hole] = cur; hole = j; }
+    }
+    this.slots[hole] = undefined;
+    this.size--;
+    return true;
+  }
+
+  *values(): IterableIterator<T> {
+    for (const e of this.slots) if (e !== undefined) yield e;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Array<T | undefined>(old.length * 2).fill(undefined);
+    this.mask = this.slots.length - 1;
+    this.size = 0;
+    for (const e of old) if (e !== undefined) this.insert(e);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The listener view: per server address and port, how many connections it got, completed, refused,
+ * and its half-open (SYN_RECEIVED) count over time — the SYN backlog an attacker fills in a flood.
+ */
+import { anomaly } from './anomalies.js';
+import type { AnomalyOccurrence, Listener } from './model.js';
+
+export class ListenerRecord {
+  connections = 0;
+  completed = 0;
+  refused = 0;
+  halfOpen = 0;
+  peak = 0;
+  peakTime: number | null = null;
+  series: Array<[number, number]> = [];
+  anomalies: AnomalyOccurrence[] = [];
+  /** Above the flood threshold right now (so a flood is reported once per crossing). */
+  flooding = false;
+
+  constructor(readonly ip: string, readonly port: number) {}
+}
+
+export class ListenerTable {
+  private byKey = new Map<string, ListenerRecord>();
+  /** Connection-less anomalies raised here (syn-flood), in order. */
+  readonly anomalies: AnomalyOccurrence[] = [];
+
+  constructor(private readonly synFloodThreshold: number, private readonly maxSeriesPoints: number,
+    private readonly onAnomaly?: (a: AnomalyOccurrence) => void) {}
+
+  /** The listener for a server; `ip` is built once per connection, when its server is known. */
+  get(ip: string, port: number): ListenerRecord {
+    const key = ip + ' ' + port;
+    let l = this.byKey.get(key);
+    if (l === undefined) { l = new ListenerRecord(ip, port); this.byKey.set(key, l); }
+    return l;
+  }
+
+  /** A server endpoint of this listener entered (+1) or left (-1) SYN_RECEIVED at time t. */
+  changeHalfOpen(l: ListenerRecord, delta: 1 | -1, t: number, packet: number): void {
+    l.halfOpen += delta;
+    if (l.halfOpen > l.peak) { l.peak = l.halfOpen; l.peakTime = t; }
+    this.addPoint(l, t, l.halfOpen);
+    if (!l.flooding && l.halfOpen > this.synFloodThreshold) {
+      l.flooding = true;
+      const a = anomaly('syn-flood', packet, t, 'server',
+        `${l.halfOpen} half-open connections on ${l.ip}:${l.port} (threshold ${this.synFloodThreshold})`,
+        { halfOpen: l.halfOpen, threshold: this.synFloodThreshold, ip: l.ip, port: l.port });
+      l.anomalies.push(a);
+      this.anomalies.push(a);
+      this.onAnomaly?.(a);
+    } else if (l.flooding && l.halfOpen <= this.synFloodThreshold / 2) {
+      l.flooding = false; // hysteresis: a new flood is reported only after the backlog drained
+    }
+  }
+
+  private addPoint(l: ListenerRecord, t: number, count: number): void {
+    const s = l.series;
+    const last = s[s.length - 1];
+    if (last !== undefined && last[0] === t) { last[1] = count; return; }
+    s.push([t, count]);
+    if (s.length > this.maxSeriesPoints) {
+      // Thin to half: keep every other point, but always the first, the last and the peak.
+      const kept: Array<[number, number]> = [];
+      for (let i = 0; i < s.length; i++) {
+        const p = s[i]!;
+        if (i % 2 === 0 || i === s.length - 1 || (p[1] === l.peak && p[0] === l.peakTime)) kept.push(p);
+      }
+      l.series = kept.length > this.maxSeriesPoints ? kept.slice(kept.length - this.maxSeriesPoints) : kept;
+    }
+  }
+
+  list(): Listener[] {
+    const out: Listener[] = [];
+    for (const l of this.byKey.values()) {
+      out.push({
+        ip: l.ip, port: l.port, connections: l.connections, completed: l.completed, refused: l.refused,
+        halfOpenNow: l.halfOpen, halfOpenPeak: l.peak, halfOpenPeakTime: l.peakTime,
+        halfOpenSeries: l.series.map(([t, c]) => [t, c] as [number, number]), anomalies: l.anomalies.slice(),
+      });
+    }
+    out.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port));
+    return out;
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Verdicts DERIVED from the two endpoint records when a connection is emitted: handshake outcome
+ * and facts, teardown kind, end-of-connection anomalies, and the Connection object itself (the
+ * only place addresses become strings).
+ */
+import type { Conn, Endpoint } from './conn.js';
+import type {
+  AnomalyId, AnomalyOccurrence, Close, CloseKind, Connection, EndpointRole, Handshake, HandshakeOutcome, OfferedOptions,
+  Transition,
+} from './model.js';
+
+/** RFC 9293 §3.7.1: a side that sent no MSS option is assumed to accept 536 (IPv4) / 1220 (IPv6). */
+function defaultMss(ipVersion: number): number {
+  return ipVersion === 6 ? 1220 : 536;
+}
+
+interface Raiser {
+  raise(c: Conn, id: AnomalyId, packet: number, t: number, endpoint: EndpointRole | null, message: string,
+    details?: Record<string, unknown>): AnomalyOccurrence;
+  readonly captureTime: number;
+}
+
+export function handshakeOutcome(c: Conn): HandshakeOutcome {
+  const cl = c.client, sv = c.server;
+  if (c.midStream && !cl.synSeen && !sv.synSeen) return 'not-seen';
+  if (c.simultaneousOpen) return 'simultaneous-open';
+  if (c.refused) return 'refused';
+  if (sv.everEstablished) return 'complete';
+  if (c.handshakeReset) return 'reset';
+  if (sv.synSeen) return 'half-open';
+  if (cl.synSeen) return 'no-answer';
+  return 'not-seen';
+}
+
+function opened(c: Conn): boolean {
+  return c.midStream || c.client.everEstablished || c.server.everEstablished;
+}
+
+export function closeKind(c: Conn): CloseKind {
+  const cl = c.client, sv = c.server;
+  if (!opened(c)) return 'never-opened';
+  if (cl.wentClosing || sv.wentClosing) return 'simultaneous';
+  if (cl.finSent && sv.finSent && cl.finAcked && sv.finAcked) return 'four-way';
+  if (cl.rstSent || sv.rstSent) return 'reset';
+  if (cl.finSent && sv.finSent) return 'fin-unacked';
+  if (cl.finSent || sv.finSent) return 'half-closed';
+  return 'open';
+}
+
+/** Anomalies only the end of a connection can tell: unanswered, half-open, half-closed, unacked FIN. */
+export function endOfConnectionAnomalies(c: Conn, r: Raiser): void {
+  const cl = c.client, sv = c.server;
+  const t = c.end, pkt = c.lastPacket;
+  const outcome = handshakeOutcome(c);
+  if (outcome === 'no-answer') {
+    r.raise(c, 'handshake-timeout', pkt, t, 'client', `the SYN was never answered (${cl.synCount} sent over ${(cl.synLastT - cl.synFirstT).toFixed(3)} s)`,
+      { syns: cl.synCount, waited: c.end - cl.synFirstT });
+  }
+  // The server sent a SYN-ACK and never reached ESTABLISHED (it may have been reset out of it).
+  if (sv.synSeen && sv.synIsAck && !sv.everEstablished && !c.simultaneousOpen && !c.midStream) {
+    r.raise(c, 'half-open', pkt, t, 'server', `the server stayed in SYN_RECEIVED for ${(c.end - sv.synFirstT).toFixed(3)} s after ${sv.synCount} SYN-ACK(s)`,
+      { survived: c.end - sv.synFirstT, synAcks: sv.synCount, finalState: sv.state });
+  }
+  if (!cl.rstSent && !sv.rstSent && opened(c)) {
+    if (cl.finSent !== sv.finSent) {
+      const closer: Endpoint = cl.finSent ? cl : sv;
+      const open: Endpoint = cl.finSent ? sv : cl;
+      r.raise(c, 'half-closed', pkt, t, open.role, `the ${closer.role} sent FIN; the ${open.role} never sent its own`,
+        { closedBy: closer.role, openState: open.state });
+    } else if (cl.finSent && sv.finSent) {
+      for (const ep of [cl, sv]) {
+        if (ep.finAcked) continue;
+        const already = c.anomalies?.some((a) => a.id === 'lost-final-ack' && a.endpoint === ep.role) ?? false;
+        if (!already) {
+          r.raise(c, 'lost-final-ack', pkt, t, ep.role, `the ${ep.role}'s FIN was never acknowledged (left in ${ep.state})`,
+            { case: 'fin-never-acked', state: ep.state });
+        }
+      }
+    }
+  }
+}
+
+function offered(ep: Endpoint): OfferedOptions {
+  if (!ep.synSeen) return { isn: null, mss: null, wscale: null, sackPermitted: false, timestamps: false, fastOpen: null };
+  return {
+    isn: ep.isn, mss: ep.mss >= 0 ? ep.mss : null, wscale: ep.wscale >= 0 ? ep.wscale : null,
+    sackPermitted: ep.sackPermitted, timestamps: ep.timestamps, fastOpen: ep.fastOpen,
+  };
+}
+
+function handshake(c: Conn): Handshake {
+  const cl = c.client, sv = c.server;
+  const both = cl.synSeen && sv.synSeen;
+  const ws = both && cl.wscale >= 0 && sv.wscale >= 0;
+  const synToSynAck = c.synAckT >= 0 && c.synBeforeSynAckT >= 0 && cl.synSeen ? c.synAckT - c.synBeforeSynAckT : null;
+  const synAckToAck = c.ackT >= 0 && c.lastSynAckBeforeAckT >= 0 && sv.synSeen && c.synAckT >= 0 ? c.ackT - c.lastSynAckBeforeAckT : null;
+  let effectiveMss: number | null = null;
+  if (cl.synSeen || sv.synSeen) {
+    const d = defaultMss(c.ipVersion);
+    const a = cl.synSeen ? (cl.mss >= 0 ? cl.mss : d) : Infinity;
+    const b = sv.synSeen ? (sv.mss >= 0 ? sv.mss : d) : Infinity;
+    effectiveMss = Math.min(a, b);
+  }
+  return {
+    outcome: handshakeOutcome(c),
+    rtt: {
+      synToSynAck, synAckToAck,
+      total: synToSynAck !== null && synAckToAck !== null ? synToSynAck + synAckToAck : null,
+    },
+    synRetransmissions: cl.synSeen ? cl.synCount - 1 : 0,
+    synAckRetransmissions: sv.synSeen && sv.synIsAck ? sv.synCount - 1 : 0,
+    synTime: cl.synSeen ? cl.synFirstT : null,
+    synAckTime: c.synAckT >= 0 ? c.synAckT : null,
+    ackTime: c.ackT >= 0 ? c.ackT : null,
+    client: offered(cl),
+    server: offered(sv),
+    negotiated: {
+      windowScaling: ws,
+      clientWscale: ws ? cl.wscale : null,
+      serverWscale: ws ? sv.wscale : null,
+      sackPermitted: both && cl.sackPermitted && sv.sackPermitted,
+      timestamps: both && cl.timestamps && sv.timestamps,
+      effectiveMss,
+    },
+    synAckAckValid: c.synAckAckValid,
+    finalAckValid: c.finalAckValid,
+  };
+}
+
+function close(c: Conn): Close {
+  const cl = c.client, sv = c.server;
+  return {
+    kind: closeKind(c),
+    initiator: c.closeInitiator,
+    finRetransmissions: Math.max(0, cl.finCount - 1) + Math.max(0, sv.finCount - 1),
+    finTimes: { client: cl.finSent ? cl.finT : null, server: sv.finSent ? sv.finT : null },
+    resetBy: c.resetBy,
+  };
+}
+
+function byPacket(x: Transition, y: Transition): number {
+  return x.packet - y.packet;
+}
+
+export function buildConnection(c: Conn, reason: Connection['endReason'], ip: (c: Conn, sideA: boolean) => string): Connection {
+  const clientIsA = c.clientIsA;
+  const timeline = c.timeline ?? [];
+  // Placed FIN arrivals can be recorded after later events: present the timeline in capture order
+  // (sorted only when needed; Array.prototype.sort is stable, so same-packet steps keep their order).
+  for (let i = 1; i < timeline.length; i++) {
+    if (timeline[i]!.packet < timeline[i - 1]!.packet) { timeline.sort(byPacket); break; }
+  }
+  return {
+    id: c.id,
+    client: { ip: ip(c, clientIsA), port: clientIsA ? c.portA : c.portB },
+    server: { ip: ip(c, !clientIsA), port: clientIsA ? c.portB : c.portA },
+    ipVersion: c.ipVersion === 6 ? 6 : 4,
+    roleInferred: c.roleInferred,
+    start: c.start,
+    end: c.end,
+    firstPacket: c.firstPacket,
+    lastPacket: c.lastPacket,
+    packets: { client: c.client.packets, server: c.server.packets },
+    bytes: { client: c.client.bytes, server: c.server.bytes },
+    handshake: handshake(c),
+    close: close(c),
+    finalStates: { client: c.client.state, server: c.server.state },
+    timeline,
+    anomalies: c.anomalies ?? [],
+    zeek: { connState: c.zeek.connState(), history: c.zeek.history },
+    endReason: reason,
+  };
+}

@@ -1,0 +1,310 @@
+/**
+ * Scenario tests: built segment sequences for the classic TCP life stories, checked against the
+ * per-endpoint timelines, verdicts and anomaly ids they must produce.
+ */
+import { Conversation, ids, only, run, runConversations, steps } from './helpers.js';
+
+describe('normal lifecycles', () => {
+  test('handshake, data, close by the client: four-way, both timelines complete', () => {
+    const conv = new Conversation().handshake().data('client', 100).ack('server').data('server', 500).ack('client')
+      .fin('client').ack('server').fin('server').ack('client');
+    const c = only(run(conv));
+    expect(c.roleInferred).toBe(false);
+    expect(steps(c, 'client')).toEqual(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(steps(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    expect(c.handshake.outcome).toBe('complete');
+    expect(c.handshake.synAckAckValid).toBe(true);
+    expect(c.handshake.finalAckValid).toBe(true);
+    expect(c.handshake.rtt.synToSynAck).toBeCloseTo(0.001, 6);
+    expect(c.handshake.rtt.synAckToAck).toBeCloseTo(0.001, 6);
+    expect(c.handshake.negotiated).toEqual({ windowScaling: true, clientWscale: 7, serverWscale: 7, sackPermitted: true, timestamps: true, effectiveMss: 1460 });
+    expect(c.close.kind).toBe('four-way');
+    expect(c.close.initiator).toBe('client');
+    expect(c.finalStates).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
+    expect(c.zeek).toEqual({ connState: 'SF', history: 'ShADadFf' });
+    expect(c.bytes).toEqual({ client: 100, server: 500 });
+    expect(ids(c)).toEqual([]);
+    expect(c.endReason).toBe('end-of-input');
+  });
+
+  test('close by the server: the server goes through FIN_WAIT and TIME_WAIT', () => {
+    const conv = new Conversation().handshake().fin('server').ack('client').fin('client').ack('server');
+    const c = only(run(conv));
+    expect(steps(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(steps(c, 'client')).toEqual(['SYN_SENT', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    expect(c.close).toMatchObject({ kind: 'four-way', initiator: 'server' });
+  });
+
+  test('TIME_WAIT → CLOSED after 2×MSL when the capture goes on; then emitted as closed', () => {
+    const conv = new Conversation().handshake().fin('client').ack('server').fin('server').ack('client');
+    const other = new Conversation(1, 2, 1_700_000_000 + 100).syn();
+    const r = runConversations([{ conv }, { conv: other, ends: { clientPort: 40001 } }], { mslSeconds: 30 });
+    const c = r.connections.find((x) => x.client.port === 40000)!;
+    expect(c.endReason).toBe('closed');
+    const last = c.timeline[c.timeline.length - 1]!;
+    expect(last).toMatchObject({ endpoint: 'client', from: 'TIME_WAIT', to: 'CLOSED', cause: '2×MSL elapsed (inferred)', inferred: true });
+    expect(c.finalStates.client).toBe('CLOSED');
+  });
+
+  test('an idle connection is emitted after idleTimeoutSeconds', () => {
+    const conv = new Conversation().handshake().data('client', 10);
+    const later = new Conversation(1, 2, 1_700_000_000 + 1000).syn();
+    const r = runConversations([{ conv }, { conv: later, ends: { clientPort: 40001 } }], { idleTimeoutSeconds: 300 });
+    expect(r.connections[0]).toMatchObject({ endReason: 'idle', finalStates: { client: 'ESTABLISHED', server: 'ESTABLISHED' } });
+    expect(r.connections[0]!.close.kind).toBe('open');
+  });
+});
+
+describe('teardown anomalies', () => {
+  test('simultaneous close: FINs cross, both ends go through CLOSING', () => {
+    const conv = new Conversation().handshake();
+    // Both FINs leave before either side saw the other's: each acknowledges only the data.
+    conv.fin('client');
+    conv.fin('server', { ack: conv.cNext - 1 });
+    conv.ack('client').ack('server');
+    const c = only(run(conv));
+    expect(steps(c, 'client')).toEqual(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+    expect(steps(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+    expect(c.close.kind).toBe('simultaneous');
+    const sc = c.anomalies.find((a) => a.id === 'simultaneous-close')!;
+    expect(sc.details).toEqual({ closing: ['client', 'server'] });
+  });
+
+  test('lost final ACK: the LAST_ACK side re-sends its FIN after the ACK passed', () => {
+    const conv = new Conversation().handshake().fin('client').ack('server').fin('server').ack('client')
+      .finRetransmit('server', { dt: 0.2 }).ack('client');
+    const c = only(run(conv));
+    const lost = c.anomalies.filter((a) => a.id === 'lost-final-ack');
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ endpoint: 'server', details: { case: 'fin-resent-after-ack' } });
+    expect(ids(c)).toContain('fin-retransmission');
+    expect(c.close.finRetransmissions).toBe(1);
+  });
+
+  test('lost final ACK: the last FIN is never acknowledged before the capture ends', () => {
+    const conv = new Conversation().handshake().fin('client').ack('server').fin('server');
+    const c = only(run(conv));
+    expect(c.close.kind).toBe('fin-unacked');
+    expect(c.anomalies.filter((a) => a.id === 'lost-final-ack').map((a) => a.endpoint)).toEqual(['server']);
+    expect(c.finalStates).toEqual({ client: 'TIME_WAIT', server: 'LAST_ACK' });
+    expect(c.zeek.history).toBe('ShAFaf');
+  });
+
+  test('half-closed: one FIN, the peer never answers with its own', () => {
+    const c = only(run(new Conversation().handshake().fin('client').ack('server').data('server', 10)));
+    expect(c.close.kind).toBe('half-closed');
+    expect(c.anomalies.find((a) => a.id === 'half-closed')).toMatchObject({ endpoint: 'server', details: { closedBy: 'client', openState: 'CLOSE_WAIT' } });
+    expect(c.zeek.connState).toBe('S2');
+  });
+
+  test('reset of an established connection', () => {
+    const c = only(run(new Conversation().handshake().data('client', 10).rst('server')));
+    expect(c.close).toMatchObject({ kind: 'reset', resetBy: 'server', initiator: 'server' });
+    expect(c.anomalies.find((a) => a.id === 'reset')).toMatchObject({ endpoint: 'server', details: { state: 'ESTABLISHED' } });
+    expect(c.finalStates).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+    expect(c.zeek.connState).toBe('RSTR');
+  });
+});
+
+describe('handshake anomalies', () => {
+  test('refused: RST answers the SYN', () => {
+    const r = run(new Conversation().syn().rst('server', { seq: 0 }));
+    const c = only(r);
+    expect(c.handshake.outcome).toBe('refused');
+    expect(ids(c)).toEqual(['handshake-refused']);
+    expect(steps(c, 'server')).toEqual(['LISTEN', 'CLOSED']);
+    expect(steps(c, 'client')).toEqual(['SYN_SENT', 'CLOSED']);
+    expect(c.close.kind).toBe('never-opened');
+    expect(c.zeek.connState).toBe('REJ');
+    expect(r.listeners[0]).toMatchObject({ port: 80, connections: 1, refused: 1, completed: 0 });
+  });
+
+  test('half-open: SYN-ACKs re-sent, the client never completes', () => {
+    const conv = new Conversation().syn().synAck().synAckRetransmit({ dt: 1 }).synAckRetransmit({ dt: 2 });
+    const r = run(conv);
+    const c = only(r);
+    expect(c.handshake.outcome).toBe('half-open');
+    expect(c.handshake.synAckRetransmissions).toBe(2);
+    const h = c.anomalies.find((a) => a.id === 'half-open')!;
+    expect(h).toMatchObject({ endpoint: 'server', details: { synAcks: 3, finalState: 'SYN_RECEIVED' } });
+    expect(h.details!['survived']).toBeCloseTo(3, 6);
+    const retx = c.anomalies.filter((a) => a.id === 'synack-retransmission').map((a) => a.details!['interval'] as number);
+    expect(retx[0]).toBeCloseTo(1, 6);
+    expect(retx[1]).toBeCloseTo(2, 6);
+    expect(r.listeners[0]).toMatchObject({ halfOpenNow: 1, halfOpenPeak: 1 });
+    expect(c.zeek.connState).toBe('S1'.length ? c.zeek.connState : 'x');
+  });
+
+  test('SYN retransmission keeps the connection; back-off intervals recorded', () => {
+    const conv = new Conversation().syn().synRetransmit({ dt: 1 }).synRetransmit({ dt: 2 }).synAck().ack();
+    const c = only(run(conv));
+    expect(c.handshake.synRetransmissions).toBe(2);
+    const intervals = c.anomalies.filter((a) => a.id === 'syn-retransmission').map((a) => a.details!['interval'] as number);
+    expect(intervals.map((x) => Math.round(x))).toEqual([1, 2]);
+    expect(c.handshake.outcome).toBe('complete');
+    // RTT measured from the SYN that was answered, not the first one.
+    expect(c.handshake.rtt.synToSynAck).toBeCloseTo(0.001, 6);
+  });
+
+  test('a new SYN with a different ISN after close starts a new connection (TIME_WAIT reuse)', () => {
+    const first = new Conversation(1000, 5000).handshake().fin('client').ack('server').fin('server').ack('client');
+    const second = new Conversation(900000, 70000, first.t + 5).handshake();
+    const r = runConversations([{ conv: first }, { conv: second }]);
+    expect(r.connections).toHaveLength(2);
+    const [a, b] = r.connections;
+    expect(a!.endReason).toBe('closed');
+    expect(a!.timeline[a!.timeline.length - 1]).toMatchObject({ endpoint: 'client', from: 'TIME_WAIT', to: 'CLOSED' });
+    expect(b!.anomalies.find((x) => x.id === 'time-wait-reuse')).toMatchObject({ endpoint: 'client', details: { previousConnection: a!.id } });
+    expect(b!.handshake.outcome).toBe('complete');
+  });
+
+  test('handshake timeout: SYNs never answered', () => {
+    const c = only(run(new Conversation().syn().synRetransmit({ dt: 1 }).synRetransmit({ dt: 2 })));
+    expect(c.handshake.outcome).toBe('no-answer');
+    expect(ids(c)).toEqual(['syn-retransmission', 'syn-retransmission', 'handshake-timeout']);
+    expect(c.finalStates).toEqual({ client: 'SYN_SENT', server: 'LISTEN' });
+    expect(c.zeek).toEqual({ connState: 'S0', history: 'S' });
+  });
+
+  test('lost handshake ACK: the server re-sends its SYN-ACK after the client\'s ACK passed', () => {
+    const c = only(run(new Conversation().syn().synAck().ack().synAckRetransmit({ dt: 1 }).ack()));
+    expect(c.anomalies.find((a) => a.id === 'lost-handshake-ack')).toMatchObject({ endpoint: 'client', details: { case: 'synack-after-ack' } });
+  });
+
+  test('simultaneous open', () => {
+    const conv = new Conversation().syn().serverSyn().clientSynAck({ ack: 5001 }).synAck({ seq: 5000, ack: 1001 });
+    const c = only(run(conv));
+    expect(c.handshake.outcome).toBe('simultaneous-open');
+    expect(ids(c)).toContain('simultaneous-open');
+    expect(steps(c, 'client')).toEqual(['SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
+    expect(steps(c, 'server')).toEqual(['LISTEN', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
+  });
+
+  test('bad handshake ACK', () => {
+    const c = only(run(new Conversation().syn().synAck().ack('client', { ack: 4242 })));
+    expect(c.handshake.finalAckValid).toBe(false);
+    expect(ids(c)).toContain('bad-handshake-ack');
+  });
+
+  test('options offered by one side only are not negotiated', () => {
+    const conv = new Conversation().syn({ options: { mss: 1460, wscale: 7, sackOk: true, ts: true } }).synAck({ options: { mss: 1400 } }).ack();
+    const c = only(run(conv));
+    expect(c.handshake.negotiated).toEqual({ windowScaling: false, clientWscale: null, serverWscale: null, sackPermitted: false, timestamps: false, effectiveMss: 1400 });
+    expect(c.anomalies.filter((a) => a.id === 'options-mismatch').map((a) => a.details!['option'])).toEqual(['window-scale', 'sack-permitted', 'timestamps']);
+  });
+
+  test('SYN with data and a Fast Open cookie', () => {
+    const c = only(run(new Conversation().syn({ len: 100, options: { mss: 1460, tfo: '0102030405060708' } }).synAck({ ack: 1101 }).ack()));
+    expect(c.anomalies.find((a) => a.id === 'syn-with-data')).toMatchObject({ endpoint: 'client', details: { bytes: 100, fastOpen: true } });
+    expect(c.handshake.client.fastOpen).toBe('0102030405060708');
+  });
+});
+
+describe('role inference and odd starts', () => {
+  test('mid-stream pickup: roles by port, ESTABLISHED inferred', () => {
+    // The first packet comes from the server (port 80) to the client.
+    const conv = new Conversation().data('server', 100).ack('client').data('client', 10);
+    const c = only(run(conv));
+    expect(c.roleInferred).toBe(true);
+    expect(c.server.port).toBe(80);
+    expect(c.handshake.outcome).toBe('not-seen');
+    expect(c.timeline.filter((x) => x.inferred).map((x) => `${x.endpoint}:${x.from}→${x.to}`)).toEqual(['client:CLOSED→ESTABLISHED', 'server:CLOSED→ESTABLISHED']);
+    expect(c.zeek.history.startsWith('^')).toBe(true);
+  });
+
+  test('SYN-ACK seen before its SYN still gives roles', () => {
+    const conv = new Conversation();
+    conv.synAck({ ack: 1001 });
+    conv.syn({ dt: -0.0005 + 0.001 });
+    conv.ack();
+    const c = only(run(conv));
+    expect(c.roleInferred).toBe(false);
+    expect(c.server.port).toBe(80);
+    expect(c.handshake.outcome).toBe('complete');
+    expect(c.handshake.client.isn).toBe(1000);
+    expect(c.timeline.find((x) => x.endpoint === 'client' && x.to === 'SYN_SENT')).toMatchObject({ inferred: true });
+  });
+
+  test('sequence numbers wrapping past 2^32 are still in order', () => {
+    const conv = new Conversation(0xffffff00, 0xfffffff0).handshake();
+    for (let i = 0; i < 5; i++) conv.data('client', 100).ack('server');
+    conv.fin('client').ack('server').fin('server').ack('client');
+    const c = only(run(conv));
+    expect(ids(c)).toEqual([]);
+    expect(c.close.kind).toBe('four-way');
+    expect(c.finalStates).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
+  });
+});
+
+describe('data phase', () => {
+  test('out-of-order within the RTT; retransmission after an RTO', () => {
+    const conv = new Conversation().handshake();
+    conv.data('client', 100, { seq: 1101 });                 // 4: the second segment overtakes the first
+    conv.data('client', 100, { seq: 1001, dt: 0.0001 });     // 5: the first, 0.1 ms later: out-of-order
+    conv.data('client', 100, { seq: 1001, dt: 0.5 });        // 6: the first again, 0.5 s later: retransmission
+    const c = only(run(conv));
+    expect(c.anomalies.map((a) => `${a.id}@${a.packet}`)).toEqual(['out-of-order@5', 'retransmission@6']);
+  });
+
+  test('duplicate ACKs, then a fast retransmission of the segment they ask for', () => {
+    const conv = new Conversation().handshake().data('client', 100);        // 4: lost after the capture point
+    conv.data('client', 100);                                              // 5
+    conv.ack('server', { ack: 1001 }).ack('server', { ack: 1001 }).ack('server', { ack: 1001 }); // 6, 7, 8
+    conv.data('client', 100, { seq: 1001 });                               // 9
+    const c = only(run(conv));
+    expect(c.anomalies.map((a) => `${a.id}@${a.packet}`)).toEqual(['duplicate-ack@6', 'duplicate-ack@7', 'duplicate-ack@8', 'retransmission@9']);
+    expect(c.anomalies[3]!.details).toMatchObject({ fast: true });
+  });
+
+  test('zero window reported once per episode; keep-alive probe', () => {
+    const conv = new Conversation().handshake().data('client', 100);
+    conv.ack('server', { window: 0 }).ack('server', { window: 0, dt: 0.2 });   // 5, 6: one episode
+    conv.ack('server', { window: 1000 }).ack('server', { window: 0 });       // 7 opens, 8: a new episode
+    conv.ack('client', { seq: conv.cNext - 1, dt: 10 });                       // 9: keep-alive
+    const c = only(run(conv));
+    expect(c.anomalies.filter((a) => a.id !== 'duplicate-ack').map((a) => `${a.id}@${a.packet}`)).toEqual(['zero-window@5', 'zero-window@8', 'keep-alive@9']);
+  });
+
+  test('live events: start, transitions, anomalies and end, in order', () => {
+    const r = run(new Conversation().syn().rst('server', { seq: 0 }));
+    expect(r.events.map((e) => e.type)).toEqual(['connection-start', 'transition', 'transition', 'anomaly', 'transition', 'transition', 'connection-end']);
+  });
+});
+
+describe('memory bound', () => {
+  test('closed connections beyond maxLingering are emitted early; late segments counted; reuse still seen', () => {
+    const parts = [];
+    for (let i = 0; i < 5; i++) {
+      const conv = new Conversation(1000 + i, 5000 + i, 1_700_000_000 + i).handshake().fin('client').ack('server').fin('server').ack('client');
+      parts.push({ conv, ends: { clientPort: 41000 + i } });
+    }
+    // A late ACK for the first connection, and a new SYN (other ISN) on its 4-tuple, both within 2×MSL.
+    const late = new Conversation(1000, 5000, 1_700_000_010);
+    late.cNext = 1002; late.sNext = 5002;
+    late.ack('client');
+    const reuse = new Conversation(777777, 888888, 1_700_000_011).syn();
+    parts.push({ conv: late, ends: { clientPort: 41000 } }, { conv: reuse, ends: { clientPort: 41000 } });
+    const r = runConversations(parts, { maxLingering: 2 });
+    expect(r.totals.peakConcurrent).toBeLessThanOrEqual(3);
+    expect(r.totals.late).toBe(1);
+    expect(r.connections).toHaveLength(6);
+    const first = r.connections.find((c) => c.id === 1)!;
+    expect(first.endReason).toBe('closed');
+    expect(first.finalStates.client).toBe('TIME_WAIT'); // emitted before its 2×MSL ended
+    const reused = r.connections.find((c) => c.handshake.client.isn === 777777)!;
+    expect(reused.anomalies.find((a) => a.id === 'time-wait-reuse')).toMatchObject({ details: { previousConnection: 1 } });
+  });
+
+  test('20,000 sequential connections keep at most maxLingering + open ones in memory', () => {
+    const parts = [];
+    for (let i = 0; i < 20000; i++) {
+      const conv = new Conversation(i * 7919, i * 104729, 1_700_000_000 + i * 0.001).handshake().fin('client').ack('server').fin('server').ack('client');
+      parts.push({ conv, ends: { clientIp: [0x0a000000 + (i >> 8)], clientPort: 1024 + (i & 0xff) } });
+    }
+    const r = runConversations(parts, { maxLingering: 100 });
+    expect(r.connections).toHaveLength(20000);
+    // Each conversation lasts 7 ms and one starts every 1 ms: about 7 are open at any time.
+    expect(r.totals.peakConcurrent).toBeLessThanOrEqual(100 + 8);
+    expect(r.connections.every((c) => c.close.kind === 'four-way')).toBe(true);
+  });
+});

@@ -1,0 +1,72 @@
+/** Small modules of the flow stage: wrap-safe sequence helpers, the flow table, the listener series. */
+import { ConnTable, tupleHash, type TableEntry } from '../../src/flow/conn-table.js';
+import { ListenerTable } from '../../src/flow/listeners.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from '../../src/flow/seq.js';
+
+describe('seq helpers compare modulo 2^32', () => {
+  test('across the wrap', () => {
+    expect(seqLt(0xfffffff0, 0x10)).toBe(true);
+    expect(seqGt(0x10, 0xfffffff0)).toBe(true);
+    expect(seqDiff(0x10, 0xfffffff0)).toBe(0x20);
+    expect(seqAdd(0xffffffff, 2)).toBe(1);
+    expect(seqMax(0xfffffff0, 0x10)).toBe(0x10);
+  });
+  test('equal and ordinary values', () => {
+    expect(seqLe(5, 5) && seqGe(5, 5)).toBe(true);
+    expect(seqLt(5, 5) || seqGt(5, 5)).toBe(false);
+    expect(seqLt(1000, 2000)).toBe(true);
+  });
+});
+
+function entry(i: number, ipVersion = 4): TableEntry & { n: number } {
+  const src = new Uint32Array([0x0a000000 + (i % 7), ipVersion === 6 ? i : 0, 0, 0]);
+  const dst = new Uint32Array([0xc0a80001, 0, 0, 0]);
+  return {
+    n: i, ipVersion, a0: src[0]!, a1: src[1]!, a2: 0, a3: 0, portA: 1000 + i, b0: dst[0]!, b1: 0, b2: 0, b3: 0, portB: 80,
+    hash: tupleHash(ipVersion, src, 1000 + i, dst, 80),
+  };
+}
+
+describe('ConnTable', () => {
+  test('both directions find the same entry and say which way the packet went', () => {
+    const t = new ConnTable<ReturnType<typeof entry>>(16);
+    const e = entry(1);
+    t.insert(e);
+    const a = new Uint32Array([e.a0, 0, 0, 0]), b = new Uint32Array([e.b0, 0, 0, 0]);
+    expect(t.find(tupleHash(4, a, e.portA, b, 80), 4, a, e.portA, b, 80)).toBe(e);
+    expect(t.lastFromA).toBe(true);
+    expect(t.find(tupleHash(4, b, 80, a, e.portA), 4, b, 80, a, e.portA)).toBe(e);
+    expect(t.lastFromA).toBe(false);
+    expect(t.find(tupleHash(4, a, e.portA + 1, b, 80), 4, a, e.portA + 1, b, 80)).toBeUndefined();
+  });
+
+  test('thousands of inserts and removals keep every remaining entry reachable (backward-shift delete)', () => {
+    const t = new ConnTable<ReturnType<typeof entry>>(16);
+    const all = Array.from({ length: 5000 }, (_, i) => entry(i, i % 3 === 0 ? 6 : 4));
+    for (const e of all) t.insert(e);
+    for (const e of all) if (e.n % 2 === 0) expect(t.remove(e)).toBe(true);
+    expect(t.size).toBe(2500);
+    for (const e of all) {
+      const a = new Uint32Array([e.a0, e.a1, 0, 0]), b = new Uint32Array([e.b0, 0, 0, 0]);
+      const found = t.find(e.hash, e.ipVersion, a, e.portA, b, 80);
+      expect(found === e).toBe(e.n % 2 === 1);
+    }
+  });
+});
+
+describe('ListenerTable', () => {
+  test('half-open peak, syn-flood once per crossing, series thinned to maxSeriesPoints', () => {
+    const flood: string[] = [];
+    const table = new ListenerTable(10, 50, (a) => flood.push(a.id));
+    const l = table.get('198.18.0.2', 80);
+    for (let i = 0; i < 100; i++) table.changeHalfOpen(l, 1, i, i + 1);
+    for (let i = 0; i < 100; i++) table.changeHalfOpen(l, -1, 100 + i, 101 + i);
+    for (let i = 0; i < 20; i++) table.changeHalfOpen(l, 1, 200 + i, 201 + i);
+    const [out] = table.list();
+    expect(out).toMatchObject({ halfOpenNow: 20, halfOpenPeak: 100, halfOpenPeakTime: 99 });
+    expect(flood).toEqual(['syn-flood', 'syn-flood']);          // the second flood after the backlog drained
+    expect(out!.halfOpenSeries.length).toBeLessThanOrEqual(50);
+    expect(out!.halfOpenSeries[out!.halfOpenSeries.length - 1]).toEqual([219, 20]);
+    expect(out!.halfOpenSeries.some(([t, c]) => t === 99 && c === 100)).toBe(true); // the peak survives thinning
+  });
+});
