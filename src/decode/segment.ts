@@ -29,15 +29,21 @@ export const ISSUE = {
   TRUNCATED: 0x01,
   /** An option with length < 2, running past the header, or of the wrong length for its kind. */
   MALFORMED_OPTION: 0x02,
-  /** Data offset < 5, or beyond the segment's length. */
+  /** Data offset < 5, or beyond the segment's length (or an IP length too short for a TCP header). */
   BAD_HEADER_LENGTH: 0x04,
-  /** Flag combination no stack sends: SYN+FIN, SYN+RST, no flags, all flags, FIN/PSH/URG without ACK. */
+  /**
+   * Flag combination no stack sends: SYN+FIN, SYN+RST, none or all of the six RFC 793 flags,
+   * FIN/PSH/URG without ACK.
+   */
   INVALID_FLAGS: 0x08,
   /** Source or destination port 0. */
   PORT_ZERO: 0x10,
   /** Checksum verified and wrong (only with verification on, and only when captured whole). */
   BAD_CHECKSUM: 0x20,
-  /** IP header problem that still let TCP be found (IP total length beyond the frame, bad IHL options). */
+  /**
+   * IP header problem that still let TCP be found: an IP (or PPPoE) length beyond the frame (the segment
+   * is cut to the frame), IPv6 behind an IPv4 ethertype / link type.
+   */
   BAD_IP: 0x40,
 } as const;
 
@@ -96,6 +102,11 @@ export interface Segment {
   /** Where the TCP header starts in `data`, and how many option bytes follow the fixed 20 (captured). */
   tcpOffset: number;
   optionsLen: number;
+  /**
+   * Option bytes the header declares (data offset, bounded by the segment's end); more than optionsLen
+   * when the capture cut them (ISSUE.TRUNCATED).
+   */
+  optionsDeclaredLen: number;
   /** ISSUE.* bits. */
   issues: number;
   checksumStatus: ChecksumStatus;
@@ -108,7 +119,8 @@ export function newSegment(): Segment {
     kind: 'malformed', frameNo: 0, tsSec: 0, tsNsec: 0, linkType: 0, vlanCount: 0, vlan0: 0,
     ipVersion: 0, src: new Uint32Array(4), dst: new Uint32Array(4), ttl: 0, ipProto: 0, firstFragment: false,
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, dataOffset: 0, flags: 0, window: 0, checksum: 0, urgentPtr: 0,
-    payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, optionsLen: 0, issues: 0, checksumStatus: 'unverified',
+    payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, optionsLen: 0, optionsDeclaredLen: 0, issues: 0,
+    checksumStatus: 'unverified',
     data: Buffer.alloc(0),
   };
 }
@@ -133,8 +145,48 @@ export type TcpOption =
 /** Result of decoding the options of one segment: everything before a malformed option is kept. */
 export interface DecodedOptions {
   options: TcpOption[];
-  /** Set when an option was malformed (the rest of the option bytes were not decoded). */
+  /**
+   * The first problem found, or null. A length < 2, or a length running past the header, stops the walk
+   * (the rest of the option bytes were not decoded). A known kind with the wrong length for it (MSS of
+   * length 3...) is kept as `unknown` (kind + bytes) and the walk goes on, as its length is still usable;
+   * a SACK whose length is not 2 + 8n keeps its whole blocks.
+   */
   malformed: string | null;
   /** Set when the capture cut the options. */
   truncated: boolean;
+}
+
+/**
+ * What the flow stage needs from a segment's options, read without allocating (`readSynOptions` in
+ * src/decode/options.ts fills a reused record). Absent values are -1 / false.
+ */
+export interface SynOptions {
+  /** MSS value, -1 when absent. */
+  mss: number;
+  /** Window scale shift as sent (may exceed 14: judge later), -1 when absent. */
+  wscale: number;
+  sackOk: boolean;
+  tsPresent: boolean;
+  /** Timestamp value and echo reply (unsigned), 0 when absent. */
+  tsVal: number;
+  tsEcr: number;
+  /** TCP Fast Open (kind 34 or 254/0xF989): -1 absent, 0 cookie request, else the cookie length. */
+  tfoCookieLen: number;
+  /** MPTCP option present (kind 30); mptcpSubtype is the first one's subtype, -1 when absent. */
+  mptcpSubtype: number;
+  /** TCP MD5 signature (kind 19) or TCP-AO (kind 29) present: the segment is authenticated. */
+  md5: boolean;
+  tcpAo: boolean;
+  /**
+   * An option was malformed or cut. One of the wrong length for its kind was skipped and the rest
+   * read; after a length < 2 or a cut, nothing more was read.
+   */
+  incomplete: boolean;
+}
+
+export function newSynOptions(): SynOptions {
+  return {
+    mss: -1, wscale: -1, sackOk: false, tsPresent: false, tsVal: 0, tsEcr: 0, tfoCookieLen: -1,
+    mptcpSubtype: -1, md5: false, tcpAo: false, incomplete: false,
+  };
 }

@@ -1,0 +1,202 @@
+/**
+ * Link layer: from the start of a frame to the start of its IP header.
+ *
+ * Ethernet (with 802.1Q / 802.1ad / 0x9100 tag stacks, 802.3 LLC/SNAP, MPLS label stacks, PPPoE
+ * sessions), Linux cooked SLL and SLL2, raw IP, BSD loopback NULL and LOOP. Anything else is
+ * 'unsupported-link'; the caller counts those per link type.
+ */
+import { u16, u32, u32le } from './bytes.js';
+import type { Segment } from './segment.js';
+import { STOP, short, type Walk } from './walk.js';
+
+/** LINKTYPE_* values synack decodes (https://www.tcpdump.org/linktypes.html). */
+export const LINKTYPE = {
+  NULL: 0,
+  ETHERNET: 1,
+  /** DLT_RAW as BSDs number it: files written there carry 12 (OpenBSD: 14) instead of 101. */
+  RAW_BSD: 12,
+  RAW_OPENBSD: 14,
+  RAW: 101,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+
+export const SUPPORTED_LINKTYPES: ReadonlySet<number> = new Set(Object.values(LINKTYPE));
+
+export const ETHERTYPE = {
+  IPV4: 0x0800,
+  IPV6: 0x86dd,
+  VLAN: 0x8100,
+  QINQ: 0x88a8,
+  /** Pre-standard QinQ tag protocol ids some switches still send. */
+  QINQ_OLD1: 0x9100,
+  QINQ_OLD2: 0x9200,
+  MPLS: 0x8847,
+  MPLS_MULTICAST: 0x8848,
+  PPPOE_SESSION: 0x8864,
+  /** Type/length values up to this are an 802.3 length: an LLC header follows. */
+  MAX_8023_LENGTH: 1500,
+} as const;
+
+const ETH = { TYPE: 12, HEADER_LEN: 14 } as const;
+/** Linux cooked capture v1: 16 bytes, protocol (an ethertype, or 802.2 / 802.3 markers) last. */
+const SLL = { PROTOCOL: 14, HEADER_LEN: 16 } as const;
+/** Linux cooked capture v2: 20 bytes, protocol first. */
+const SLL2 = { PROTOCOL: 0, HEADER_LEN: 20 } as const;
+/** BSD loopback: a 4-byte address family (host order for NULL, network order for LOOP). */
+const LOOPBACK = { HEADER_LEN: 4 } as const;
+/** AF_INET is 2 everywhere; AF_INET6 differs per BSD (24 NetBSD/OpenBSD, 28 FreeBSD, 30 Darwin). */
+const AF = { INET: 2, INET6_BSD: 24, INET6_FREEBSD: 28, INET6_DARWIN: 30 } as const;
+const VLAN_TAG = { TCI: 0, TYPE: 2, LEN: 4, VID_MASK: 0x0fff } as const;
+/** MPLS label stack entry: 4 bytes; bit 0 of byte 2 marks the bottom of the stack. */
+const MPLS = { LEN: 4, BOS_BYTE: 2, BOS_BIT: 0x01, PW_CONTROL_WORD_LEN: 4 } as const;
+/** PPPoE session header (RFC 2516) then the PPP protocol number (RFC 1661). */
+const PPPOE = { LENGTH: 4, HEADER_LEN: 6 } as const;
+const PPP = { IPV4: 0x0021, IPV6: 0x0057 } as const;
+/** 802.2 LLC (DSAP, SSAP, control) and the SNAP extension (OUI, ethertype). */
+const LLC = { SAP_SNAP: 0xaa, SAP_IP: 0x06, CONTROL_UI: 0x03, LEN: 3, SNAP_LEN: 8, SNAP_TYPE: 6 } as const;
+
+/** More nested link headers than this is not a real frame. */
+const MAX_LINK_LAYERS = 16;
+
+/**
+ * Decode the link header of a frame starting at `off`. Returns the offset of the IP header and sets
+ * `w.ipHint`, or a STOP code. Fills the VLAN fields of `seg`.
+ */
+export function decodeLink(b: Buffer, off: number, linkType: number, w: Walk, seg: Segment): number {
+  const avail = w.capEnd - off;
+  switch (linkType) {
+    case LINKTYPE.ETHERNET:
+      if (avail < ETH.HEADER_LEN) return short(w, off, ETH.HEADER_LEN);
+      return etherPayload(b, off + ETH.HEADER_LEN, u16(b, off + ETH.TYPE), w, seg);
+    case LINKTYPE.LINUX_SLL:
+      if (avail < SLL.HEADER_LEN) return short(w, off, SLL.HEADER_LEN);
+      return etherPayload(b, off + SLL.HEADER_LEN, u16(b, off + SLL.PROTOCOL), w, seg);
+    case LINKTYPE.LINUX_SLL2:
+      if (avail < SLL2.HEADER_LEN) return short(w, off, SLL2.HEADER_LEN);
+      return etherPayload(b, off + SLL2.HEADER_LEN, u16(b, off + SLL2.PROTOCOL), w, seg);
+    case LINKTYPE.NULL: {
+      if (avail < LOOPBACK.HEADER_LEN) return short(w, off, LOOPBACK.HEADER_LEN);
+      // The family is in the capturing host's byte order, and some systems wrote it as 16 bits, or wrote
+      // an ethertype instead. Read it as libpcap's consumers do (tshark's packet-null.c): a family needs
+      // only the low 16 bits, so set high bits mean another byte order; a value above 1500 is an ethertype.
+      let family = u32le(b, off);
+      if (family > 0xffff) {
+        family = (family & 0xff000000) === 0 && (family & 0x00ff0000) < 0x00060000 ? family >>> 16 : u32(b, off);
+      } else if ((family & 0xff) === 0 && (family & 0xff00) < 0x0600) {
+        family >>>= 8;
+      }
+      if (family > ETHERTYPE.MAX_8023_LENGTH) return etherPayload(b, off + LOOPBACK.HEADER_LEN, family & 0xffff, w, seg);
+      return loopbackPayload(off + LOOPBACK.HEADER_LEN, family, w);
+    }
+    case LINKTYPE.LOOP:
+      if (avail < LOOPBACK.HEADER_LEN) return short(w, off, LOOPBACK.HEADER_LEN);
+      return loopbackPayload(off + LOOPBACK.HEADER_LEN, u32(b, off), w);
+    case LINKTYPE.RAW:
+    case LINKTYPE.RAW_BSD:
+    case LINKTYPE.RAW_OPENBSD:
+      w.ipHint = 0;
+      return off;
+    case LINKTYPE.IPV4:
+      w.ipHint = 4;
+      return off;
+    case LINKTYPE.IPV6:
+      w.ipHint = 6;
+      return off;
+    default:
+      return STOP.UNSUPPORTED_LINK;
+  }
+}
+
+function loopbackPayload(off: number, family: number, w: Walk): number {
+  if (family === AF.INET) { w.ipHint = 4; return off; }
+  if (family === AF.INET6_BSD || family === AF.INET6_FREEBSD || family === AF.INET6_DARWIN) {
+    w.ipHint = 6;
+    return off;
+  }
+  return STOP.NOT_IP;
+}
+
+/** Follow an ethertype (and any tags, label stacks, LLC/SNAP or PPPoE in between) to IP. */
+function etherPayload(b: Buffer, off: number, type: number, w: Walk, seg: Segment): number {
+  const end = w.capEnd;
+  for (let layer = 0; layer < MAX_LINK_LAYERS; layer++) {
+    switch (type) {
+      case ETHERTYPE.IPV4:
+        w.ipHint = 4;
+        return off;
+      case ETHERTYPE.IPV6:
+        w.ipHint = 6;
+        return off;
+      case ETHERTYPE.VLAN:
+      case ETHERTYPE.QINQ:
+      case ETHERTYPE.QINQ_OLD1:
+      case ETHERTYPE.QINQ_OLD2:
+        if (end - off < VLAN_TAG.LEN) return short(w, off, VLAN_TAG.LEN);
+        if (seg.vlanCount === 0) seg.vlan0 = u16(b, off + VLAN_TAG.TCI) & VLAN_TAG.VID_MASK;
+        seg.vlanCount++;
+        type = u16(b, off + VLAN_TAG.TYPE);
+        off += VLAN_TAG.LEN;
+        break;
+      case ETHERTYPE.MPLS:
+      case ETHERTYPE.MPLS_MULTICAST: {
+        // Pop labels to the bottom of the stack; MPLS does not say what it carries, so look at the
+        // first nibble as every decoder does: 4/6 is IP, 0 is a pseudowire control word + Ethernet.
+        for (;;) {
+          if (end - off < MPLS.LEN) return short(w, off, MPLS.LEN);
+          const bottom = b[off + MPLS.BOS_BYTE] & MPLS.BOS_BIT;
+          off += MPLS.LEN;
+          if (bottom) break;
+          if (++layer >= MAX_LINK_LAYERS) return STOP.MALFORMED;
+        }
+        if (end - off < 1) return short(w, off, 1);
+        const nibble = b[off] >> 4;
+        if (nibble === 4) { w.ipHint = 4; return off; }
+        if (nibble === 6) { w.ipHint = 6; return off; }
+        if (nibble !== 0) return STOP.NOT_IP;
+        const ethLen = MPLS.PW_CONTROL_WORD_LEN + ETH.HEADER_LEN;
+        if (end - off < ethLen) return short(w, off, ethLen);
+        type = u16(b, off + MPLS.PW_CONTROL_WORD_LEN + ETH.TYPE);
+        off += ethLen;
+        break;
+      }
+      case ETHERTYPE.PPPOE_SESSION: {
+        if (end - off < PPPOE.HEADER_LEN + 2) return short(w, off, PPPOE.HEADER_LEN + 2);
+        // The session's payload length bounds the PPP frame (the rest is Ethernet padding).
+        const payloadEnd = off + PPPOE.HEADER_LEN + u16(b, off + PPPOE.LENGTH);
+        if (payloadEnd < w.wireEnd) {
+          w.wireEnd = payloadEnd;
+          if (w.capEnd > payloadEnd) w.capEnd = payloadEnd;
+        }
+        off += PPPOE.HEADER_LEN;
+        // Protocol-field compression (RFC 1661 §6.5): an odd first byte is a 1-byte protocol number.
+        const first = b[off];
+        const proto = first & 1 ? first : u16(b, off);
+        off += first & 1 ? 1 : 2;
+        if (proto === PPP.IPV4) { w.ipHint = 4; return off; }
+        if (proto === PPP.IPV6) { w.ipHint = 6; return off; }
+        return STOP.NOT_IP;
+      }
+      default: {
+        if (type > ETHERTYPE.MAX_8023_LENGTH) return STOP.NOT_IP;
+        // 802.3 length field: an 802.2 LLC header follows. Only SNAP with an ethertype, or the IP SAP.
+        if (end - off < LLC.LEN) return short(w, off, LLC.LEN);
+        const dsap = b[off];
+        const control = b[off + 2];
+        if (control !== LLC.CONTROL_UI) return STOP.NOT_IP;
+        if (dsap === LLC.SAP_IP && b[off + 1] === LLC.SAP_IP) { w.ipHint = 4; return off + LLC.LEN; }
+        if (dsap !== LLC.SAP_SNAP || b[off + 1] !== LLC.SAP_SNAP) return STOP.NOT_IP;
+        if (end - off < LLC.SNAP_LEN) return short(w, off, LLC.SNAP_LEN);
+        // OUI 00-00-00 (RFC 1042) and 00-00-F8 (Cisco) carry an ethertype; other OUIs their own ids.
+        if (b[off + 3] !== 0 || b[off + 4] !== 0 || (b[off + 5] !== 0 && b[off + 5] !== 0xf8)) return STOP.NOT_IP;
+        type = u16(b, off + LLC.SNAP_TYPE);
+        off += LLC.SNAP_LEN;
+        break;
+      }
+    }
+  }
+  return STOP.MALFORMED;
+}
