@@ -7,7 +7,10 @@
  *   packet with a monotonic clock (process.hrtime) anchored to the wall clock once at start, read when
  *   cap hands the packet over. So times are when Node got the packet (after libpcap's buffering and the
  *   event loop), not the kernel's capture time: RTTs are upper bounds, typically off by tens of µs on an
- *   idle machine and more under load. origLen is set to the captured length.
+ *   idle machine and more under load.
+ * - no original length either: origLen is the captured length, except for a frame that filled the
+ *   65535-byte snaplen (loopback GSO sends IP packets up to 64 KiB), where the IP header's length says
+ *   how long it really was (see wireLength).
  * - it reuses ONE buffer for every packet: the Frame we hand over is a view on it, valid only during the
  *   callback (the same contract as the file readers); the pcap writer copies what it writes.
  * - snaplen is fixed at 65535 and promiscuous mode is forced.
@@ -66,6 +69,32 @@ export function capLinkType(s: string): number {
       throw new CaptureError(`libpcap reported a link type synack does not know: ${s}`);
     }
   }
+}
+
+/** cap's fixed snapshot length. */
+export const SNAPLEN = 65535;
+
+/** Link header length for the link types a live capture meets, or -1. */
+function linkHeaderLen(b: Buffer, n: number, linkType: number): { off: number; etherType: number } | null {
+  switch (linkType) {
+    case 1: return n >= 14 ? { off: 14, etherType: b.readUInt16BE(12) } : null;      // Ethernet
+    case 113: return n >= 16 ? { off: 16, etherType: b.readUInt16BE(14) } : null;    // Linux cooked (any)
+    case 101: return n >= 1 ? { off: 0, etherType: (b[0]! >> 4) === 6 ? 0x86dd : 0x0800 } : null; // raw IP
+    default: return null;
+  }
+}
+
+/**
+ * The wire length of a frame libpcap cut at the snaplen: link header + the IP header's own length
+ * (IPv4 total length, IPv6 payload length + 40). Falls back to the captured length.
+ */
+export function wireLength(b: Buffer, n: number, linkType: number): number {
+  const l = linkHeaderLen(b, n, linkType);
+  if (!l) return n;
+  let ipLen = 0;
+  if (l.etherType === 0x0800 && n >= l.off + 4) ipLen = b.readUInt16BE(l.off + 2);
+  else if (l.etherType === 0x86dd && n >= l.off + 6) ipLen = 40 + b.readUInt16BE(l.off + 4);
+  return Math.max(n, l.off + ipLen);
 }
 
 export const PERMISSION_FIX =
@@ -130,7 +159,7 @@ export class LiveCapture {
       f.tsSec = Number(ns / 1_000_000_000n);
       f.tsNsec = Number(ns % 1_000_000_000n);
       f.caplen = nbytes;
-      f.origLen = nbytes;
+      f.origLen = nbytes >= SNAPLEN ? wireLength(this.buffer, nbytes, this.linkType) : nbytes;
       onFrame(f);
     });
   }

@@ -1,0 +1,30 @@
+/** `synack anomalies`: the anomaly catalogue (ids for --anomaly, --fail-on, --allow, --max). */
+import { Command } from 'commander';
+import type { AnomalyId } from '../../flow/model.js';
+import type { AnomalyDefinition } from '../../flow/anomalies.js';
+import { ANOMALIES } from '../../pipeline/stages.js';
+import { severityColor } from '../../report/style.js';
+import type { Ctx } from '../context.js';
+
+export function anomaliesCommand(): Array<{ id: AnomalyId } & AnomalyDefinition> {
+  return (Object.entries(ANOMALIES) as Array<[AnomalyId, AnomalyDefinition]>).map(([id, d]) => ({ id, ...d }));
+}
+
+export function defineAnomalies(program: Command, ctx: () => Ctx): void {
+  program.command('anomalies')
+    .description('list every anomaly id synack can report, with severity, meaning and reference')
+    .option('--json', 'a JSON array of { id, severity, meaning, reference }')
+    .addHelpText('after', `
+Examples:
+  $ synack anomalies
+  $ synack check capture.pcap --fail-on half-open,lost-final-ack
+`)
+    .action(async (f: { json?: boolean }) => {
+      const c = ctx();
+      const list = anomaliesCommand();
+      if (f.json) { c.out(JSON.stringify(list, null, 2) + '\n'); return; }
+      for (const a of list) {
+        c.out(`${severityColor(c.paint, a.severity)(a.severity.padEnd(8))}${c.paint.bold(a.id.padEnd(24))}${a.meaning}\n${' '.repeat(32)}${c.paint.dim(a.reference)}\n`);
+      }
+    });
+}

@@ -1,0 +1,119 @@
+/** `synack check <file...>`: pass/fail for CI. Exit 0 pass, 1 policy violated, 2 usage or input error. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { buildPolicy, loadPolicyFile, type PolicyFile } from '../../check/config.js';
+import { evaluatePolicy, type Policy, type Verdict } from '../../check/policy.js';
+import type { TrackerOptions } from '../../flow/model.js';
+import { analyzeInputs } from '../../pipeline/analyze.js';
+import { ANOMALIES } from '../../pipeline/stages.js';
+import type { AnalysisResult } from '../../pipeline/types.js';
+import { checkDocument, renderCheckText, renderGitHub, renderJUnit } from '../../report/check.js';
+import { stripAnsi } from '../../report/text.js';
+import { UsageError } from '../../util/errors.js';
+import type { Ctx } from '../context.js';
+import { EXIT, ExitStatus } from '../exit.js';
+import { addTrackerOptions, collect, collectList, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
+
+export interface CheckCommandOptions {
+  paths: string[];
+  policy: Policy;
+  tracker: TrackerOptions;
+  verifyChecksums: boolean;
+}
+
+export interface CheckCommandResult {
+  verdict: Verdict;
+  result: AnalysisResult;
+}
+
+export async function checkCommand(o: CheckCommandOptions): Promise<CheckCommandResult> {
+  const result = await analyzeInputs(o.paths, { tracker: o.tracker, verifyChecksums: o.verifyChecksums });
+  return { verdict: evaluatePolicy(o.policy, result.connections, result.anomalies), result };
+}
+
+type Format = 'text' | 'json' | 'junit' | 'github';
+
+interface CheckFlags extends TrackerFlags {
+  config?: string;
+  failOn?: string[];
+  allow?: string[];
+  max?: string[];
+  maxRtt?: number;
+  requireComplete?: boolean;
+  format: Format;
+  output?: string;
+  verifyChecksums?: boolean;
+}
+
+export const DEFAULT_CONFIG = 'synack.config.json';
+
+export function defineCheck(program: Command, ctx: () => Ctx): void {
+  const cmd = program.command('check')
+    .description('judge captures against a policy, for CI: exit 0 pass, 1 policy violated, 2 usage or input error')
+    .argument('<file...>', "pcap or pcapng files, or '-' for standard input")
+    .option('-c, --config <file>', `policy file (default: ./${DEFAULT_CONFIG} when it exists)`)
+    .option('--fail-on <list>', 'severities (error, warning, info) and/or anomaly ids that fail the check (default: error)', collectList)
+    .option('--allow <list>', 'anomaly ids that never fail the check', collectList)
+    .option('--max <id=n>', 'fail when anomaly <id> occurs more than n times (repeatable)', collect)
+    .option('--max-rtt <ms>', 'fail when a handshake RTT (SYN → completing ACK) exceeds this many milliseconds', nonNegativeNumber)
+    .option('--require-complete', 'fail when a handshake seen in the capture did not complete (refused, no answer, half-open, reset)')
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'junit', 'github']).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)');
+  addTrackerOptions(cmd);
+  cmd.addHelpText('after', `
+Policy: flags win over the config file, key by key. The config file is JSON:
+  { "failOn": ["error", "half-open"], "allow": ["reset"], "max": { "retransmission": 10 },
+    "maxRttMs": 200, "requireComplete": true, "msl": 30, "idleTimeout": 300, "synFloodThreshold": 64 }
+
+Formats: text (people), json (schemaVersion 1), junit (one testcase per rule; failures list the
+offending connections and packet numbers), github (::error annotations for GitHub Actions).
+
+Examples:
+  $ synack check capture.pcap
+  $ synack check capture.pcap --fail-on error,lost-final-ack --allow reset --max retransmission=20
+  $ synack check capture.pcap --max-rtt 150 --require-complete --format junit -o synack-junit.xml
+  $ synack check capture.pcap --format github          # in a GitHub Actions step
+`);
+  cmd.action(async (paths: string[], f: CheckFlags) => {
+    const c = ctx();
+    let file: PolicyFile | null = null;
+    let fileName = f.config ?? DEFAULT_CONFIG;
+    if (f.config) file = loadPolicyFile(f.config);
+    else if (existsSync(DEFAULT_CONFIG)) file = loadPolicyFile(DEFAULT_CONFIG);
+    else fileName = 'config';
+    const known = new Set<string>(Object.keys(ANOMALIES));
+    const policy = buildPolicy({
+      ...(f.failOn ? { failOn: f.failOn } : {}),
+      ...(f.allow ? { allow: f.allow } : {}),
+      ...(f.max ? { max: f.max } : {}),
+      ...(f.maxRtt !== undefined ? { maxRttMs: f.maxRtt } : {}),
+      ...(f.requireComplete ? { requireComplete: true } : {}),
+    }, file, known, fileName);
+    if (policy.failOn.length === 0 && Object.keys(policy.max).length === 0 && policy.maxRttMs === null && !policy.requireComplete) {
+      throw new UsageError('the policy has no rule (empty --fail-on and nothing else): nothing to check');
+    }
+    const { verdict, result } = await checkCommand({
+      paths, policy, tracker: trackerOptions(f, file ?? {}), verifyChecksums: f.verifyChecksums ?? false,
+    });
+    let text: string;
+    switch (f.format) {
+      case 'json': text = JSON.stringify(checkDocument(verdict, result.inputs, c.version), null, 2) + '\n'; break;
+      case 'junit': text = renderJUnit(verdict, result.inputs); break;
+      case 'github': text = renderGitHub(verdict, result.inputs); break;
+      case 'text': text = renderCheckText(c.paint, verdict, result.inputs); break;
+    }
+    if (f.output) {
+      try {
+        writeFileSync(f.output, f.format === 'text' ? stripAnsi(text) : text);
+      } catch (e) {
+        throw new UsageError(`${f.output}: cannot write report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+      if (!c.quiet) c.err(`synack check: ${verdict.passed ? 'passed' : 'failed'}; report written to ${f.output}\n`);
+    } else {
+      c.out(text);
+    }
+    if (!verdict.passed) throw new ExitStatus(EXIT.POLICY);
+  });
+}
+

@@ -1,0 +1,33 @@
+/** `synack interfaces`: the devices libpcap can capture on, with their addresses. */
+import { Command } from 'commander';
+import { listInterfaces, type LiveDevice } from '../../capture/live.js';
+import type { Ctx } from '../context.js';
+
+export async function interfacesCommand(): Promise<LiveDevice[]> {
+  return listInterfaces();
+}
+
+export function defineInterfaces(program: Command, ctx: () => Ctx): void {
+  program.command('interfaces')
+    .description('list the interfaces live capture can use (`sniff -i <name>`), with their addresses')
+    .option('--json', 'a JSON array of { name, description, addresses, flags }')
+    .addHelpText('after', `
+Needs the cap module built against libpcap (apt-get install libpcap-dev; npm rebuild cap).
+Without root or CAP_NET_RAW some interfaces may not be listed.
+
+Examples:
+  $ synack interfaces
+  $ synack interfaces --json | jq -r '.[].name'
+`)
+    .action(async (f: { json?: boolean }) => {
+      const c = ctx();
+      const devs = await interfacesCommand();
+      if (f.json) { c.out(JSON.stringify(devs, null, 2) + '\n'); return; }
+      const p = c.paint;
+      for (const d of devs) {
+        const flags = d.flags ? p.dim(` (${d.flags.replace(/PCAP_IF_/g, '').toLowerCase()})`) : '';
+        c.out(`${p.bold(d.name)}${flags}${d.description ? `  ${d.description}` : ''}\n`);
+        for (const a of d.addresses) c.out(`    ${a.addr}${a.netmask ? p.dim(` netmask ${a.netmask}`) : ''}\n`);
+      }
+    });
+}

@@ -1,0 +1,98 @@
+/**
+ * The one entry point: builds the program, runs it, and maps every error to an exit code.
+ * Exit codes: 0 ok, 1 `check` policy violated, 2 usage or input error, 3 internal error.
+ * Nothing else in synack calls process.exit or sets process.exitCode.
+ */
+import { Command, CommanderError } from 'commander';
+import { SynackError } from '../util/errors.js';
+import { defineAnalyze } from './commands/analyze.js';
+import { defineAnomalies } from './commands/anomalies.js';
+import { defineCheck } from './commands/check.js';
+import { defineInterfaces } from './commands/interfaces.js';
+import { definePackets } from './commands/packets.js';
+import { defineSniff } from './commands/sniff.js';
+import { EXIT, ExitStatus } from './exit.js';
+import { makeCtx, packageVersion, type Ctx, type GlobalFlags } from './context.js';
+
+
+export function buildProgram(): { program: Command; ctx: () => Ctx } {
+  const program = new Command('synack');
+  let ctx: Ctx | null = null;
+  const getCtx = (): Ctx => {
+    ctx ??= makeCtx(program.opts<GlobalFlags>());
+    return ctx;
+  };
+  program
+    .description('TCP connection forensics: per-endpoint RFC 793 state timelines, handshake and teardown anomalies, from pcap/pcapng files or live capture')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .option('--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 forces them when piped)')
+    .option('--debug', 'print the stack trace of an internal error')
+    .option('-q, --quiet', 'nothing on stderr but errors and warnings (no progress bar, no closing counts)')
+    .helpOption('-h, --help', 'show help for synack or a command')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    });
+  defineAnalyze(program, getCtx);
+  definePackets(program, getCtx);
+  defineCheck(program, getCtx);
+  defineSniff(program, getCtx);
+  defineInterfaces(program, getCtx);
+  defineAnomalies(program, getCtx);
+  program.addHelpText('after', `
+Exit codes: 0 ok, 1 a \`check\` policy was violated, 2 usage or input error, 3 internal error.
+
+Examples:
+  $ synack analyze capture.pcap                 # summary + connections, trouble first
+  $ synack analyze capture.pcap --conn 4        # one connection: timelines + ladder diagram
+  $ synack packets capture.pcap | less          # one line per TCP segment
+  $ synack check capture.pcap --max-rtt 200 --format junit > synack.xml
+  $ sudo synack sniff -i eth0 -f 'tcp port 443' -w out.pcap
+`);
+  return { program, ctx: getCtx };
+}
+
+function wantsDebug(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return argv.slice(0, end === -1 ? undefined : end).includes('--debug');
+}
+
+/** Runs synack with `argv` (as process.argv) and returns the exit code. Never throws. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const { program } = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT.OK;
+  } catch (e) {
+    if (e instanceof ExitStatus) return e.code;
+    if (e instanceof CommanderError) {
+      // Commander already printed its message (or the help / version).
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (e instanceof SynackError) {
+      process.stderr.write(`synack: error: ${e.message}\n`);
+      if (wantsDebug(argv) && e.stack) process.stderr.write(e.stack + '\n');
+      return e.exitCode;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (wantsDebug(argv)) {
+      process.stderr.write(`synack: internal error: ${err.stack ?? err.message}\n`);
+    } else {
+      process.stderr.write(`synack: internal error: ${err.message.split('\n')[0]} (run with --debug for the stack)\n`);
+    }
+    return EXIT.INTERNAL;
+  }
+}
+
+/** The bin shim's call: runs, then sets the exit code (letting pending output drain). */
+export async function run(): Promise<void> {
+  // `synack ... | head`: the reader went away; stop quietly instead of dying on EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.OK);
+    process.stderr.write(`synack: cannot write output: ${e.message}\n`);
+    process.exit(EXIT.USAGE);
+  });
+  process.exitCode = await main(process.argv);
+}

@@ -1,0 +1,59 @@
+/**
+ * What the pipeline hands to commands and renderers: per-input facts, counts of everything that was not
+ * a TCP segment (nothing dropped silently), and the flow stage's product.
+ */
+import type { CaptureCounts, CaptureFormat, CaptureWarning } from '../capture/frame.js';
+import type { FrameKind } from '../decode/segment.js';
+import type {
+  AnomalyOccurrence, Connection, Listener, TrackerOptions, TrackerTotals,
+} from '../flow/model.js';
+
+export interface LinkTypeCount {
+  linkType: number;
+  /** e.g. "EN10MB", "LINUX_SLL", or "LINKTYPE_147" for one without a name. */
+  name: string;
+  frames: number;
+  /** False when synack does not decode this link type (its frames are counted, not analysed). */
+  supported: boolean;
+}
+
+export interface InputSummary {
+  /** The path as given ('-' for standard input). */
+  name: string;
+  format: CaptureFormat;
+  detail: string;
+  gzip: boolean;
+  frames: number;
+  bytes: number;
+  /** Frame numbers of this input in the run's numbering (inputs are numbered one after another). */
+  firstFrame: number;
+  lastFrame: number;
+  linkTypes: LinkTypeCount[];
+  warnings: CaptureWarning[];
+  /** Records the reader adjusted or skipped (irregular caplen, untimed, unknown blocks...). */
+  counts?: CaptureCounts;
+}
+
+/** How many frames ended as what (FrameKind), and the decode issues seen on TCP segments. */
+export interface FrameCounts {
+  frames: number;
+  tcpSegments: number;
+  /** Frames that were not TCP segments, by reason: not-ip, not-tcp, fragment, unsupported-link, truncated, malformed. */
+  nonTcp: Record<Exclude<FrameKind, 'tcp'>, number>;
+  /** ISSUE name → number of TCP segments carrying it. */
+  decodeIssues: Record<string, number>;
+}
+
+export interface AnalysisResult {
+  inputs: InputSummary[];
+  counts: FrameCounts;
+  /** All finished connections in id order (empty when the caller streamed them and asked not to keep them). */
+  connections: Connection[];
+  listeners: Listener[];
+  /** Anomalies that belong to no single connection (e.g. syn-flood on a listener). */
+  anomalies: AnomalyOccurrence[];
+  totals: TrackerTotals;
+  tracker: TrackerOptions;
+  /** Wall-clock seconds the analysis took (not part of the JSON contract: it varies run to run). */
+  elapsedSeconds: number;
+}

@@ -1,0 +1,94 @@
+/**
+ * One connection in detail (`analyze --conn`): endpoints, handshake and negotiated options, close,
+ * both endpoints' state timelines in colour, anomalies, and (when the segments were re-read) a ladder.
+ */
+import type { Connection, OfferedOptions, Transition } from '../flow/model.js';
+import { connectionRtt } from '../pipeline/summary.js';
+import { renderLadder, type LadderSegment } from './ladder.js';
+import { severityColor, stateColor, type Paint } from './style.js';
+import { indent, makeTable } from './table.js';
+import { duration, endpoint, num, timestamp } from './text.js';
+
+function rel(t: number, t0: number): string {
+  const d = t - t0;
+  return `${d < 0 ? '-' : '+'}${Math.abs(d).toFixed(6)}s`;
+}
+
+function yesNo(p: Paint, b: boolean): string {
+  return b ? p.green('yes') : 'no';
+}
+
+function optionRows(p: Paint, c: OfferedOptions, s: OfferedOptions): string[][] {
+  const v = (x: number | null) => (x === null ? p.dim('–') : String(x));
+  const tfo = (x: string | null) => (x === null ? p.dim('–') : x === '' ? 'cookie request' : `cookie ${x}`);
+  return [
+    ['ISN', v(c.isn), v(s.isn)],
+    ['MSS', v(c.mss), v(s.mss)],
+    ['window scale', v(c.wscale), v(s.wscale)],
+    ['SACK permitted', yesNo(p, c.sackPermitted), yesNo(p, s.sackPermitted)],
+    ['timestamps', yesNo(p, c.timestamps), yesNo(p, s.timestamps)],
+    ['TCP Fast Open', tfo(c.fastOpen), tfo(s.fastOpen)],
+  ];
+}
+
+export function renderTimeline(p: Paint, who: string, transitions: readonly Transition[], t0: number): string {
+  const lines = [p.bold(who)];
+  if (transitions.length === 0) lines.push(p.dim('    no state change seen'));
+  for (const tr of transitions) {
+    const arrow = `${stateColor(p, tr.from)(tr.from)} → ${stateColor(p, tr.to)(tr.to)}`;
+    const inferred = tr.inferred && !tr.cause.includes('inferred') ? p.dim(' (inferred)') : '';
+    lines.push(`    ${rel(tr.t, t0)}  #${String(tr.packet).padEnd(6)} ${arrow}  ${p.dim(tr.cause)}${inferred}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly LadderSegment[] | null, width = 100): string {
+  const t0 = c.start;
+  const h = c.handshake;
+  const out: string[] = [];
+  out.push(p.bold.underline(`Connection #${c.id}: ${endpoint(c.client)} → ${endpoint(c.server)}`) +
+    ` (IPv${c.ipVersion}${c.roleInferred ? ', roles inferred from ports' : ''})`);
+  out.push(`  ${timestamp(c.start)}, lasted ${duration(c.end - c.start)}, packets #${c.firstPacket}–#${c.lastPacket}, ended: ${c.endReason}`);
+  out.push(`  client sent ${num(c.packets.client)} packets / ${num(c.bytes.client)} bytes; server sent ${num(c.packets.server)} packets / ${num(c.bytes.server)} bytes`);
+  out.push(`  final states: client ${stateColor(p, c.finalStates.client)(c.finalStates.client)}, server ${stateColor(p, c.finalStates.server)(c.finalStates.server)}; Zeek conn_state ${c.zeek.connState}, history ${c.zeek.history || '–'}`);
+
+  out.push('');
+  out.push(p.bold('Handshake') + `: ${h.outcome}` +
+    (h.synRetransmissions ? `, ${h.synRetransmissions} SYN retransmission(s)` : '') +
+    (h.synAckRetransmissions ? `, ${h.synAckRetransmissions} SYN-ACK retransmission(s)` : ''));
+  out.push(`  RTT: SYN → SYN-ACK ${duration(h.rtt.synToSynAck)}, SYN-ACK → ACK ${duration(h.rtt.synAckToAck)}, total ${duration(connectionRtt(c))}`);
+  if (h.synAckAckValid === false) out.push(`  ${p.red('SYN-ACK does not acknowledge the client ISN + 1')}`);
+  if (h.finalAckValid === false) out.push(`  ${p.red('final ACK does not acknowledge the server ISN + 1')}`);
+  const t = makeTable(p, ['option', 'client offered', 'server offered']);
+  for (const row of optionRows(p, h.client, h.server)) t.push(row);
+  out.push(indent(t.toString()));
+  const n = h.negotiated;
+  out.push(`  negotiated: window scaling ${n.windowScaling ? `yes (client ${n.clientWscale}, server ${n.serverWscale})` : 'no'}, ` +
+    `SACK ${n.sackPermitted ? 'yes' : 'no'}, timestamps ${n.timestamps ? 'yes' : 'no'}, effective MSS ${n.effectiveMss ?? '–'}`);
+
+  out.push('');
+  const cl = c.close;
+  out.push(p.bold('Close') + `: ${cl.kind}` + (cl.initiator ? `, started by the ${cl.initiator}` : '') +
+    (cl.resetBy ? `, reset by the ${cl.resetBy}` : '') + (cl.finRetransmissions ? `, ${cl.finRetransmissions} FIN retransmission(s)` : ''));
+
+  out.push('');
+  out.push(p.bold('State timelines'));
+  out.push(indent(renderTimeline(p, `client ${endpoint(c.client)}`, c.timeline.filter((x) => x.endpoint === 'client'), t0)));
+  out.push(indent(renderTimeline(p, `server ${endpoint(c.server)}`, c.timeline.filter((x) => x.endpoint === 'server'), t0)));
+
+  out.push('');
+  if (c.anomalies.length === 0) {
+    out.push(`${p.bold('Anomalies')}: ${p.green('none')}`);
+  } else {
+    out.push(p.bold('Anomalies'));
+    for (const a of c.anomalies) {
+      out.push(`  ${severityColor(p, a.severity)(a.severity.padEnd(7))} ${a.id.padEnd(22)} #${String(a.packet).padEnd(6)} ${rel(a.t, t0)}  ${a.endpoint ?? 'both'}: ${a.message}`);
+    }
+  }
+  if (ladder) {
+    out.push('');
+    out.push(p.bold('Ladder') + p.dim(' (relative seq/ack; time since the first packet)'));
+    out.push(renderLadder(p, c, ladder, width));
+  }
+  return out.join('\n') + '\n';
+}

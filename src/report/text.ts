@@ -1,0 +1,61 @@
+/** Small text helpers shared by the renderers (numbers, durations, times, endpoints). */
+import type { Address } from '../flow/model.js';
+
+/** "1,234,567". */
+export function num(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Seconds → "812 µs", "12.3 ms", "1.25 s" (three significant-ish digits, unit chosen for reading). */
+export function duration(sec: number | null | undefined): string {
+  if (sec === null || sec === undefined || !Number.isFinite(sec)) return '–';
+  const a = Math.abs(sec);
+  if (a < 1e-3) return `${(sec * 1e6).toFixed(0)} µs`;
+  if (a < 1) return `${(sec * 1e3).toFixed(a < 0.01 ? 3 : a < 0.1 ? 2 : 1)} ms`;
+  if (a < 60) return `${sec.toFixed(3)} s`;
+  const m = Math.floor(a / 60);
+  return `${sec < 0 ? '-' : ''}${m}m${(a - m * 60).toFixed(1)}s`;
+}
+
+/** Seconds since the epoch → "2024-05-01 12:00:00.123456 UTC" (UTC: captures travel between time zones). */
+export function timestamp(t: number): string {
+  const ms = Math.floor(t * 1000);
+  const d = new Date(ms);
+  const micros = Math.round((t - Math.floor(t)) * 1e6) % 1e6;
+  const iso = d.toISOString(); // 2024-05-01T12:00:00.123Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(micros).padStart(6, '0')} UTC`;
+}
+
+/** Seconds since the epoch → "12:00:00.123456" (UTC time of day, tcpdump's default shape). */
+export function timeOfDay(t: number): string {
+  return timestamp(t).slice(11, 26);
+}
+
+export function endpoint(a: Address): string {
+  return a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${num(n)} ${n === 1 ? one : many}`;
+}
+
+/** The text without ANSI colour codes. */
+export function stripAnsi(s: string): string {
+  return s.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+/** Visible width of a string that may hold ANSI colour codes. */
+export function visibleLength(s: string): number {
+  return stripAnsi(s).length;
+}
+
+export function padEndVisible(s: string, width: number): string {
+  const n = visibleLength(s);
+  return n >= width ? s : s + ' '.repeat(width - n);
+}
+
+export function padStartVisible(s: string, width: number): string {
+  const n = visibleLength(s);
+  return n >= width ? s : ' '.repeat(width - n) + s;
+}
+

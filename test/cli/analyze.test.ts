@@ -1,0 +1,167 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Connection } from '../../src/flow/model.js';
+import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
+import { fixture, FIXTURES, synack } from '../helpers/cli.js';
+import { schemaErrors, validateAnalyze, validateConnection } from '../helpers/schema.js';
+
+const cache = new Map<string, string>();
+
+/** One run per distinct argument list in this file (the documents are parsed afresh for each caller). */
+function analyzeJson(args: string[]): AnalyzeDocument {
+  const key = args.join('\0');
+  let out = cache.get(key);
+  if (out === undefined) {
+    const r = synack(['analyze', '--json', ...args]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    out = r.stdout;
+    cache.set(key, out);
+  }
+  return JSON.parse(out) as AnalyzeDocument;
+}
+
+function expectValid(doc: unknown): void {
+  const ok = validateAnalyze(doc);
+  if (!ok) throw new Error(schemaErrors(validateAnalyze));
+  expect(ok).toBe(true);
+}
+
+const allPcaps = readdirSync(FIXTURES).filter((f) => /\.pcap(ng)?(\.gz)?$/.test(f)).sort();
+
+describe('analyze --json', () => {
+  test('every fixture, read together, gives one document that matches the schema', () => {
+    const doc = analyzeJson(allPcaps.map(fixture));
+    expectValid(doc);
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.inputs.map((i) => i.name)).toEqual(allPcaps.map(fixture));
+    // Frame numbers run on across inputs: each input starts where the previous one ended.
+    for (let i = 1; i < doc.inputs.length; i++) expect(doc.inputs[i]!.firstFrame).toBe(doc.inputs[i - 1]!.lastFrame + 1);
+    expect(doc.summary.frames.frames).toBe(doc.inputs.reduce((n, i) => n + i.frames, 0));
+    expect(doc.summary.connections).toBe(doc.connections.length);
+  });
+
+  test.each([['refused.pcap'], ['demo.pcap'], ['handshake-ipv6.pcap'], ['two-interfaces.pcapng'], ['handshake-ipv4.pcap.gz']])('%s matches the schema', (name) => {
+    expectValid(analyzeJson([fixture(name)]));
+  });
+
+  test('refused.pcap: the refusal is found and counted', () => {
+    const doc = analyzeJson([fixture('refused.pcap')]);
+    const refused = doc.connections.filter((c) => c.handshake.outcome === 'refused');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const c of refused) expect(c.anomalies.map((a) => a.id)).toContain('handshake-refused');
+    expect(doc.summary.outcomes.refused).toBe(refused.length);
+    expect(doc.summary.anomalies.find((a) => a.id === 'handshake-refused')?.connections).toBe(refused.length);
+  });
+
+  test('summary counts agree with the connections', () => {
+    const doc = analyzeJson([fixture('demo.pcap')]);
+    const total = Object.values(doc.summary.outcomes).reduce((a, b) => a + (b ?? 0), 0);
+    expect(total).toBe(doc.connections.length);
+    const rtts = doc.connections.filter((c) => c.handshake.outcome === 'complete' && c.handshake.rtt.total !== null).map((c) => c.handshake.rtt.total!);
+    expect(doc.summary.handshakeRtt.samples).toBe(rtts.length);
+    expect(doc.summary.handshakeRtt.min).toBe(Math.min(...rtts));
+    expect(doc.summary.handshakeRtt.max).toBe(Math.max(...rtts));
+  });
+
+  test('the gzip fixture gives the same connections as the plain one', () => {
+    const plain = analyzeJson([fixture('handshake-ipv4.pcap')]);
+    const gz = analyzeJson([fixture('handshake-ipv4.pcap.gz')]);
+    expect(gz.inputs[0]!.gzip).toBe(true);
+    expect(gz.connections).toEqual(plain.connections);
+  });
+
+  test('standard input gives the same connections as the file', () => {
+    const file = analyzeJson([fixture('demo.pcap')]);
+    const r = synack(['analyze', '--json', '-'], { input: readFileSync(fixture('demo.pcap')) });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as AnalyzeDocument).connections).toEqual(file.connections);
+  });
+
+  test('filters narrow connections[], not the summary', () => {
+    const all = analyzeJson([fixture('demo.pcap')]);
+    const doc = analyzeJson([fixture('demo.pcap'), '--anomaly', 'handshake-refused']);
+    expect(doc.summary).toEqual(all.summary);
+    expect(doc.connections.length).toBe(all.connections.filter((c) => c.anomalies.some((a) => a.id === 'handshake-refused')).length);
+    expect(doc.connections.length).toBeGreaterThan(0);
+    const port = all.connections[0]!.server.port;
+    const byPort = analyzeJson([fixture('demo.pcap'), '--port', String(port)]);
+    expect(byPort.connections.every((c) => c.server.port === port || c.client.port === port)).toBe(true);
+    const tw = analyzeJson([fixture('demo.pcap'), '--state', 'time_wait']);
+    expect(tw.connections.every((c) => c.finalStates.client === 'TIME_WAIT' || c.finalStates.server === 'TIME_WAIT')).toBe(true);
+  });
+});
+
+describe('analyze --ndjson', () => {
+  test('one schema-valid connection per line, the same set as --json', () => {
+    const r = synack(['analyze', '--ndjson', fixture('demo.pcap')]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    const conns = lines.map((l) => JSON.parse(l) as Connection);
+    for (const c of conns) {
+      if (!validateConnection(c)) throw new Error(schemaErrors(validateConnection));
+    }
+    const doc = analyzeJson([fixture('demo.pcap')]);
+    expect(conns.sort((a, b) => a.id - b.id)).toEqual(doc.connections);
+  });
+});
+
+describe('analyze text', () => {
+  test('summary, anomalies, listeners and rows; no colour when piped', () => {
+    const doc = analyzeJson([fixture('demo.pcap')]);
+    const r = synack(['analyze', fixture('demo.pcap')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/\u001b\[/);
+    expect(r.stdout).toContain(`Connections: ${doc.connections.length}`);
+    for (const a of doc.summary.anomalies) expect(r.stdout).toMatch(new RegExp(`${a.severity}\\s+│ ${a.id}\\s+│\\s+${a.count} │`));
+    expect(r.stdout).toContain('Busiest listeners');
+    expect(r.stdout).toMatch(/handshake RTT \(SYN → ACK, \d+ samples\): min/);
+  });
+
+  test('--limit says how many rows were left out', () => {
+    const doc = analyzeJson([fixture('demo.pcap')]);
+    const r = synack(['analyze', '--limit', '3', fixture('demo.pcap')]);
+    expect(r.stdout).toContain(`… ${doc.connections.length - 3} more connections not shown (--limit 3`);
+  });
+
+  test('FORCE_COLOR paints; --no-color wins', () => {
+    expect(synack(['analyze', fixture('refused.pcap')], { env: { FORCE_COLOR: '1' } }).stdout).toMatch(/\u001b\[/);
+    expect(synack(['analyze', '--no-color', fixture('refused.pcap')], { env: { FORCE_COLOR: '1' } }).stdout).not.toMatch(/\u001b\[/);
+    expect(synack(['analyze', fixture('refused.pcap')], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout).not.toMatch(/\u001b\[/);
+  });
+});
+
+describe('analyze --conn', () => {
+  test('detail view: timelines, options, anomalies and a ladder with one arrow per packet', () => {
+    const doc = analyzeJson([fixture('lost-final-ack.pcap')]);
+    const c = doc.connections.find((x) => x.anomalies.some((a) => a.id === 'lost-final-ack'))!;
+    expect(c).toBeDefined();
+    const r = synack(['analyze', '--conn', String(c.id), fixture('lost-final-ack.pcap')]);
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain(`Connection #${c.id}: ${c.client.ip}:${c.client.port} → ${c.server.ip}:${c.server.port}`);
+    expect(out).toContain('State timelines');
+    for (const t of c.timeline) expect(out).toContain(`${t.from} → ${t.to}`);
+    expect(out).toMatch(/MSS\s+│/);
+    const ladder = out.slice(out.indexOf('Ladder'));
+    const arrows = ladder.split('\n').filter((l) => /#\d+\s/.test(l) && /[▶◀]/.test(l));
+    expect(arrows).toHaveLength(c.packets.client + c.packets.server);
+    // Arrows point the right way: client packets to the right.
+    const firstSyn = arrows[0]!;
+    expect(firstSyn).toMatch(/SYN seq 0 .*▶│/);
+    expect(ladder).toContain('✗ lost-final-ack');
+  });
+
+  test('--no-ladder skips the diagram', () => {
+    const r = synack(['analyze', '--conn', '1', '--no-ladder', fixture('refused.pcap')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('State timelines');
+    expect(r.stdout).not.toContain('Ladder');
+  });
+
+  test('--detail with a filter details every selected connection', () => {
+    const doc = analyzeJson([fixture('demo.pcap'), '--anomaly', 'handshake-refused']);
+    const r = synack(['analyze', '--detail', '--anomaly', 'handshake-refused', fixture('demo.pcap')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/^Connection #\d+:/gm)).toHaveLength(doc.connections.length);
+  });
+});

@@ -1,0 +1,147 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
+import { fixture, synack } from '../helpers/cli.js';
+import { assertValid, validateCheck } from '../helpers/schema.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'synack-check-'));
+
+const cache = new Map<string, string>();
+function analyze(name: string): AnalyzeDocument {
+  if (!cache.has(name)) cache.set(name, synack(['analyze', '--json', fixture(name)]).stdout);
+  return JSON.parse(cache.get(name)!) as AnalyzeDocument;
+}
+
+/** Parses JUnit XML with a real XML parser (python3's ElementTree) into plain data. */
+function parseJUnit(xml: string): { tests: number; failures: number; cases: Array<{ name: string; failure: string | null }> } {
+  const py = `
+import sys, json, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read())
+suite = root.find('testsuite')
+cases = [{'name': c.get('name'), 'failure': (c.find('failure').text if c.find('failure') is not None else None)} for c in suite.findall('testcase')]
+print(json.dumps({'tests': int(suite.get('tests')), 'failures': int(suite.get('failures')), 'cases': cases}))
+`;
+  const r = spawnSync('python3', ['-c', py], { input: xml, encoding: 'utf8', timeout: 15000 });
+  if (r.status !== 0) throw new Error(`not well-formed XML: ${r.stderr}`);
+  return JSON.parse(r.stdout) as ReturnType<typeof parseJUnit>;
+}
+
+describe('check exit codes', () => {
+  test('a clean handshake passes: exit 0', () => {
+    const r = synack(['check', fixture('handshake-ipv4.pcap')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('PASS no error-severity anomalies');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('passed');
+  });
+
+  test('a refused connection fails the default policy: exit 1, naming the packet', () => {
+    const doc = analyze('refused.pcap');
+    const occ = doc.connections.flatMap((c) => c.anomalies.filter((a) => a.id === 'handshake-refused').map((a) => ({ c, a })))[0]!;
+    const r = synack(['check', fixture('refused.pcap')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`connection #${occ.c.id}`);
+    expect(r.stdout).toContain(`packet #${occ.a.packet}: handshake-refused`);
+  });
+
+  test('--allow turns that failure into a pass', () => {
+    expect(synack(['check', fixture('refused.pcap'), '--allow', 'handshake-refused']).code).toBe(0);
+  });
+
+  test('--max: at the count passes, below it fails', () => {
+    const doc = analyze('demo.pcap');
+    const n = doc.summary.anomalies.find((a) => a.id === 'half-open')!.count;
+    const base = ['check', fixture('demo.pcap'), '--fail-on', 'half-open', '--allow', 'half-open'];
+    expect(synack([...base, '--max', `half-open=${n}`]).code).toBe(0);
+    const r = synack([...base, '--max', `half-open=${n - 1}`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`FAIL at most ${n - 1} half-open occurrences (${n}/${n - 1})`);
+  });
+
+  test('--max-rtt: above the slowest handshake passes, below it fails', () => {
+    const doc = analyze('handshake-ipv4.pcap');
+    const rtt = doc.summary.handshakeRtt.max! * 1000;
+    expect(synack(['check', fixture('handshake-ipv4.pcap'), '--max-rtt', String(rtt * 2)]).code).toBe(0);
+    expect(synack(['check', fixture('handshake-ipv4.pcap'), '--max-rtt', String(rtt / 2)]).code).toBe(1);
+  });
+
+  test('--require-complete fails a capture with a refused handshake even when anomalies are allowed', () => {
+    const r = synack(['check', fixture('refused.pcap'), '--allow', 'handshake-refused', '--require-complete']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FAIL every observed handshake completes');
+  });
+
+  test('config file, with flags winning over it', () => {
+    const cfg = join(tmp, 'policy.json');
+    writeFileSync(cfg, JSON.stringify({ failOn: ['error'], allow: ['handshake-refused'] }));
+    expect(synack(['check', '--config', cfg, fixture('refused.pcap')]).code).toBe(0);
+    expect(synack(['check', '--config', cfg, '--allow', 'reset', fixture('refused.pcap')]).code).toBe(1);
+  });
+
+  test('./synack.config.json is read when present', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synack-cfg-'));
+    writeFileSync(join(dir, 'synack.config.json'), JSON.stringify({ allow: ['handshake-refused'] }));
+    expect(synack(['check', fixture('refused.pcap')], { cwd: dir }).code).toBe(0);
+  });
+
+  test.each([
+    ['not JSON', '{ failOn: ', /not valid JSON/],
+    ['unknown key', '{ "failOnn": ["error"] }', /unknown key "failOnn"/],
+    ['unknown id', '{ "allow": ["gremlins"] }', /allow: unknown "gremlins"/],
+  ])('a bad config (%s) is a usage error: exit 2', (_n, text, pattern) => {
+    const cfg = join(tmp, `bad-${_n.replace(/\W/g, '')}.json`);
+    writeFileSync(cfg, text);
+    const r = synack(['check', '--config', cfg, fixture('refused.pcap')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(pattern);
+  });
+
+  test('bad --max and --fail-on values are usage errors', () => {
+    expect(synack(['check', '--max', 'retransmission', fixture('refused.pcap')]).code).toBe(2);
+    expect(synack(['check', '--fail-on', 'fatal', fixture('refused.pcap')]).code).toBe(2);
+  });
+});
+
+describe('check formats', () => {
+  test('JUnit: one testcase per rule; the failure lists connections and packets', () => {
+    const r = synack(['check', fixture('refused.pcap'), '--max-rtt', '10000', '--require-complete', '--format', 'junit']);
+    expect(r.code).toBe(1);
+    const j = parseJUnit(r.stdout);
+    expect(j.tests).toBe(3);
+    expect(j.failures).toBe(2);
+    expect(j.cases.map((c) => c.name.split(':')[0] + ':' + c.name.split(':')[1])).toEqual(['fail-on:error', 'max-rtt: handshake RTT at most 10000 ms', 'require-complete: every observed handshake completes']);
+    const failed = j.cases.find((c) => c.name.startsWith('fail-on:error'))!;
+    expect(failed.failure).toMatch(/connection #\d+ .* → .*, packet #\d+: handshake-refused/);
+    expect(j.cases.find((c) => c.name.startsWith('max-rtt'))!.failure).toBeNull();
+  });
+
+  test('JUnit written with -o while the exit code still says failed', () => {
+    const out = join(tmp, 'junit.xml');
+    const r = synack(['check', fixture('refused.pcap'), '--format', 'junit', '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(parseJUnit(readFileSync(out, 'utf8')).failures).toBe(1);
+  });
+
+  test('GitHub annotations', () => {
+    const r = synack(['check', fixture('refused.pcap'), '--format', 'github']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^::error file=.*refused\.pcap,title=synack fail-on%3Aerror::connection #\d+ /);
+    expect(lines.at(-1)).toBe('synack check: failed (1 of 1 rule)');
+  });
+
+  test('JSON verdict', () => {
+    const r = synack(['check', fixture('refused.pcap'), '--format', 'json']);
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout) as { schemaVersion: number; passed: boolean; rules: Array<{ rule: string; passed: boolean; offences: unknown[] }> };
+    assertValid(validateCheck, v);
+    expect(v.schemaVersion).toBe(1);
+    expect(v.passed).toBe(false);
+    const pass = JSON.parse(synack(['check', fixture('handshake-ipv4.pcap'), '--format', 'json', '--max-rtt', '1000', '--require-complete', '--max', 'reset=0']).stdout) as unknown;
+    assertValid(validateCheck, pass);
+    expect(v.rules[0]).toMatchObject({ rule: 'fail-on:error', passed: false });
+    expect(v.rules[0]!.offences.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,175 @@
+import { FLAG } from '../../src/decode/segment.js';
+import { evaluatePolicy, DEFAULT_POLICY } from '../../src/check/policy.js';
+import { summarize, rttStats, percentile, byTrouble } from '../../src/pipeline/summary.js';
+import type { AnalysisResult } from '../../src/pipeline/types.js';
+import { renderAnalyzeText } from '../../src/report/analyze-text.js';
+import { renderCheckText, renderGitHub, renderJUnit, xmlEscape } from '../../src/report/check.js';
+import { renderConnectionDetail } from '../../src/report/detail.js';
+import { renderLadder, type LadderSegment } from '../../src/report/ladder.js';
+import { colorLevel, makePaint } from '../../src/report/style.js';
+import { visibleLength } from '../../src/report/text.js';
+import { DEFAULT_TRACKER_OPTIONS } from '../../src/flow/model.js';
+import { anomalyAt, completeConnection, refusedConnection, T0 } from '../helpers/connection.js';
+
+const plain = makePaint(0);
+
+function result(conns = [completeConnection(), refusedConnection(2)]): AnalysisResult {
+  return {
+    inputs: [{
+      name: 'x.pcap', format: 'pcap', detail: 'pcap, little-endian, microsecond, snaplen 65535', gzip: false, frames: 30, bytes: 3000,
+      firstFrame: 1, lastFrame: 30, linkTypes: [{ linkType: 1, name: 'EN10MB', frames: 30, supported: true }],
+      warnings: [{ kind: 'truncated', message: 'x.pcap: truncated record at byte 2990 (frame 31); kept 30 frames', offset: 2990, frameNo: 31 }],
+    }],
+    counts: { frames: 30, tcpSegments: 28, nonTcp: { 'not-ip': 2, 'not-tcp': 0, fragment: 0, 'unsupported-link': 0, truncated: 0, malformed: 0 }, decodeIssues: {} },
+    connections: conns, listeners: [], anomalies: [],
+    totals: { segments: 28, connections: conns.length, unplaced: 0, peakConcurrent: 2, late: 0 },
+    tracker: DEFAULT_TRACKER_OPTIONS, elapsedSeconds: 0.01,
+  };
+}
+
+describe('summary numbers', () => {
+  test('nearest-rank percentile and median', () => {
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95)).toBe(10);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5);
+    expect(rttStats([4, 1, 3, 2])).toEqual({ samples: 4, min: 1, median: 2.5, p95: 4, max: 4 });
+    expect(rttStats([])).toEqual({ samples: 0, min: null, median: null, p95: null, max: null });
+  });
+
+  test('outcomes, RTT only from completed handshakes, anomaly counts by severity', () => {
+    const s = summarize(result());
+    expect(s.outcomes).toEqual({ complete: 1, refused: 1 });
+    expect(s.handshakeRtt.samples).toBe(1);
+    expect(s.handshakeRtt.max).toBeCloseTo(0.002);
+    expect(s.anomalies).toEqual([{ id: 'handshake-refused', severity: 'error', count: 1, connections: 1 }]);
+    expect(s.captureWarnings).toBe(1);
+  });
+
+  test('trouble first: errors, then warnings, then clean', () => {
+    const warn = completeConnection({ id: 3, anomalies: [anomalyAt('retransmission', 'warning', 4)] });
+    const sorted = [completeConnection(), warn, refusedConnection(2)].sort(byTrouble).map((c) => c.id);
+    expect(sorted).toEqual([2, 3, 1]);
+  });
+});
+
+describe('analyze text', () => {
+  test('inputs, outcomes, RTT, anomalies and the connection table, without colour codes', () => {
+    const r = result();
+    const text = renderAnalyzeText(plain, r, summarize(r), r.connections, { limit: 50 });
+    expect(text).not.toMatch(/\u001b\[/);
+    expect(text).toContain('x.pcap');
+    expect(text).toContain('warning: x.pcap: truncated record at byte 2990 (frame 31); kept 30 frames');
+    expect(text).toContain('not analysed: 2 not-ip');
+    expect(text).toMatch(/handshake: complete 1\s+refused 1/);
+    expect(text).toContain('handshake RTT (SYN → ACK, 1 sample): min 2.000 ms');
+    expect(text).toContain('handshake-refused');
+    // Trouble first: the refused connection's row comes before the clean one.
+    expect(text.indexOf('10.0.0.1:40002')).toBeLessThan(text.indexOf('10.0.0.1:40000'));
+  });
+
+  test('--limit caps the rows and says how many were left out', () => {
+    const conns = [completeConnection(), ...[2, 3, 4].map((i) => refusedConnection(i))];
+    const r = result(conns);
+    const text = renderAnalyzeText(plain, r, summarize(r), conns, { limit: 2 });
+    expect(text).toContain('… 2 more connections not shown (--limit 2');
+    expect(text).not.toContain('10.0.0.1:40000 ');
+  });
+
+  test('colour when asked: severity and states are painted', () => {
+    const r = result();
+    const text = renderAnalyzeText(makePaint(1), r, summarize(r), r.connections, { limit: 50 });
+    expect(text).toMatch(/\u001b\[31m/); // red for the error
+  });
+});
+
+describe('colour policy', () => {
+  const tty = { isTTY: true };
+  const pipe = { isTTY: false };
+  test.each([
+    ['TTY, nothing set', tty, true, {}, true],
+    ['pipe', pipe, true, {}, false],
+    ['--no-color on a TTY', tty, false, {}, false],
+    ['NO_COLOR on a TTY', tty, true, { NO_COLOR: '1' }, false],
+    ['FORCE_COLOR on a pipe', pipe, true, { FORCE_COLOR: '1' }, true],
+    ['FORCE_COLOR=0 on a TTY', tty, true, { FORCE_COLOR: '0' }, false],
+    ['NO_COLOR beats FORCE_COLOR', pipe, true, { NO_COLOR: '1', FORCE_COLOR: '1' }, false],
+    ['--no-color beats FORCE_COLOR', pipe, false, { FORCE_COLOR: '3' }, false],
+  ])('%s', (_name, stream, flag, env, on) => {
+    expect(colorLevel(stream, flag, env as NodeJS.ProcessEnv) > 0).toBe(on);
+  });
+});
+
+describe('connection detail and ladder', () => {
+  const c = completeConnection({ anomalies: [anomalyAt('retransmission', 'warning', 5, T0 + 0.3)] });
+  const seg = (packet: number, dt: number, fromClient: boolean, flags: number, seq: number, ack: number, len = 0): LadderSegment =>
+    ({ packet, t: T0 + dt, fromClient, flags, seq, ack, len, window: 512, options: [] });
+  const segs: LadderSegment[] = [
+    { ...seg(1, 0, true, FLAG.SYN, 1000, 0), options: [{ kind: 'mss', value: 1460 }, { kind: 'sackOK' }] },
+    seg(2, 0.001, false, FLAG.SYN | FLAG.ACK, 5000, 1001),
+    seg(3, 0.002, true, FLAG.ACK, 1001, 5001),
+    seg(4, 0.1, true, FLAG.PSH | FLAG.ACK, 1001, 5001, 100),
+    seg(5, 0.3, true, FLAG.PSH | FLAG.ACK, 1001, 5001, 100),
+  ];
+
+  test('ladder: one arrow per segment, relative seq/ack, states beside the arrows, marks', () => {
+    const lines = renderLadder(plain, c, segs, 110).split('\n');
+    expect(lines).toHaveLength(1 + segs.length);
+    expect(lines[0]).toContain('client 10.0.0.1:40000');
+    expect(lines[0]).toContain('server 10.0.0.2:80');
+    const syn = lines[1]!;
+    expect(syn).toMatch(/#1\s+SYN_SENT\s+│─ SYN seq 0 win 512 \[mss 1460,sack\] ─*▶│ SYN_RECEIVED/);
+    expect(lines[2]).toMatch(/│◀─ SYN,ACK seq 0 ack 1 win 512/);
+    expect(lines[2]).toMatch(/^\s+\+0\.001000s #2\s+ESTABLISHED/);
+    expect(lines[3]).toMatch(/ACK seq 1 ack 1 .*│ ESTABLISHED/);
+    expect(lines[4]).toContain('PSH,ACK seq 1 ack 1 win 512 len 100');
+    expect(lines[5]).toContain('╌'); // retransmission drawn dashed
+    expect(lines[5]).toContain('✗ retransmission');
+    // Every arrow row has the same width up to the right rail.
+    const rails = lines.slice(1).map((l) => l.lastIndexOf('│'));
+    expect(new Set(rails).size).toBe(1);
+  });
+
+  test('detail: header, options table, both timelines, anomalies, ladder', () => {
+    const text = renderConnectionDetail(plain, c, segs, 110);
+    expect(text).toContain('Connection #1: 10.0.0.1:40000 → 10.0.0.2:80 (IPv4)');
+    expect(text).toMatch(/MSS\s+│ 1460\s+│ 1460/);
+    expect(text).toContain('client 10.0.0.1:40000');
+    expect(text).toMatch(/\+0\.000000s\s+#1\s+CLOSED → SYN_SENT\s+sent SYN/);
+    expect(text).toMatch(/warning\s+retransmission\s+#5/);
+    expect(text).toContain('Ladder');
+  });
+});
+
+describe('check renderers', () => {
+  const inputs = result().inputs;
+  const v = evaluatePolicy({ ...DEFAULT_POLICY, maxRttMs: 10 }, [completeConnection(), refusedConnection(2)]);
+
+  test('text lists each rule with PASS/FAIL and the offending packets', () => {
+    const t = renderCheckText(plain, v, inputs);
+    expect(t).toContain('FAIL no error-severity anomalies (1)');
+    expect(t).toContain('connection #2 10.0.0.1:40002 → 10.0.0.2:81, packet #23: handshake-refused');
+    expect(t).toContain('PASS handshake RTT at most 10 ms');
+    expect(t.trim().split('\n').at(-1)).toBe('failed: 1 rule violated');
+  });
+
+  test('JUnit: one testcase per rule, failures carry connections and packets, XML escaped', () => {
+    const x = renderJUnit(v, inputs);
+    expect(x).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
+    expect(x.match(/<testcase /g)).toHaveLength(2);
+    expect(x).toContain('tests="2" failures="1"');
+    expect(x).toContain('packet #23');
+    expect(x).toContain('→');
+    expect(xmlEscape('a<b & "c"')).toBe('a&lt;b &amp; &quot;c&quot;');
+  });
+
+  test('GitHub: one ::error per offence with escaped properties', () => {
+    const g = renderGitHub(v, inputs);
+    const lines = g.trim().split('\n');
+    expect(lines[0]).toBe('::error file=x.pcap,title=synack fail-on%3Aerror::connection #2 10.0.0.1:40002 → 10.0.0.2:81, packet #23: handshake-refused: RST answered the SYN');
+    expect(lines.some((l) => l.startsWith('::warning title=synack capture::x.pcap: truncated'))).toBe(true);
+    expect(lines.at(-1)).toBe('synack check: failed (1 of 2 rules)');
+  });
+
+  test('visibleLength ignores colour codes', () => {
+    expect(visibleLength(makePaint(1).red('abc'))).toBe(3);
+  });
+});
