@@ -1,0 +1,525 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: synack against tcptrace and tshark on synthetic captures (bench/gen.js).
+ *
+ *   node bench/run.js [--sizes 0.1,1] [--runs 3] [--json] [--seed 1] [--plain]
+ *                     [--no-peers] [--no-jobs] [--tshark-max-scale 1] [--timeout 600]
+ *   node bench/run.js --report saved.json [--report more.json]   (re-render saved --json output)
+ *
+ * Sizes are fractions of the issue's capture (200,000 connections, ~3.6 M packets). Captures are
+ * generated into bench/out/ when missing. Each command runs --runs times (once at sizes >= 4) and the
+ * median wall time is reported, with the largest peak RSS of its runs. Peers that are not installed
+ * are shown as such; a failing synack run is shown with its exit code and the end of its stderr.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measure, probe, rssMethod } from './measure.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT_DIR = join(ROOT, 'bench', 'out');
+const GEN = join(ROOT, 'bench', 'gen.js');
+const SYNACK = join(ROOT, 'bin', 'synack.js');
+const DECODE_HARNESS = join(ROOT, 'bench', 'decode.js');
+const FULL_CONNECTIONS = 200_000;
+const GENERATOR_VERSION = 1;
+
+/** The issue's goals, checked against what was measured. */
+const GOALS = {
+  tcptraceSpeedupFull: 3, // analyze ≥ 3× faster than tcptrace at 1×
+  tcptraceSpeedupTenth: 1, // no slower than tcptrace at 0.1×
+  tsharkSpeedup: 10, // ≥ 10× faster than tshark conv at every size
+  decodeSegmentsPerSec: 5e6,
+  peakRssMB: 256,
+  rssFlatness: 1.25, // RSS at 4× / RSS at 1× (our reading of "flat")
+  linearity: 4.4, // time at 4× / time at 1×
+  jobsSpeedup: 1.7, // --jobs 2 vs --jobs 1 on 2 cores (our reading of "near-linear")
+};
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: '0.1,1' },
+      runs: { type: 'string', default: '3' },
+      json: { type: 'boolean', default: false },
+      seed: { type: 'string', default: '1' },
+      plain: { type: 'boolean', default: false },
+      'no-peers': { type: 'boolean', default: false },
+      'no-jobs': { type: 'boolean', default: false },
+      'tshark-max-scale': { type: 'string', default: '1' },
+      timeout: { type: 'string', default: '600' },
+      report: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(2, 12)
+      .map((l) => l.replace(/^ \*\/?\s?/, '')).join('\n') + '\n');
+    process.exit(0);
+  }
+  const sizes = values.sizes.split(',').map(Number);
+  if (sizes.some((s) => !Number.isFinite(s) || s <= 0)) fail(`--sizes: positive numbers expected, got ${values.sizes}`);
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) fail('--runs must be a positive integer');
+  return {
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    runs,
+    json: values.json,
+    seed: Number(values.seed) >>> 0,
+    plain: values.plain,
+    peers: !values['no-peers'],
+    jobs: !values['no-jobs'],
+    tsharkMaxScale: Number(values['tshark-max-scale']),
+    timeoutSec: Number(values.timeout),
+    report: values.report ?? null,
+  };
+}
+
+/** The informative part of a failing command's stderr: its first and last few non-empty lines. */
+function stderrExcerpt(text) {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  return (lines.length <= 6 ? lines : [...lines.slice(0, 3), '...', ...lines.slice(-3)]).join('\n');
+}
+
+function fail(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+}
+
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Captures
+
+function capturePath(scale, seed, plain) {
+  return join(OUT_DIR, `synth-${scale}x-seed${seed}${plain ? '-plain' : ''}.pcap`);
+}
+
+/** Generates the capture unless an up-to-date one is there; returns its sidecar metadata. */
+function ensureCapture(scale, seed, plain) {
+  const file = capturePath(scale, seed, plain);
+  const metaFile = `${file}.json`;
+  if (existsSync(file) && existsSync(metaFile)) {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+    if (meta.generatorVersion === GENERATOR_VERSION) return { ...meta, file, scale };
+  }
+  log(`bench: generating ${file}`);
+  const args = [GEN, '--connections', String(FULL_CONNECTIONS), '--scale', String(scale), '--seed', String(seed), '--out', file];
+  if (plain) args.push('--plain');
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) fail(`generator failed for ${file} (exit ${r.status ?? r.signal})`);
+  return { ...JSON.parse(readFileSync(metaFile, 'utf8')), file, scale };
+}
+
+/** Reads the file once so every tool starts with it in the page cache. */
+function warmCache(file) {
+  return new Promise((res, rej) => {
+    createReadStream(file, { highWaterMark: 8 << 20 }).on('data', () => {}).on('end', res).on('error', rej);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tools
+
+function which(cmd) {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** What the built CLI offers (flags are probed from `analyze --help`, so the bench follows the CLI). */
+function detectSynack() {
+  const info = { built: existsSync(SYNACK) && existsSync(join(ROOT, 'dist', 'cli', 'main.js')), help: '' };
+  if (!info.built) return info;
+  info.help = probe(process.execPath, [SYNACK, 'analyze', '--help']) ?? '';
+  info.version = (probe(process.execPath, [SYNACK, '--version']) ?? '').trim().split('\n')[0];
+  return info;
+}
+
+function has(help, flag) {
+  return new RegExp(`(^|[\\s,])${flag.replace(/[-]/g, '\\-')}([\\s,=<[]|$)`, 'm').test(help);
+}
+
+/**
+ * The commands measured. Each: name, what it is, how to run it on one capture, or why it cannot run.
+ */
+function tools(opts, synack) {
+  const list = [];
+  const node = process.execPath;
+  const notBuilt = synack.built ? null : 'not built (npm run build)';
+
+  // Decode only: reader + decoder, no tracker. Prefer the CLI's own switch; else the in-process harness.
+  const decodeFlag = ['--decode-only', '--no-track'].find((f) => has(synack.help, f));
+  list.push({
+    name: 'synack decode',
+    kind: 'synack-decode',
+    unavailable: notBuilt ?? (decodeFlag || existsSync(DECODE_HARNESS) ? null : 'no decode-only path'),
+    command: (file) => decodeFlag
+      ? [node, [SYNACK, 'analyze', decodeFlag, file]]
+      : [node, [DECODE_HARNESS, file]],
+  });
+  // Full analysis in each output mode, stdout to /dev/null. The default text report is the reference
+  // the peers are compared with (tcptrace -n and tshark conv print human summaries too); --ndjson is
+  // the streaming mode (flat memory); --json keeps every connection for one document.
+  const modes = [
+    { name: 'synack analyze', flags: [], ref: true },
+    { name: 'synack --ndjson', flags: ['--ndjson'] },
+    { name: 'synack --json', flags: ['--json'] },
+  ];
+  for (const m of modes) {
+    list.push({
+      name: m.name,
+      kind: 'synack',
+      ref: m.ref ?? false,
+      unavailable: notBuilt,
+      command: (file) => [node, [SYNACK, 'analyze', ...m.flags, file]],
+    });
+  }
+  if (opts.peers) {
+    const tcptrace = which('tcptrace');
+    list.push({
+      name: 'tcptrace -n',
+      kind: 'peer',
+      unavailable: tcptrace ? null : 'not installed',
+      command: (file) => [tcptrace, ['-n', file]],
+    });
+    const tshark = which('tshark');
+    list.push({
+      name: 'tshark conv,tcp',
+      kind: 'peer',
+      unavailable: tshark ? null : 'not installed',
+      maxScale: opts.tsharkMaxScale,
+      command: (file) => [tshark, ['-q', '-z', 'conv,tcp', '-r', file]],
+    });
+  }
+  return list;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function runTool(tool, capture, runs, timeoutSec) {
+  const base = { tool: tool.name, kind: tool.kind, ref: tool.ref ?? false, scale: capture.scale, packets: capture.packets, bytes: capture.bytes };
+  if (tool.unavailable) return { ...base, status: tool.unavailable };
+  if (tool.maxScale !== undefined && capture.scale > tool.maxScale) {
+    return { ...base, status: `skipped above ${tool.maxScale}× (--tshark-max-scale)` };
+  }
+  const [cmd, args] = tool.command(capture.file);
+  const walls = [];
+  const cpuTimes = [];
+  const loopSecs = [];
+  let rss = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = await measure(cmd, args, { timeoutSec });
+    if (r.timedOut || r.code !== 0) {
+      const why = r.timedOut ? `timed out after ${timeoutSec} s` : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
+      return { ...base, status: why, command: [cmd, ...args].join(' '), stderr: stderrExcerpt(r.stderr) };
+    }
+    walls.push(r.wallSec);
+    // bench/decode.js reports its own rate inside the read+decode loop (no process start, no imports).
+    const inLoop = /([\d.]+) s in the loop/.exec(r.stderr);
+    if (inLoop) loopSecs.push(Number(inLoop[1]));
+    if (r.cpuSec !== null) cpuTimes.push(r.cpuSec);
+    if (r.rssMB !== null) rss = Math.max(rss, r.rssMB);
+    log(`  ${tool.name.padEnd(16)} ${capture.scale}×  run ${i + 1}/${runs}: ${r.wallSec.toFixed(2)} s wall, ` +
+      `${r.cpuSec?.toFixed(2) ?? '?'} s CPU, ${r.rssMB?.toFixed(0) ?? '?'} MB`);
+  }
+  const wallSec = median(walls);
+  return {
+    ...base,
+    status: 'ok',
+    command: [cmd, ...args].join(' '),
+    runs: walls,
+    wallSec,
+    minWallSec: Math.min(...walls),
+    cpuSec: cpuTimes.length ? median(cpuTimes) : null,
+    packetsPerSec: capture.packets / wallSec,
+    ...(loopSecs.length ? { inLoopPacketsPerSec: capture.packets / median(loopSecs) } : {}),
+    mbPerSec: capture.bytes / 1e6 / wallSec,
+    peakRssMB: rss || null,
+  };
+}
+
+/**
+ * Parallelism over four tenth-size captures (different seeds): `analyze --jobs 1` vs `--jobs 2` when
+ * the CLI has --jobs, and always the ceiling on this machine: four separate `analyze` processes run
+ * one at a time vs two at a time.
+ */
+async function runJobs(opts, synack) {
+  if (!synack.built) return { status: 'not built' };
+  const files = [1, 2, 3, 4].map((k) => ensureCapture(0.1, opts.seed + k - 1, opts.plain));
+  for (const f of files) await warmCache(f.file);
+  const out = { status: 'ok', files: files.map((f) => f.file), packets: files.reduce((a, f) => a + f.packets, 0) };
+
+  const timed = async (label, fn) => {
+    const walls = [];
+    for (let i = 0; i < opts.runs; i++) {
+      const t0 = process.hrtime.bigint();
+      const failure = await fn();
+      if (failure) return { failure };
+      walls.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      log(`  ${label.padEnd(30)} run ${i + 1}/${opts.runs}: ${walls[walls.length - 1].toFixed(2)} s`);
+    }
+    return { wallSec: median(walls), runs: walls };
+  };
+  const failed = (r, what) => (r.timedOut || r.code !== 0
+    ? `${what}: ${r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}`}: ${stderrExcerpt(r.stderr)}` : null);
+
+  // The ceiling: separate processes, `width` at a time.
+  const processes = async (width) => {
+    const queue = [...files];
+    const worker = async () => {
+      for (let f = queue.shift(); f; f = queue.shift()) {
+        const r = await measure(process.execPath, [SYNACK, 'analyze', f.file], { timeoutSec: opts.timeoutSec });
+        const why = failed(r, `analyze ${f.file}`);
+        if (why) return why;
+      }
+      return null;
+    };
+    const results = await Promise.all(Array.from({ length: width }, worker));
+    return results.find((x) => x) ?? null;
+  };
+  const p1 = await timed('4 processes, 1 at a time', () => processes(1));
+  const p2 = await timed('4 processes, 2 at a time', () => processes(2));
+  if (p1.failure || p2.failure) return { status: 'failed', stderr: p1.failure ?? p2.failure };
+  out.processes = { one: p1, two: p2, speedup: p1.wallSec / p2.wallSec };
+
+  if (!has(synack.help, '--jobs')) {
+    out.cli = { status: 'analyze has no --jobs option' };
+    return out;
+  }
+  const cli = {};
+  for (const jobs of [1, 2]) {
+    const args = [SYNACK, 'analyze', '--jobs', String(jobs), ...files.map((f) => f.file)];
+    const r = await timed(`analyze --jobs ${jobs} (4 files)`, async () => failed(
+      await measure(process.execPath, args, { timeoutSec: opts.timeoutSec }), `--jobs ${jobs}`));
+    if (r.failure) { out.cli = { status: 'failed', stderr: r.failure }; return out; }
+    cli[`jobs${jobs}`] = r;
+  }
+  out.cli = { status: 'ok', ...cli, speedup: cli.jobs1.wallSec / cli.jobs2.wallSec };
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function machine() {
+  const mem = totalmem();
+  const ver = (cmd, args, re) => {
+    const out = probe(cmd, args);
+    const m = out && re.exec(out);
+    return m ? m[1] : null;
+  };
+  const lscpu = probe('lscpu', []) ?? '';
+  return {
+    nproc: availableParallelism(),
+    cpu: /Model name:\s*(.+)/.exec(lscpu)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown',
+    memoryGB: Math.round(mem / 2 ** 30 * 10) / 10,
+    node: process.version,
+    rssMethod,
+    tcptrace: ver('tcptrace', ['-v'], /version (\S+)/),
+    tshark: ver('tshark', ['--version'], /TShark \(Wireshark\) (\S+)/),
+  };
+}
+
+function checkGoals(results, jobs) {
+  const ok = (r) => r.status === 'ok';
+  const peer = (scale, name) => results.find((r) => ok(r) && r.kind === 'peer' && r.scale === scale && r.tool === name);
+  const goals = [];
+  const add = (goal, measured, pass, extra = {}) => goals.push({ goal, measured, pass, ...extra });
+  // On a shared machine wall time is inflated by others' work; the same ratio over CPU seconds is a
+  // second opinion (conservative for synack: node's GC and I/O threads add CPU that is not wall).
+  const cpuRatio = (peerRow, s) => (peerRow.cpuSec && s.cpuSec ? { byCpu: `${(peerRow.cpuSec / s.cpuSec).toFixed(2)}×` } : {});
+  for (const s of results.filter((r) => ok(r) && r.kind === 'synack')) {
+    const scale = s.scale;
+    const tcp = peer(scale, 'tcptrace -n');
+    if (tcp && (scale === 1 || scale === 0.1)) {
+      const need = scale === 1 ? GOALS.tcptraceSpeedupFull : GOALS.tcptraceSpeedupTenth;
+      const x = tcp.wallSec / s.wallSec;
+      add(`${s.tool} ≥ ${need}× tcptrace's speed at ${scale}×`, `${x.toFixed(2)}×`, x >= need, cpuRatio(tcp, s));
+    }
+    const tsh = peer(scale, 'tshark conv,tcp');
+    if (tsh) {
+      const x = tsh.wallSec / s.wallSec;
+      add(`${s.tool} ≥ ${GOALS.tsharkSpeedup}× tshark conv's speed at ${scale}×`, `${x.toFixed(2)}×`, x >= GOALS.tsharkSpeedup, cpuRatio(tsh, s));
+    }
+    if (s.peakRssMB !== null) add(`${s.tool} peak RSS < ${GOALS.peakRssMB} MB at ${scale}×`, `${s.peakRssMB.toFixed(0)} MB`, s.peakRssMB < GOALS.peakRssMB);
+  }
+  for (const d of results.filter((r) => ok(r) && r.kind === 'synack-decode' && r.scale >= 1)) {
+    add(`read+decode ≥ ${GOALS.decodeSegmentsPerSec / 1e6} M segments/s at ${d.scale}× (whole process)`,
+      `${(d.packetsPerSec / 1e6).toFixed(2)} M/s`, d.packetsPerSec >= GOALS.decodeSegmentsPerSec);
+    if (d.inLoopPacketsPerSec) {
+      add(`read+decode ≥ ${GOALS.decodeSegmentsPerSec / 1e6} M segments/s at ${d.scale}× (inside the loop)`,
+        `${(d.inLoopPacketsPerSec / 1e6).toFixed(2)} M/s`, d.inLoopPacketsPerSec >= GOALS.decodeSegmentsPerSec);
+    }
+  }
+  for (const s of scaling(results).filter((x) => x.kind === 'synack')) {
+    add(`${s.tool}: time at 4× ≤ ${GOALS.linearity} × time at 1×`, `${s.linearity.toFixed(2)}×`, s.linearity <= GOALS.linearity,
+      s.cpuLinearity ? { byCpu: `${s.cpuLinearity.toFixed(2)}×` } : {});
+    if (s.rssFlatness !== null) {
+      add(`${s.tool}: RSS at 4× ≤ ${GOALS.rssFlatness} × RSS at 1× (flat)`, `${s.rssFlatness.toFixed(2)}×`, s.rssFlatness <= GOALS.rssFlatness);
+    }
+  }
+  if (jobs?.cli?.status === 'ok') {
+    add(`--jobs 2 ≥ ${GOALS.jobsSpeedup}× --jobs 1 (4 files of 0.1×)`, `${jobs.cli.speedup.toFixed(2)}×`, jobs.cli.speedup >= GOALS.jobsSpeedup);
+  }
+  return goals;
+}
+
+/** Time and RSS at 4× over 1×, for every synack command measured at both sizes. */
+function scaling(results) {
+  const out = [];
+  for (const s1 of results.filter((r) => r.status === 'ok' && r.kind !== 'peer' && r.scale === 1)) {
+    const s4 = results.find((r) => r.status === 'ok' && r.tool === s1.tool && r.scale === 4);
+    if (!s4) continue;
+    out.push({
+      tool: s1.tool,
+      kind: s1.kind,
+      linearity: s4.wallSec / s1.wallSec,
+      cpuLinearity: s1.cpuSec && s4.cpuSec ? s4.cpuSec / s1.cpuSec : null,
+      rssFlatness: s1.peakRssMB && s4.peakRssMB ? s4.peakRssMB / s1.peakRssMB : null,
+    });
+  }
+  return out;
+}
+
+function fmt(n, digits = 2) {
+  return n === null || n === undefined ? '-' : n.toFixed(digits);
+}
+
+function si(n) {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(0)} k`;
+  return n.toFixed(0);
+}
+
+function renderTable(rows) {
+  const head = ['tool', 'size', 'packets', 'wall s', 'CPU s', 'packets/s', 'MB/s', 'peak RSS MB', 'time / synack', 'note'];
+  const body = rows.map((r) => {
+    const size = `${r.scale}×`;
+    if (r.status !== 'ok') return [r.tool, size, si(r.packets), '-', '-', '-', '-', '-', '-', r.status];
+    const ref = rows.find((x) => x.ref && x.scale === r.scale && x.status === 'ok');
+    const ratio = ref && !r.ref ? `${(r.wallSec / ref.wallSec).toFixed(2)}×` : '';
+    return [r.tool, size, si(r.packets), fmt(r.wallSec), fmt(r.cpuSec), si(r.packetsPerSec), fmt(r.mbPerSec, 0), fmt(r.peakRssMB, 0), ratio, ''];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const left = (i) => i < 2 || i === head.length - 1;
+  const line = (cells) => cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Merges another bench report's results in (e.g. a 4× run kept from earlier), this one winning. */
+function mergeReports(base, extra) {
+  const key = (r) => `${r.tool}@${r.scale}`;
+  const mine = new Set(base.results.map(key));
+  const results = [...base.results, ...extra.results.filter((r) => !mine.has(key(r)))]
+    .sort((a, b) => a.scale - b.scale);
+  const scales = new Set(base.captures.map((c) => c.scale));
+  const captures = [...base.captures, ...extra.captures.filter((c) => !scales.has(c.scale))].sort((a, b) => a.scale - b.scale);
+  // Prefer the run that measured --jobs itself, then one that measured the process ceiling.
+  const rank = (j) => (j?.cli?.status === 'ok' ? 2 : j?.status === 'ok' ? 1 : 0);
+  const jobs = rank(extra.jobs) > rank(base.jobs) ? extra.jobs : base.jobs;
+  return { ...base, captures, results, scaling: scaling(results), jobs, goals: checkGoals(results, jobs) };
+}
+
+function render(report) {
+  const m = report.machine;
+  const out = [];
+  out.push(`synack bench — ${m.cpu}, ${m.nproc} cores, ${m.memoryGB} GB, node ${m.node}; peak RSS via ${m.rssMethod}`);
+  for (const c of report.captures) {
+    out.push(`  ${c.scale}×: ${c.file} — ${c.connections} connections, ${c.packets} packets, ${(c.bytes / 1e6).toFixed(0)} MB`);
+  }
+  out.push('', renderTable(report.results), '');
+  for (const r of report.results.filter((x) => x.kind !== 'peer' && x.status !== 'ok' && x.stderr !== undefined)) {
+    out.push(`${r.tool} at ${r.scale}× failed (${r.status}): ${r.command}`, ...r.stderr.split('\n').map((l) => `    ${l}`), '');
+  }
+  for (const x of report.scaling) {
+    out.push(`${x.tool}: time at 4× / 1× = ${x.linearity.toFixed(2)} (CPU time: ${fmt(x.cpuLinearity)}), ` +
+      `peak RSS at 4× / 1× = ${fmt(x.rssFlatness)}`);
+  }
+  const jobs = report.jobs;
+  const indent = (t) => t.split('\n').join('\n    ');
+  if (jobs.status === 'ok') {
+    const p = jobs.processes;
+    out.push(`parallel ceiling, 4 files of 0.1× as separate analyze processes: 1 at a time ${fmt(p.one.wallSec)} s, ` +
+      `2 at a time ${fmt(p.two.wallSec)} s, speed-up ${p.speedup.toFixed(2)}×`);
+    if (jobs.cli.status === 'ok') {
+      out.push(`analyze --jobs on the same 4 files: --jobs 1 ${fmt(jobs.cli.jobs1.wallSec)} s, --jobs 2 ${fmt(jobs.cli.jobs2.wallSec)} s, ` +
+        `speed-up ${jobs.cli.speedup.toFixed(2)}×`);
+    } else {
+      out.push(`analyze --jobs: ${jobs.cli.status}${jobs.cli.stderr ? `\n    ${indent(jobs.cli.stderr)}` : ''}`);
+    }
+  } else {
+    out.push(`--jobs: ${jobs.status}${jobs.stderr ? `\n    ${indent(jobs.stderr)}` : ''}`);
+  }
+  if (report.goals.length) {
+    out.push('', 'goals:');
+    for (const g of report.goals) {
+      out.push(`  ${g.pass ? 'PASS' : 'FAIL'}  ${g.goal}: ${g.measured}${g.byCpu ? ` (by CPU time: ${g.byCpu})` : ''}`);
+    }
+  }
+  const load = report.loadAverage;
+  out.push('', `bench took ${report.benchSeconds.toFixed(0)} s; 1-min load average ${load.before.toFixed(2)} before, ` +
+    `${load.after.toFixed(2)} after`);
+  if (load.before > 0.5) {
+    out.push('note: the machine was busy when the bench started (load > 0.5): other work shares the cores, ' +
+      'so wall times are inflated; CPU s shows what each command itself used.');
+  }
+  return out.join('\n') + '\n';
+}
+
+async function main() {
+  const opts = parseOptions();
+  if (opts.report) {
+    // Re-render saved --json output (merging several: later files fill in what earlier ones lack).
+    const [first, ...rest] = opts.report.map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    const report = rest.reduce(mergeReports, mergeReports(first, { results: [], captures: [], jobs: null }));
+    process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : render(report));
+    return;
+  }
+  const synack = detectSynack();
+  if (!synack.built) log('bench: synack is not built (dist/cli/main.js or bin/synack.js missing); measuring peers only');
+  const list = tools(opts, synack);
+  const captures = opts.sizes.map((s) => ensureCapture(s, opts.seed, opts.plain));
+  const results = [];
+  const t0 = Date.now();
+  const loadBefore = loadavg()[0];
+  for (const capture of captures) {
+    await warmCache(capture.file);
+    const runs = capture.scale >= 4 ? 1 : opts.runs;
+    for (const tool of list) results.push(await runTool(tool, capture, runs, opts.timeoutSec));
+  }
+  const jobs = opts.jobs ? await runJobs(opts, synack) : { status: 'not run (--no-jobs)' };
+  const report = {
+    machine: machine(),
+    synackVersion: synack.version ?? null,
+    captures: captures.map(({ file, scale, connections, packets, bytes, durationSec, variants, seed, plain }) =>
+      ({ file, scale, connections, packets, bytes, durationSec, seed, plain, variants })),
+    results,
+    scaling: scaling(results),
+    jobs,
+    goals: checkGoals(results, jobs),
+    benchSeconds: (Date.now() - t0) / 1000,
+    loadAverage: { before: loadBefore, after: loadavg()[0] },
+  };
+  process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : render(report));
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e.stack ?? e}\n`);
+  process.exit(1);
+});
