@@ -52,7 +52,9 @@ export function anomaly(
   id: AnomalyId, packet: number, t: number, endpoint: EndpointRole | null, message: string,
   details?: Record<string, unknown>,
 ): AnomalyOccurrence {
-  const occ: AnomalyOccurrence = { id, severity: ANOMALIES[id].severity, packet, t, endpoint, message };
-  if (details !== undefined) occ.details = details;
-  return occ;
+  // Each shape built whole (details only when given, as the contract has it): no shape change later.
+  const severity = ANOMALIES[id].severity;
+  return details === undefined
+    ? { id, severity, packet, t, endpoint, message }
+    : { id, severity, packet, t, endpoint, message, details };
 }

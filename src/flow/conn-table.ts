@@ -10,6 +10,7 @@ export interface TableEntry {
   /** Side A: the first packet's source (4 words; IPv4 uses a0 only). */
   a0: number; a1: number; a2: number; a3: number; portA: number;
   b0: number; b1: number; b2: number; b3: number; portB: number;
+  /** tupleHash() of the 4-tuple (30 bits: the table stores hash + 1 in an Int32Array). */
   hash: number;
 }
 
@@ -37,8 +38,12 @@ export function tupleHash(ipVersion: number, src: Uint32Array, srcPort: number, 
   const h2 = endHash(dst, ipVersion, dstPort);
   const lo = h1 < h2 ? h1 : h2;
   const hi = h1 < h2 ? h2 : h1;
-  return fmix(Math.imul(lo, 0x9e3779b1) ^ hi ^ ipVersion);
+  // Kept to 30 bits so the hash is a small integer (a V8 Smi): stored in the entry and passed
+  // around per packet without boxing it into a heap number.
+  return fmix(Math.imul(lo, 0x9e3779b1) ^ hi ^ ipVersion) & HASH_MASK;
 }
+
+const HASH_MASK = 0x3fffffff;
 
 /** Does the entry's A side equal (addr, port)? */
 function isA(e: TableEntry, addr: Uint32Array, port: number): boolean {
@@ -48,9 +53,14 @@ function isB(e: TableEntry, addr: Uint32Array, port: number): boolean {
   return e.portB === port && e.b0 === addr[0] && e.b1 === addr[1] && e.b2 === addr[2] && e.b3 === addr[3];
 }
 
-/** Result of a lookup's direction: the packet went A→B (true) or B→A (false). Set by `find`. */
+/**
+ * Beside the entries, a parallel Int32Array holds each slot's hash + 1 (0 = empty): a probe compares
+ * numbers in one contiguous array and touches an entry object only when its hash matches, instead
+ * of loading every entry on the probe path (entries are scattered in the heap: a cache miss each).
+ */
 export class ConnTable<T extends TableEntry> {
   private slots: Array<T | undefined>;
+  private tags: Int32Array;
   private mask: number;
   size = 0;
   /** Direction of the last successful `find`: true when the packet's source is side A. */
@@ -60,19 +70,20 @@ export class ConnTable<T extends TableEntry> {
     let cap = 16;
     while (cap < initialCapacity) cap <<= 1;
     this.slots = new Array<T | undefined>(cap).fill(undefined);
+    this.tags = new Int32Array(cap);
     this.mask = cap - 1;
   }
 
   find(hash: number, ipVersion: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number): T | undefined {
-    let i = hash & this.mask;
-    for (;;) {
-      const e = this.slots[i];
-      if (e === undefined) return undefined;
-      if (e.hash === hash && e.ipVersion === ipVersion) {
-        if (isA(e, src, srcPort) && isB(e, dst, dstPort)) { this.lastFromA = true; return e; }
-        if (isB(e, src, srcPort) && isA(e, dst, dstPort)) { this.lastFromA = false; return e; }
-      }
-      i = (i + 1) & this.mask;
+    const tags = this.tags, tag = hash + 1;
+    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
+      const t = tags[i]!;
+      if (t === 0) return undefined;
+      if (t !== tag) continue;
+      const e = this.slots[i]!;
+      if (e.ipVersion !== ipVersion) continue;
+      if (isA(e, src, srcPort) && isB(e, dst, dstPort)) { this.lastFromA = true; return e; }
+      if (isB(e, src, srcPort) && isA(e, dst, dstPort)) { this.lastFromA = false; return e; }
     }
   }
 
@@ -80,18 +91,20 @@ export class ConnTable<T extends TableEntry> {
   insert(e: T): void {
     if ((this.size + 1) * 2 > this.slots.length) this.grow();
     let i = e.hash & this.mask;
-    while (this.slots[i] !== undefined) i = (i + 1) & this.mask;
+    while (this.tags[i] !== 0) i = (i + 1) & this.mask;
     this.slots[i] = e;
+    this.tags[i] = e.hash + 1;
     this.size++;
   }
 
   /** Remove an entry (by identity), closing the probe chain by shifting followers back. */
   remove(e: T): boolean {
+    const tags = this.tags, tag = e.hash + 1;
     let i = e.hash & this.mask;
     for (;;) {
-      const cur = this.slots[i];
-      if (cur === undefined) return false;
-      if (cur === e) break;
+      const t = tags[i]!;
+      if (t === 0) return false;
+      if (t === tag && this.slots[i] === e) break;
       i = (i + 1) & this.mask;
     }
     // Backward-shift deletion (Knuth 6.4 Algorithm R): keep every later entry reachable.
@@ -99,14 +112,15 @@ export class ConnTable<T extends TableEntry> {
     let j = i;
     for (;;) {
       j = (j + 1) & this.mask;
-      const cur = this.slots[j];
-      if (cur === undefined) break;
-      const home = cur.hash & this.mask;
-      // Move cur into the hole unless its home lies cyclically in (hole, j].
+      const t = tags[j]!;
+      if (t === 0) break;
+      const home = (t - 1) & this.mask;
+      // Move the entry at j into the hole unless its home lies cyclically in (hole, j].
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
-      if (!inRange) { this.slots[hole] = cur; hole = j; }
+      if (!inRange) { this.slots[hole] = this.slots[j]; tags[hole] = t; hole = j; }
     }
     this.slots[hole] = undefined;
+    tags[hole] = 0;
     this.size--;
     return true;
   }
@@ -118,6 +132,7 @@ export class ConnTable<T extends TableEntry> {
   private grow(): void {
     const old = this.slots;
     this.slots = new Array<T | undefined>(old.length * 2).fill(undefined);
+    this.tags = new Int32Array(old.length * 2);
     this.mask = this.slots.length - 1;
     this.size = 0;
     for (const e of old) if (e !== undefined) this.insert(e);

@@ -1,12 +1,19 @@
 /**
  * The tracker's in-memory records: one Conn per connection, holding one Endpoint per side (client,
  * server), each with its own RFC 793 state. Fields are plain numbers and booleans so a packet
- * updates them in place; arrays (timeline, anomalies, intervals) are created on first use.
+ * updates them in place; arrays (anomalies, intervals) are created on first use.
+ *
+ * Records are recycled: once a connection is emitted, the tracker keeps its Conn (with both
+ * Endpoints, the Zeek view and the timeline log) for the next connection, and `reset()` puts every
+ * field back to its initial value. A record lives through a connection's 2×MSL linger, long enough
+ * for the garbage collector to promote it, so a new one per connection was costly; reused ones
+ * allocate nothing. Every field declared here must be reset there (test/flow/units.test.ts checks).
  */
 import type { TableEntry } from './conn-table.js';
 import type { ListenerRecord } from './listeners.js';
-import type { AnomalyOccurrence, EndpointRole, TcpState, Transition } from './model.js';
-import type { ZeekView } from './zeek.js';
+import type { AnomalyOccurrence, EndpointRole, TcpState } from './model.js';
+import { TimelineLog } from './timeline-log.js';
+import { ZeekView } from './zeek.js';
 
 export class Endpoint {
   state: TcpState = 'CLOSED';
@@ -68,6 +75,21 @@ export class Endpoint {
   bytes = 0;
 
   constructor(readonly role: EndpointRole) {}
+
+  reset(): void {
+    this.state = 'CLOSED';
+    this.everEstablished = false; this.wentClosing = false; this.wasLastAck = false; this.reachedClosed = false;
+    this.timeWaitT = 0;
+    this.synSeen = false; this.synIsAck = false; this.isn = 0; this.synCount = 0; this.synDataLen = 0;
+    this.synFirstT = 0; this.synLastT = 0; this.synIntervals = null; this.synAcked = false;
+    this.mss = -1; this.wscale = -1; this.sackPermitted = false; this.timestamps = false; this.fastOpen = null;
+    this.hasNext = false; this.nextSeq = 0; this.advanceT = 0;
+    this.hasAck = false; this.lastAck = 0; this.lastWin = -1; this.dupAcks = 0;
+    this.inZeroWindow = false; this.dataBeforeHandshakeFlagged = false;
+    this.finSent = false; this.finSeq = 0; this.finT = 0; this.finCount = 0; this.finAcked = false;
+    this.pendingFin = false; this.pendingFinT = 0; this.pendingFinPacket = 0; this.pendingCrossed = false;
+    this.rstSent = false; this.packets = 0; this.bytes = 0;
+  }
 }
 
 export const LIST_NONE = 0, LIST_ACTIVE = 1, LIST_CLOSING = 2;
@@ -110,15 +132,36 @@ export class Conn implements TableEntry {
   resetBy: EndpointRole | null = null;
   simultaneousCloseFlagged = false;
 
-  timeline: Transition[] | null = null;
+  /** The timeline as numbers (timeline-log.ts); Transition objects are built when it is emitted. */
+  readonly timeline = new TimelineLog();
   anomalies: AnomalyOccurrence[] | null = null;
-  zeek!: ZeekView;
+  readonly zeek = new ZeekView();
   listener!: ListenerRecord;
 
   // Expiry lists (doubly linked, ordered by lastTime).
   list = LIST_NONE;
   prev: Conn | null = null;
   next: Conn | null = null;
+
+  /** Back to a fresh record (all fields as initialised above), for the next connection. */
+  reset(): void {
+    this.ipVersion = 4;
+    this.a0 = 0; this.a1 = 0; this.a2 = 0; this.a3 = 0; this.portA = 0;
+    this.b0 = 0; this.b1 = 0; this.b2 = 0; this.b3 = 0; this.portB = 0;
+    this.hash = 0;
+    this.id = 0; this.clientIsA = true; this.roleInferred = false; this.midStream = false;
+    this.client.reset(); this.server.reset();
+    this.start = 0; this.end = 0; this.firstPacket = 0; this.lastPacket = 0; this.lastTime = 0; this.finishedT = -1;
+    this.synAckT = -1; this.synBeforeSynAckT = -1; this.lastSynAckBeforeAckT = -1; this.synAckAck = 0; this.ackT = -1;
+    this.synAckAckValid = null; this.finalAckValid = null;
+    this.simultaneousOpen = false; this.refused = false; this.handshakeReset = false; this.lostHandshakeAckFlagged = false;
+    this.closeInitiator = null; this.resetBy = null; this.simultaneousCloseFlagged = false;
+    this.timeline.clear();
+    this.anomalies = null;
+    this.zeek.reset();
+    // listener is set by the tracker for every connection.
+    this.list = LIST_NONE; this.prev = null; this.next = null;
+  }
 
   sender(fromA: boolean): Endpoint { return fromA === this.clientIsA ? this.client : this.server; }
   receiver(fromA: boolean): Endpoint { return fromA === this.clientIsA ? this.server : this.client; }
@@ -129,25 +172,35 @@ export class Conn implements TableEntry {
 export class ConnList {
   head: Conn | null = null;
   tail: Conn | null = null;
+  /**
+   * The head's lastTime (Infinity when empty), mirrored here: the expiry check runs on every
+   * packet, and reading it from the head would load the least recently used record each time.
+   */
+  headTime = Infinity;
   constructor(readonly tag: number) {}
 
   push(c: Conn): void {
     c.list = this.tag;
     c.prev = this.tail;
     c.next = null;
-    if (this.tail !== null) this.tail.next = c; else this.head = c;
+    if (this.tail !== null) this.tail.next = c; else { this.head = c; this.headTime = c.lastTime; }
     this.tail = c;
   }
 
   remove(c: Conn): void {
-    if (c.prev !== null) c.prev.next = c.next; else this.head = c.next;
+    if (c.prev !== null) c.prev.next = c.next;
+    else { this.head = c.next; this.headTime = c.next !== null ? c.next.lastTime : Infinity; }
     if (c.next !== null) c.next.prev = c.prev; else this.tail = c.prev;
     c.prev = c.next = null;
     c.list = LIST_NONE;
   }
 
+  /** c had a packet (its lastTime may have moved): to the tail. */
   touch(c: Conn): void {
-    if (this.tail === c) return;
+    if (this.tail === c) {
+      if (this.head === c) this.headTime = c.lastTime;
+      return;
+    }
     this.remove(c);
     this.push(c);
   }

@@ -12,7 +12,12 @@ export class ListenerRecord {
   halfOpen = 0;
   peak = 0;
   peakTime: number | null = null;
-  series: Array<[number, number]> = [];
+  /**
+   * The half-open series as two parallel number arrays (times, counts): a point costs no
+   * allocation; the [t, count] pairs of the output are built once, by list().
+   */
+  seriesT: number[] = [];
+  seriesN: number[] = [];
   anomalies: AnomalyOccurrence[] = [];
   /** Above the flood threshold right now (so a flood is reported once per crossing). */
   flooding = false;
@@ -55,19 +60,12 @@ export class ListenerTable {
   }
 
   private addPoint(l: ListenerRecord, t: number, count: number): void {
-    const s = l.series;
-    const last = s[s.length - 1];
-    if (last !== undefined && last[0] === t) { last[1] = count; return; }
-    s.push([t, count]);
-    if (s.length > this.maxSeriesPoints) {
-      // Thin to half: keep every other point, but always the first, the last and the peak.
-      const kept: Array<[number, number]> = [];
-      for (let i = 0; i < s.length; i++) {
-        const p = s[i]!;
-        if (i % 2 === 0 || i === s.length - 1 || (p[1] === l.peak && p[0] === l.peakTime)) kept.push(p);
-      }
-      l.series = kept.length > this.maxSeriesPoints ? kept.slice(kept.length - this.maxSeriesPoints) : kept;
-    }
+    const ts = l.seriesT, ns = l.seriesN;
+    const last = ts.length - 1;
+    if (last >= 0 && ts[last] === t) { ns[last] = count; return; }
+    ts.push(t);
+    ns.push(count);
+    if (ts.length > this.maxSeriesPoints) thinSeries(l, this.maxSeriesPoints);
   }
 
   list(): Listener[] {
@@ -76,10 +74,33 @@ export class ListenerTable {
       out.push({
         ip: l.ip, port: l.port, connections: l.connections, completed: l.completed, refused: l.refused,
         halfOpenNow: l.halfOpen, halfOpenPeak: l.peak, halfOpenPeakTime: l.peakTime,
-        halfOpenSeries: l.series.map(([t, c]) => [t, c] as [number, number]), anomalies: l.anomalies.slice(),
+        halfOpenSeries: seriesPairs(l), anomalies: l.anomalies.slice(),
       });
     }
     out.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port));
     return out;
   }
+}
+
+/**
+ * Thin a series to half, in place: keep every other point, but always the first, the last and the
+ * peak; then at most `max` points (the latest).
+ */
+function thinSeries(l: ListenerRecord, max: number): void {
+  const ts = l.seriesT, ns = l.seriesN, n = ts.length;
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0 || i === n - 1 || (ns[i] === l.peak && ts[i] === l.peakTime)) {
+      ts[kept] = ts[i]!; ns[kept] = ns[i]!; kept++;
+    }
+  }
+  const drop = kept > max ? kept - max : 0;
+  if (drop > 0) { ts.copyWithin(0, drop, kept); ns.copyWithin(0, drop, kept); }
+  ts.length = ns.length = kept - drop;
+}
+
+function seriesPairs(l: ListenerRecord): Array<[t: number, count: number]> {
+  const out = new Array<[number, number]>(l.seriesT.length);
+  for (let i = 0; i < out.length; i++) out[i] = [l.seriesT[i]!, l.seriesN[i]!];
+  return out;
 }

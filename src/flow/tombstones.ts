@@ -1,24 +1,49 @@
 /**
  * Tombstones: what is left of connections emitted before their 2×MSL linger ended (see
  * TrackerOptions.maxLingering) — 4-tuple, client ISN, id and expiry — in flat typed arrays with
- * open addressing (~56 bytes a slot, no object per entry), so a capture that closes connections
+ * open addressing (33 bytes a slot, no object per entry), so a capture that closes connections
  * faster than 2×MSL lets them go keeps memory flat. A tombstone lets the tracker count a late
  * segment instead of mistaking it for a new connection, and still see TIME_WAIT reuse.
+ *
+ * Each end is kept as one 32-bit word: an IPv4 address itself (exact), or a fingerprint of an
+ * IPv6 address. For IPv6 a false match would need two 32-bit fingerprints and the 30-bit tuple
+ * hash to collide while the ports are equal: odds far below anything a capture can reach. These
+ * arrays are most of the tracker's memory on a capture that closes connections fast, so a quarter
+ * of the bytes of four words per address is worth it.
  */
 import type { Conn } from './conn.js';
 
 const MAX_LOAD = 0.7;
+/**
+ * Load right after a rehash. 0.5 leaves room for 40 % more tombstones before the next rehash (which
+ * drops the expired ones) while keeping the arrays half the size a 0.35 target would need.
+ */
+const LOAD_AFTER_REHASH = 0.5;
+
+// Slot flags.
+const IPV6 = 2, CLIENT_IS_A = 4, ISN_KNOWN = 8;
+
+/** One end of a 4-tuple as a word: the IPv4 address, or a fingerprint of the IPv6 one. */
+function endKey(ipVersion: number, w0: number, w1: number, w2: number, w3: number): number {
+  if (ipVersion !== 6) return w0 >>> 0;
+  // A different mix from the tuple hash (conn-table.ts), so the two are independent.
+  let h = Math.imul(w0 ^ 0x243f6a88, 0xcc9e2d51);
+  h = Math.imul(h ^ (h >>> 15) ^ w1, 0x1b873593);
+  h = Math.imul(h ^ (h >>> 13) ^ w2, 0xcc9e2d51);
+  h = Math.imul(h ^ (h >>> 16) ^ w3, 0x1b873593);
+  return (h ^ (h >>> 15)) >>> 0;
+}
 
 export class TombstoneTable {
   private cap = 0;
   private mask = 0;
   size = 0;
-  private used = new Uint8Array(0);
-  private hash = new Uint32Array(0);
-  private ipv = new Uint8Array(0);
-  private addr = new Uint32Array(0);   // 8 words a slot: A side, then B side
+  /** The tuple hash + 1 (tupleHash is 30 bits), 0 for an empty slot: a probe reads this array only. */
+  private tags = new Int32Array(0);
+  private flags = new Uint8Array(0);   // IPV6, CLIENT_IS_A, ISN_KNOWN
+  private endA = new Uint32Array(0);   // endKey of side A (the first packet's source)
+  private endB = new Uint32Array(0);
   private ports = new Uint32Array(0);  // portA << 16 | portB
-  private flags = new Uint8Array(0);   // bit 0: client is A, bit 1: client ISN known
   private isn = new Uint32Array(0);
   private id = new Uint32Array(0);
   private expires = new Float64Array(0);
@@ -30,23 +55,24 @@ export class TombstoneTable {
 
   private alloc(cap: number): void {
     this.cap = cap; this.mask = cap - 1; this.size = 0;
-    this.used = new Uint8Array(cap); this.hash = new Uint32Array(cap); this.ipv = new Uint8Array(cap);
-    this.addr = new Uint32Array(cap * 8); this.ports = new Uint32Array(cap); this.flags = new Uint8Array(cap);
+    this.tags = new Int32Array(cap); this.flags = new Uint8Array(cap);
+    this.endA = new Uint32Array(cap); this.endB = new Uint32Array(cap); this.ports = new Uint32Array(cap);
     this.isn = new Uint32Array(cap); this.id = new Uint32Array(cap); this.expires = new Float64Array(cap);
   }
 
   /** Slot of the live tombstone for this 4-tuple, or -1 (an expired one found is removed). */
   find(h: number, ipVersion: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number, now: number): number {
     if (this.size === 0) return -1;
-    for (let i = h & this.mask; this.used[i] === 1; i = (i + 1) & this.mask) {
-      if (this.hash[i] !== h || this.ipv[i] !== ipVersion) continue;
-      const a = i * 8, p = this.ports[i]!;
-      const pa = p >>> 16, pb = p & 0xffff;
-      const ad = this.addr;
-      const srcIsA = pa === srcPort && pb === dstPort && ad[a] === src[0] && ad[a + 1] === src[1] && ad[a + 2] === src[2] &&
-        ad[a + 3] === src[3] && ad[a + 4] === dst[0] && ad[a + 5] === dst[1] && ad[a + 6] === dst[2] && ad[a + 7] === dst[3];
-      const srcIsB = !srcIsA && pb === srcPort && pa === dstPort && ad[a + 4] === src[0] && ad[a + 5] === src[1] &&
-        ad[a + 6] === src[2] && ad[a + 7] === src[3] && ad[a] === dst[0] && ad[a + 1] === dst[1] && ad[a + 2] === dst[2] && ad[a + 3] === dst[3];
+    const v6 = ipVersion === 6 ? IPV6 : 0;
+    const srcKey = endKey(ipVersion, src[0]!, src[1]!, src[2]!, src[3]!);
+    const dstKey = endKey(ipVersion, dst[0]!, dst[1]!, dst[2]!, dst[3]!);
+    const tag = h + 1;
+    for (let i = h & this.mask; this.tags[i] !== 0; i = (i + 1) & this.mask) {
+      if (this.tags[i] !== tag || (this.flags[i]! & IPV6) !== v6) continue;
+      const p = this.ports[i]!;
+      const pa = p >>> 16, pb = p & 0xffff, ka = this.endA[i]!, kb = this.endB[i]!;
+      const srcIsA = pa === srcPort && pb === dstPort && ka === srcKey && kb === dstKey;
+      const srcIsB = !srcIsA && pb === srcPort && pa === dstPort && kb === srcKey && ka === dstKey;
       if (!srcIsA && !srcIsB) continue;
       if (this.expires[i]! <= now) { this.removeAt(i); return -1; }
       this.fromA = srcIsA;
@@ -55,21 +81,20 @@ export class TombstoneTable {
     return -1;
   }
 
-  clientIsA(slot: number): boolean { return (this.flags[slot]! & 1) !== 0; }
-  clientIsn(slot: number): number | null { return (this.flags[slot]! & 2) !== 0 ? this.isn[slot]! : null; }
+  clientIsA(slot: number): boolean { return (this.flags[slot]! & CLIENT_IS_A) !== 0; }
+  clientIsn(slot: number): number | null { return (this.flags[slot]! & ISN_KNOWN) !== 0 ? this.isn[slot]! : null; }
   connectionId(slot: number): number { return this.id[slot]!; }
   expiresAt(slot: number): number { return this.expires[slot]!; }
 
   add(c: Conn, expires: number, now: number): void {
     if ((this.size + 1) > this.cap * MAX_LOAD) this.rehash(now);
     let i = c.hash & this.mask;
-    while (this.used[i] === 1) i = (i + 1) & this.mask;
-    this.used[i] = 1; this.hash[i] = c.hash; this.ipv[i] = c.ipVersion;
-    const a = i * 8, ad = this.addr;
-    ad[a] = c.a0; ad[a + 1] = c.a1; ad[a + 2] = c.a2; ad[a + 3] = c.a3;
-    ad[a + 4] = c.b0; ad[a + 5] = c.b1; ad[a + 6] = c.b2; ad[a + 7] = c.b3;
+    while (this.tags[i] !== 0) i = (i + 1) & this.mask;
+    this.tags[i] = c.hash + 1;
+    this.flags[i] = (c.ipVersion === 6 ? IPV6 : 0) | (c.clientIsA ? CLIENT_IS_A : 0) | (c.client.synSeen ? ISN_KNOWN : 0);
+    this.endA[i] = endKey(c.ipVersion, c.a0, c.a1, c.a2, c.a3);
+    this.endB[i] = endKey(c.ipVersion, c.b0, c.b1, c.b2, c.b3);
     this.ports[i] = ((c.portA << 16) | c.portB) >>> 0;
-    this.flags[i] = (c.clientIsA ? 1 : 0) | (c.client.synSeen ? 2 : 0);
     this.isn[i] = c.client.isn;
     this.id[i] = c.id;
     this.expires[i] = expires;
@@ -82,38 +107,39 @@ export class TombstoneTable {
     let j = slot;
     for (;;) {
       j = (j + 1) & this.mask;
-      if (this.used[j] === 0) break;
-      const home = this.hash[j]! & this.mask;
+      if (this.tags[j] === 0) break;
+      const home = (this.tags[j]! - 1) & this.mask;
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!inRange) { this.move(j, hole); hole = j; }
     }
-    this.used[hole] = 0;
+    this.tags[hole] = 0;
     this.size--;
   }
 
   private move(from: number, to: number): void {
-    this.used[to] = 1; this.hash[to] = this.hash[from]!; this.ipv[to] = this.ipv[from]!;
-    this.addr.copyWithin(to * 8, from * 8, from * 8 + 8);
-    this.ports[to] = this.ports[from]!; this.flags[to] = this.flags[from]!; this.isn[to] = this.isn[from]!;
-    this.id[to] = this.id[from]!; this.expires[to] = this.expires[from]!;
+    this.tags[to] = this.tags[from]!; this.flags[to] = this.flags[from]!;
+    this.endA[to] = this.endA[from]!; this.endB[to] = this.endB[from]!; this.ports[to] = this.ports[from]!;
+    this.isn[to] = this.isn[from]!; this.id[to] = this.id[from]!; this.expires[to] = this.expires[from]!;
   }
 
   /** Drop expired tombstones; grow only if the live ones still need room. */
   private rehash(now: number): void {
-    const old = { used: this.used, hash: this.hash, ipv: this.ipv, addr: this.addr, ports: this.ports, flags: this.flags, isn: this.isn, id: this.id, expires: this.expires, cap: this.cap };
+    const old = {
+      tags: this.tags, flags: this.flags, endA: this.endA, endB: this.endB, ports: this.ports, isn: this.isn,
+      id: this.id, expires: this.expires, cap: this.cap,
+    };
     let live = 0;
-    for (let i = 0; i < old.cap; i++) if (old.used[i] === 1 && old.expires[i]! > now) live++;
+    for (let i = 0; i < old.cap; i++) if (old.tags[i] !== 0 && old.expires[i]! > now) live++;
     let cap = Math.max(1024, old.cap);
-    while ((live + 1) > cap * MAX_LOAD / 2) cap *= 2;
+    while ((live + 1) > cap * LOAD_AFTER_REHASH) cap *= 2;
     this.alloc(cap);
     for (let i = 0; i < old.cap; i++) {
-      if (old.used[i] !== 1 || old.expires[i]! <= now) continue;
-      let k = old.hash[i]! & this.mask;
-      while (this.used[k] === 1) k = (k + 1) & this.mask;
-      this.used[k] = 1; this.hash[k] = old.hash[i]!; this.ipv[k] = old.ipv[i]!;
-      this.addr.set(old.addr.subarray(i * 8, i * 8 + 8), k * 8);
-      this.ports[k] = old.ports[i]!; this.flags[k] = old.flags[i]!; this.isn[k] = old.isn[i]!;
-      this.id[k] = old.id[i]!; this.expires[k] = old.expires[i]!;
+      if (old.tags[i] === 0 || old.expires[i]! <= now) continue;
+      let k = (old.tags[i]! - 1) & this.mask;
+      while (this.tags[k] !== 0) k = (k + 1) & this.mask;
+      this.tags[k] = old.tags[i]!; this.flags[k] = old.flags[i]!;
+      this.endA[k] = old.endA[i]!; this.endB[k] = old.endB[i]!; this.ports[k] = old.ports[i]!;
+      this.isn[k] = old.isn[i]!; this.id[k] = old.id[i]!; this.expires[k] = old.expires[i]!;
       this.size++;
     }
   }

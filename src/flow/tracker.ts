@@ -9,11 +9,14 @@
  * concurrent connections, not the length of the capture.
  *
  * Hot path: a plain data/ACK segment costs one hash lookup and in-place updates of numbers;
- * nothing is allocated unless something happens (a transition, an anomaly, a new connection).
+ * nothing is allocated unless something happens (an anomaly). Per connection, the records are
+ * recycled (conn.ts), transitions are logged as numbers (timeline-log.ts), and the output objects
+ * are built once, when the connection is emitted (verdict.ts): a connection lingers long enough
+ * that anything allocated for it earlier would be promoted and swept by the old-generation GC.
  */
 import { decodeOptions, readSynOptions } from '../decode/options.js';
 import { FLAG, ISSUE, newSynOptions, type Segment } from '../decode/segment.js';
-import { ipv4ToString, ipv6ToString } from '../decode/format.js';
+import { AddressNames } from './address-names.js';
 import { anomaly } from './anomalies.js';
 import { Conn, ConnList, Endpoint, LIST_ACTIVE, LIST_CLOSING } from './conn.js';
 import { TombstoneTable } from './tombstones.js';
@@ -21,11 +24,12 @@ import { ConnTable, tupleHash } from './conn-table.js';
 import { buildConnection, endOfConnectionAnomalies } from './verdict.js';
 import { ListenerTable, type ListenerRecord } from './listeners.js';
 import type {
-  AnomalyId, AnomalyOccurrence, Connection, EndpointRole, FlowEvent, Listener, TrackerOptions, TrackerTotals, Transition,
+  AnomalyId, AnomalyOccurrence, Connection, EndpointRole, FlowEvent, Listener, TrackerOptions, TrackerTotals,
 } from './model.js';
 import { seqAdd, seqGe, seqGt, seqLt } from './seq.js';
+import { newTransition } from './timeline-log.js';
 import { transition, type TcpEvent } from './transition.js';
-import { LIKELY_SERVER_PORTS, ZeekView } from './zeek.js';
+import { LIKELY_SERVER_PORTS } from './zeek.js';
 
 export interface TrackerSink {
   onConnection(c: Connection): void;
@@ -38,6 +42,12 @@ export interface TrackerSink {
  * 2×MSL of capture time lets them go (a 36 s capture of 200,000 connections).
  */
 export const DEFAULT_MAX_LINGERING = 1024;
+
+/**
+ * Emitted connection records kept for reuse. Connections are emitted about as fast as new ones
+ * start, so a few suffice; the bound keeps a burst of emissions from pinning memory.
+ */
+const MAX_SPARE_RECORDS = 4096;
 
 /** Out-of-order threshold when no handshake RTT is known (Wireshark's default, 3 ms). */
 const DEFAULT_OOO_SECONDS = 0.003;
@@ -58,6 +68,13 @@ function fastOpenCookie(seg: Segment): string {
 /** An endpoint that is through: TIME_WAIT, or CLOSED after having been somewhere. */
 function ended(e: Endpoint): boolean {
   return e.state === 'TIME_WAIT' || (e.state === 'CLOSED' && e.reachedClosed);
+}
+
+/** When a connection closed (finished, or its first TIME_WAIT began); null when it never did. */
+function closedAt(c: Conn): number | null {
+  if (c.finishedT >= 0) return c.finishedT;
+  if (c.client.timeWaitT > 0 || c.server.timeWaitT > 0) return Math.max(c.client.timeWaitT, c.server.timeWaitT);
+  return null;
 }
 
 function isServerPort(p: number): boolean {
@@ -125,9 +142,11 @@ export class Tracker {
     if (c !== undefined && (seg.flags & (FLAG.SYN | FLAG.ACK | FLAG.RST)) === FLAG.SYN && this.startsNewConnection(c, fromA, seg)) {
       const old = c;
       this.endByReuse(old, fromA, seg, t);
+      // Read what the new connection needs from the old one now: its record is recycled.
+      const oldId = old.id, oldClosedAt = closedAt(old);
       c = this.create(seg, t, hash);
       fromA = true;
-      this.flagTimeWaitReuse(c, old, seg, t);
+      if (oldClosedAt !== null) this.flagTimeWaitReuse(c, oldId, oldClosedAt, seg, t);
     } else if (c === undefined) {
       c = this.create(seg, t, hash);
       fromA = true;
@@ -167,7 +186,7 @@ export class Tracker {
   }
 
   private create(seg: Segment, t: number, hash: number): Conn {
-    const c = new Conn();
+    const c = this.newRecord();
     c.ipVersion = seg.ipVersion;
     c.a0 = seg.src[0]!; c.a1 = seg.src[1]!; c.a2 = seg.src[2]!; c.a3 = seg.src[3]!; c.portA = seg.srcPort;
     c.b0 = seg.dst[0]!; c.b1 = seg.dst[1]!; c.b2 = seg.dst[2]!; c.b3 = seg.dst[3]!; c.portB = seg.dstPort;
@@ -176,7 +195,7 @@ export class Tracker {
     c.id = this.nextId++;
     c.start = c.end = c.lastTime = t;
     c.firstPacket = c.lastPacket = seg.frameNo;
-    c.zeek = new ZeekView(seg.flags, seg.srcPort, seg.dstPort);
+    c.zeek.begin(seg.flags, seg.srcPort, seg.dstPort);
 
     const syn = (seg.flags & FLAG.SYN) !== 0, ack = (seg.flags & FLAG.ACK) !== 0;
     if (syn && !ack) c.clientIsA = true;
@@ -216,6 +235,20 @@ export class Tracker {
     return c;
   }
 
+  /** A fresh connection record: a recycled one when there is one (see conn.ts), else a new one. */
+  private newRecord(): Conn {
+    const c = this.spare.pop();
+    if (c === undefined) return new Conn();
+    c.reset();
+    return c;
+  }
+
+  /** Keep an emitted connection's record for reuse, up to MAX_SPARE_RECORDS. */
+  private recycle(c: Conn): void {
+    if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(c);
+  }
+  private readonly spare: Conn[] = [];
+
   /** The server's listener; IPv4 listeners are found by a numeric key (no string per connection). */
   private listenerOf(c: Conn, serverIsA: boolean): ListenerRecord {
     const port = serverIsA ? c.portA : c.portB;
@@ -230,9 +263,11 @@ export class Tracker {
   private readonly v4Listeners = new Map<number, ListenerRecord>();
 
   ipString(c: Conn, sideA: boolean): string {
-    if (c.ipVersion === 6) return sideA ? ipv6ToString([c.a0, c.a1, c.a2, c.a3]) : ipv6ToString([c.b0, c.b1, c.b2, c.b3]);
-    return ipv4ToString(sideA ? c.a0 : c.b0);
+    const n = this.addressNames;
+    if (c.ipVersion === 6) return sideA ? n.ipv6(c.a0, c.a1, c.a2, c.a3) : n.ipv6(c.b0, c.b1, c.b2, c.b3);
+    return n.ipv4(sideA ? c.a0 : c.b0);
   }
+  private readonly addressNames = new AddressNames();
 
   /** A new SYN replaces `old` on its 4-tuple: end TIME_WAIT early and emit it. */
   private endByReuse(old: Conn, fromA: boolean, seg: Segment, t: number): void {
@@ -242,15 +277,12 @@ export class Tracker {
     this.emit(old, old.list === LIST_CLOSING ? 'closed' : 'reused');
   }
 
-  private flagTimeWaitReuse(c: Conn, old: Conn, seg: Segment, t: number): void {
-    const inTimeWait = old.client.timeWaitT > 0 || old.server.timeWaitT > 0;
-    if (old.finishedT < 0 && !inTimeWait) return;
-    const closedAt = old.finishedT >= 0 ? old.finishedT : Math.max(old.client.timeWaitT, old.server.timeWaitT);
-    const since = t - closedAt;
+  private flagTimeWaitReuse(c: Conn, oldId: number, oldClosedAt: number, seg: Segment, t: number): void {
+    const since = t - oldClosedAt;
     if (since < this.twoMsl) {
       this.raise(c, 'time-wait-reuse', seg.frameNo, t, 'client',
-        `new SYN ${since.toFixed(3)} s after connection ${old.id} closed (2×MSL = ${this.twoMsl} s)`,
-        { previousConnection: old.id, sinceClose: since, twoMsl: this.twoMsl });
+        `new SYN ${since.toFixed(3)} s after connection ${oldId} closed (2×MSL = ${this.twoMsl} s)`,
+        { previousConnection: oldId, sinceClose: since, twoMsl: this.twoMsl });
     }
   }
 
@@ -270,7 +302,7 @@ export class Tracker {
 
     if (seg.issues !== 0) this.issueAnomalies(c, s, seg, t);
     const badChecksum = (seg.issues & ISSUE.BAD_CHECKSUM) !== 0;
-    c.zeek.packet(fromA, flags, seq, ack, len, seg.capturedPayloadLen, seg.window, badChecksum);
+    c.zeek.packet(fromA, seg, badChecksum);
     // The receiver drops a segment with a bad checksum: it changes no state.
     if (badChecksum) return;
 
@@ -287,7 +319,7 @@ export class Tracker {
 
     if (RST) { this.onRst(c, s, r, t, pkt); this.advance(s, seq, len, SYN, false, t); return; }
 
-    if (ACK && !SYN) this.onAck(c, s, r, ack, t, pkt);
+    if (ACK && !SYN) this.onAck(c, s, r, seg, t);
     if (!SYN) this.dataAnalysis(c, s, r, seg, t, FIN);
     if (FIN) this.onFin(c, s, r, seq, len, t, pkt, finRetransmission);
     this.advance(s, seq, len, SYN, FIN, t);
@@ -432,7 +464,8 @@ export class Tracker {
     this.apply(c, r, 'received RST', t, pkt);
   }
 
-  private onAck(c: Conn, s: Endpoint, r: Endpoint, ack: number, t: number, pkt: number): void {
+  private onAck(c: Conn, s: Endpoint, r: Endpoint, seg: Segment, t: number): void {
+    const ack = seg.ack, pkt = seg.frameNo;
     // The handshake's third ACK (or the first ACK that covers the peer's SYN).
     if (!r.synAcked && !c.midStream) {
       if (r.synSeen) {
@@ -576,10 +609,11 @@ export class Tracker {
     if (res === null) return false;
     const from = ep.state;
     ep.state = res.to;
-    const tr: Transition = { t, packet, endpoint: ep.role, from, to: res.to, cause: cause ?? event };
-    if (inferred) tr.inferred = true;
-    (c.timeline ??= []).push(tr);
-    this.sink.onEvent?.({ type: 'transition', connection: c.id, transition: tr });
+    c.timeline.add(t, packet, ep.role, from, res.to, cause ?? event, inferred);
+    if (this.sink.onEvent) {
+      const tr = newTransition(t, packet, ep.role, from, res.to, cause ?? event, inferred);
+      this.sink.onEvent({ type: 'transition', connection: c.id, transition: tr });
+    }
 
     if (ep === c.server) {
       if (res.to === 'SYN_RECEIVED') this.listeners.changeHalfOpen(c.listener, 1, t, packet);
@@ -634,19 +668,16 @@ export class Tracker {
 
   private expire(): void {
     const idle = this.opts.idleTimeoutSeconds, linger = this.twoMsl;
-    for (let c = this.closing.head; c !== null && c.lastTime + linger <= this.now; c = this.closing.head) this.emit(c, 'closed');
-    for (let c = this.active.head; c !== null && c.lastTime + idle < this.now; c = this.active.head) this.emit(c, 'idle');
+    while (this.closing.headTime + linger <= this.now) this.emit(this.closing.head!, 'closed');
+    while (this.active.headTime + idle < this.now) this.emit(this.active.head!, 'idle');
   }
 
   private emit(c: Conn, reason: Connection['endReason'], leaveTombstone = false): void {
     // FINs still in flight arrived when they passed the capture point (no evidence otherwise).
     if (c.client.pendingFin) this.placePendingFin(c, c.client, c.client.pendingFinT, c.client.pendingFinPacket);
     if (c.server.pendingFin) this.placePendingFin(c, c.server, c.server.pendingFinT, c.server.pendingFinPacket);
-    for (const ep of [c.client, c.server]) {
-      if (ep.state === 'TIME_WAIT' && this.now >= ep.timeWaitT + this.twoMsl) {
-        this.apply(c, ep, '2×MSL elapsed', ep.timeWaitT + this.twoMsl, c.lastPacket, true, '2×MSL elapsed (inferred)');
-      }
-    }
+    this.endTimeWait(c, c.client);
+    this.endTimeWait(c, c.server);
     endOfConnectionAnomalies(c, this);
     if (reason !== 'end-of-input' && c.server.state === 'SYN_RECEIVED') {
       this.listeners.changeHalfOpen(c.listener, -1, Math.max(this.now, c.lastTime), c.lastPacket);
@@ -655,9 +686,17 @@ export class Tracker {
     if (c.list === LIST_ACTIVE) this.active.remove(c);
     else if (c.list === LIST_CLOSING) { this.closing.remove(c); this.lingering--; }
     if (leaveTombstone) this.tombstones.add(c, c.finishedT + this.twoMsl, this.now);
-    const conn = buildConnection(c, reason, (x, a) => this.ipString(x, a));
+    const conn = buildConnection(c, reason, this);
+    this.recycle(c); // nothing refers to the record any more: the output holds no part of it
     this.sink.onConnection(conn);
     this.sink.onEvent?.({ type: 'connection-end', connection: conn });
+  }
+
+  /** TIME_WAIT whose 2×MSL ran out in capture time: CLOSED, inferred (no packet shows it). */
+  private endTimeWait(c: Conn, ep: Endpoint): void {
+    if (ep.state === 'TIME_WAIT' && this.now >= ep.timeWaitT + this.twoMsl) {
+      this.apply(c, ep, '2×MSL elapsed', ep.timeWaitT + this.twoMsl, c.lastPacket, true, '2×MSL elapsed (inferred)');
+    }
   }
 
   /** Capture time as the tracker sees it (the latest timestamp pushed). */

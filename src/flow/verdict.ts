@@ -142,9 +142,14 @@ function byPacket(x: Transition, y: Transition): number {
   return x.packet - y.packet;
 }
 
-export function buildConnection(c: Conn, reason: Connection['endReason'], ip: (c: Conn, sideA: boolean) => string): Connection {
+/** Who turns a connection's addresses into text (the tracker, which caches it per address). */
+export interface AddressText {
+  ipString(c: Conn, sideA: boolean): string;
+}
+
+export function buildConnection(c: Conn, reason: Connection['endReason'], names: AddressText): Connection {
   const clientIsA = c.clientIsA;
-  const timeline = c.timeline ?? [];
+  const timeline = c.timeline.build();
   // Placed FIN arrivals can be recorded after later events: present the timeline in capture order
   // (sorted only when needed; Array.prototype.sort is stable, so same-packet steps keep their order).
   for (let i = 1; i < timeline.length; i++) {
@@ -152,8 +157,9 @@ export function buildConnection(c: Conn, reason: Connection['endReason'], ip: (c
   }
   return {
     id: c.id,
-    client: { ip: ip(c, clientIsA), port: clientIsA ? c.portA : c.portB },
-    server: { ip: ip(c, !clientIsA), port: clientIsA ? c.portB : c.portA },
+    client: { ip: names.ipString(c, clientIsA), port: clientIsA ? c.portA : c.portB },
+    // The server's address text is its listener's (built once per listener).
+    server: { ip: c.listener.ip, port: clientIsA ? c.portB : c.portA },
     ipVersion: c.ipVersion === 6 ? 6 : 4,
     roleInferred: c.roleInferred,
     start: c.start,

@@ -10,7 +10,7 @@
  * responder; S H F R repeat when their sequence number changes; C G T W are counted
  * logarithmically (letter at the 1st, 10th, 100th... occurrence).
  */
-import { FLAG } from '../decode/segment.js';
+import { FLAG, type Segment } from '../decode/segment.js';
 import type { ZeekConnState } from './model.js';
 import { seqDiff, seqGt } from './seq.js';
 
@@ -37,6 +37,14 @@ export const LIKELY_SERVER_PORTS: ReadonlySet<number> = new Set([
   8443, 8888, 9200, 11211, 27017,
 ]);
 
+/** The responder's letters: a table lookup, not a new string from toLowerCase() per letter. */
+const LOWER: Readonly<Record<string, string>> = {
+  S: 's', H: 'h', A: 'a', D: 'd', F: 'f', R: 'r', C: 'c', G: 'g', T: 't', W: 'w', I: 'i', Q: 'q',
+};
+function lower(code: string): string {
+  return LOWER[code] ?? code.toLowerCase();
+}
+
 class ZeekEndpoint {
   state = Z_INACTIVE;
   prevState = Z_INACTIVE;
@@ -56,6 +64,15 @@ class ZeekEndpoint {
   /** Start of sequence space skipped by a segment that jumped ahead (not yet seen). */
   holeStart = 0;
   hasHole = false;
+
+  reset(): void {
+    this.state = Z_INACTIVE; this.prevState = Z_INACTIVE;
+    this.startSeq = 0; this.lastSeq = 0; this.ackSeq = 0; this.finCount = 0;
+    this.histLastSyn = -1; this.histLastFin = -1; this.histLastRst = -1;
+    this.n0 = 0; this.n1 = 0; this.n2 = 0; this.n3 = 0;
+    this.th0 = 1; this.th1 = 1; this.th2 = 1; this.th3 = 1;
+    this.maxEnd = 0; this.hasMaxEnd = false; this.holeStart = 0; this.hasHole = false;
+  }
 
   setState(s: number): void { this.prevState = this.state; this.state = s; }
 
@@ -85,16 +102,27 @@ export function zeekFlipsFirst(flags: number, srcPort: number, dstPort: number):
   return false;
 }
 
+/** One connection's Zeek view; reused (reset, then begin) like the tracker's records. */
 export class ZeekView {
   history = '';
   private histSeen = 0;
-  private a = new ZeekEndpoint();
-  private b = new ZeekEndpoint();
+  private readonly a = new ZeekEndpoint();
+  private readonly b = new ZeekEndpoint();
   /** True when the connection's A side (first packet's source) is Zeek's originator. */
-  origIsA: boolean;
+  origIsA = true;
   private packets = 0;
 
-  constructor(firstFlags: number, srcPort: number, dstPort: number) {
+  reset(): void {
+    this.history = '';
+    this.histSeen = 0;
+    this.a.reset();
+    this.b.reset();
+    this.origIsA = true;
+    this.packets = 0;
+  }
+
+  /** The connection's first packet is (firstFlags, srcPort → dstPort): who is Zeek's originator. */
+  begin(firstFlags: number, srcPort: number, dstPort: number): void {
     const flip = zeekFlipsFirst(firstFlags, srcPort, dstPort);
     this.origIsA = !flip;
     if (flip) this.history = '^';
@@ -103,19 +131,27 @@ export class ZeekView {
   private get orig(): ZeekEndpoint { return this.origIsA ? this.a : this.b; }
   private get resp(): ZeekEndpoint { return this.origIsA ? this.b : this.a; }
 
+  /**
+   * Has this side's history already got the letter for `mask`? A tiny check V8 inlines into
+   * packet(): the per-packet 'A' and 'D' letters are almost always there already.
+   */
+  private seen(isOrig: boolean, mask: number): boolean {
+    return (this.histSeen & (isOrig ? mask : mask << 8)) !== 0;
+  }
+
   /** Add `code` once per side (Connection::CheckHistory); true when it had been seen before. */
   private check(isOrig: boolean, mask: number, code: string): boolean {
     const m = isOrig ? mask : mask << 8;
     if ((this.histSeen & m) === 0) {
       this.histSeen |= m;
-      this.history += isOrig ? code : code.toLowerCase();
+      this.history += isOrig ? code : lower(code);
       return false;
     }
     return true;
   }
 
   private add(isOrig: boolean, code: string): void {
-    this.history += isOrig ? code : code.toLowerCase();
+    this.history += isOrig ? code : lower(code);
   }
 
   private flipRoles(recase = false): void {
@@ -128,9 +164,12 @@ export class ZeekView {
     } else this.history += '^';
   }
 
-  /** One segment from side A (fromA) or B. `payloadLen` is the TCP payload length. */
-  packet(fromA: boolean, flags: number, seq: number, ack: number, payloadLen: number, capturedLen: number, window: number,
-    badChecksum: boolean): void {
+  /**
+   * One segment from side A (fromA) or B. It takes the Segment itself rather than its fields: sequence
+   * numbers above 2^30 passed as arguments would be boxed into a heap number per packet.
+   */
+  packet(fromA: boolean, seg: Segment, badChecksum: boolean): void {
+    const flags = seg.flags, seq = seg.seq, ack = seg.ack, payloadLen = seg.payloadLen;
     // An originator that opened with a SYN-ACK is taken for the responder as soon as the
     // connection has a second packet (Zeek's baselines: one-sided-2745 "^haf", http-on-irc "^hADadFf",
     // while a lone SYN-ACK stays "H"). The history so far is re-cased and marked '^'.
@@ -182,11 +221,11 @@ export class ZeekView {
         if (this.check(isOrig, H_RST, 'R') && relSeq !== ep.histLastRst) this.add(isOrig, 'R');
         ep.histLastRst = relSeq;
       }
-    } else if (len > 0) this.check(isOrig, H_DATA, 'D');
-    else if (ACK) this.check(isOrig, H_ACK, 'A');
+    } else if (len > 0) { if (!this.seen(isOrig, H_DATA)) this.check(isOrig, H_DATA, 'D'); }
+    else if (ACK) { if (!this.seen(isOrig, H_ACK)) this.check(isOrig, H_ACK, 'A'); }
 
     // update_window: zero windows are interesting unless with/after RST or after the peer's FIN.
-    if (window === 0 && !RST && peer.state !== Z_CLOSED && ep.state !== Z_RESET) this.scaled(isOrig, ep, SC_ZERO_WIN, 'W');
+    if (seg.window === 0 && !RST && peer.state !== Z_CLOSED && ep.state !== Z_RESET) this.scaled(isOrig, ep, SC_ZERO_WIN, 'W');
 
     if (FIN) ep.finCount++;
 
@@ -207,7 +246,9 @@ export class ZeekView {
     else if (deltaLast > 0) ep.lastSeq = lastSeqNew;
     else if (len > 0) this.scaled(isOrig, ep, SC_RXMIT, 'T');
 
-    this.updateState(ep, peer, isOrig, SYN, FIN, RST, ACK, seq, len);
+    // Only SYN, FIN and RST move an endpoint that has started (see updateState): a plain data or
+    // ACK segment skips the call, which is most of them.
+    if (SYN || FIN || RST || ep.state === Z_INACTIVE) this.updateState(ep, peer, isOrig, SYN, FIN, RST, ACK, seq === ep.startSeq, len);
 
     // Content gaps (Zeek's reassembler "ack above hole"): the peer acknowledges sequence space this
     // side skipped or was never seen sending. A FIN or RST carrying the ACK is not trusted for it.
@@ -215,7 +256,7 @@ export class ZeekView {
       const end = lastSeqNew;
       const dataStart = SYN ? (seq + 1) >>> 0 : seq;
       if (ep.hasMaxEnd && !ep.hasHole && seqGt(seq, ep.maxEnd) && !SYN) { ep.holeStart = ep.maxEnd; ep.hasHole = true; }
-      if (len > 0 && capturedLen < len && !RST) {
+      if (len > 0 && seg.capturedPayloadLen < len && !RST) {
         // Payload cut by the snaplen never reaches Zeek's reassembler: it is a hole too.
         if (!ep.hasHole) { ep.holeStart = dataStart; ep.hasHole = true; }
       } else if (ep.hasHole && !seqGt(seq, ep.holeStart) && seqGt(end, ep.holeStart)) ep.hasHole = false; // filled
@@ -246,13 +287,13 @@ export class ZeekView {
 
   /** TCPSessionAdapter::UpdateStateMachine, reduced to the state changes conn_state reads. */
   private updateState(ep: ZeekEndpoint, peer: ZeekEndpoint, isOrig: boolean, SYN: boolean, FIN: boolean, RST: boolean,
-    ACK: boolean, seq: number, len: number): void {
+    ACK: boolean, seqIsStart: boolean, len: number): void {
     switch (ep.state) {
       case Z_INACTIVE: {
         if (SYN) {
           if (isOrig) ep.setState(ACK ? Z_SYN_ACK_SENT : Z_SYN_SENT);
           else {
-            if (!ACK && peer.state === Z_SYN_ACK_SENT && seq === ep.startSeq) {
+            if (!ACK && peer.state === Z_SYN_ACK_SENT && seqIsStart) {
               // SYN/SYN-ACK seen reversed: flip roles and establish.
               this.flipRoles();
               peer.setState(Z_ESTABLISHED);

@@ -295,6 +295,26 @@ describe('memory bound', () => {
     expect(reused.anomalies.find((a) => a.id === 'time-wait-reuse')).toMatchObject({ details: { previousConnection: 1 } });
   });
 
+  test('IPv6: a late segment finds the tombstone of its own 4-tuple only', () => {
+    const v6 = (last: number): { clientIp: number[]; serverIp: number[]; ipVersion: 6 } =>
+      ({ clientIp: [0x20010db8, 0, 0, last], serverIp: [0x20010db8, 0, 0, 0xffff], ipVersion: 6 });
+    const parts = [];
+    for (let i = 0; i < 4; i++) {
+      const conv = new Conversation(1000 + i, 5000 + i, 1_700_000_000 + i).handshake().fin('client').ack('server').fin('server').ack('client');
+      parts.push({ conv, ends: { ...v6(i + 1), clientPort: 41000 } });
+    }
+    // A late ACK for connection 1 (client ::1); then a SYN from an address no tombstone holds.
+    const late = new Conversation(1000, 5000, 1_700_000_010);
+    late.cNext = 1002; late.sNext = 5002;
+    late.ack('client');
+    const other = new Conversation(4242, 0, 1_700_000_011).syn();
+    parts.push({ conv: late, ends: { ...v6(1), clientPort: 41000 } }, { conv: other, ends: { ...v6(99), clientPort: 41000 } });
+    const r = runConversations(parts, { maxLingering: 1 });
+    expect(r.totals.late).toBe(1);
+    expect(r.connections).toHaveLength(5);
+    expect(r.connections.find((c) => c.handshake.client.isn === 4242)!.client.ip).toBe('2001:db8::63');
+  });
+
   test('20,000 sequential connections keep at most maxLingering + open ones in memory', () => {
     const parts = [];
     for (let i = 0; i < 20000; i++) {

@@ -1,4 +1,8 @@
 /** Small modules of the flow stage: wrap-safe sequence helpers, the flow table, the listener series. */
+import { AddressNames } from '../../src/flow/address-names.js';
+import { Conn } from '../../src/flow/conn.js';
+import { TimelineLog } from '../../src/flow/timeline-log.js';
+import { ipv4ToString } from '../../src/decode/format.js';
 import { ConnTable, tupleHash, type TableEntry } from '../../src/flow/conn-table.js';
 import { ListenerTable } from '../../src/flow/listeners.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from '../../src/flow/seq.js';
@@ -68,5 +72,59 @@ describe('ListenerTable', () => {
     expect(out!.halfOpenSeries.length).toBeLessThanOrEqual(50);
     expect(out!.halfOpenSeries[out!.halfOpenSeries.length - 1]).toEqual([219, 20]);
     expect(out!.halfOpenSeries.some(([t, c]) => t === 99 && c === 100)).toBe(true); // the peak survives thinning
+  });
+});
+
+/** Change every field of a record (and of the records it holds), so a reset that forgets one shows. */
+function dirty(o: Record<string, unknown>, depth = 0): void {
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (k === 'role' || k === 'timeline' || k === 'listener') continue;
+    if (typeof v === 'number') o[k] = v + 7;
+    else if (typeof v === 'boolean') o[k] = !v;
+    else if (typeof v === 'string') o[k] = v + 'x';
+    else if (v === null) o[k] = ['dirty'];
+    else if (typeof v === 'object' && depth < 2) dirty(v as Record<string, unknown>, depth + 1);
+  }
+}
+
+function comparable(c: Conn): Record<string, unknown> {
+  return { ...c, timeline: c.timeline.size, listener: null };
+}
+
+describe('recycled connection records', () => {
+  test('reset() puts back every field of Conn, both Endpoints and the Zeek view', () => {
+    const fresh = new Conn();
+    const used = new Conn();
+    dirty(used as unknown as Record<string, unknown>);
+    used.timeline.add(1, 2, 'client', 'CLOSED', 'SYN_SENT', 'sent SYN', false);
+    expect(comparable(used)).not.toEqual(comparable(fresh));
+    used.reset();
+    expect(comparable(used)).toEqual(comparable(fresh));
+    expect(used.timeline.build()).toEqual([]);
+  });
+});
+
+describe('timeline log', () => {
+  test('grows past its first block and builds the transitions in order, inferred only when set', () => {
+    const log = new TimelineLog();
+    for (let i = 0; i < 40; i++) log.add(1.5 + i, i + 1, i % 2 ? 'server' : 'client', 'ESTABLISHED', 'FIN_WAIT_1', `cause ${i % 3}`, i === 7);
+    const out = log.build();
+    expect(out).toHaveLength(40);
+    expect(out[7]).toEqual({ t: 8.5, packet: 8, endpoint: 'server', from: 'ESTABLISHED', to: 'FIN_WAIT_1', cause: 'cause 1', inferred: true });
+    expect(out[39]).toEqual({ t: 40.5, packet: 40, endpoint: 'server', from: 'ESTABLISHED', to: 'FIN_WAIT_1', cause: 'cause 0' });
+    expect('inferred' in out[0]!).toBe(false);
+  });
+});
+
+describe('address names', () => {
+  test('cached IPv4 text is right for addresses that share a cache slot', () => {
+    const names = new AddressNames();
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 20000; i++) {
+        const a = (0xc0a80000 + i * 977) >>> 0;
+        expect(names.ipv4(a)).toBe(ipv4ToString(a));
+      }
+    }
   });
 });

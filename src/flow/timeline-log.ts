@@ -1,0 +1,81 @@
+/**
+ * A connection's timeline while it is being tracked: three numbers per transition (time, frame
+ * number, and one small integer packing endpoint, from-state, to-state, cause and the inferred bit).
+ * A connection lingers for a while after it closes, so objects made per transition would live long
+ * enough to be promoted by the garbage collector, which then has to mark and sweep them. The
+ * Transition objects of the output are built once, when the connection is emitted (`build`).
+ */
+import type { EndpointRole, TcpState, Transition } from './model.js';
+
+const STATES: readonly TcpState[] = [
+  'CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED',
+  'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT',
+];
+const STATE_CODE: Readonly<Record<TcpState, number>> = Object.fromEntries(STATES.map((s, i) => [s, i])) as Record<TcpState, number>;
+
+// Code layout: bit 0 endpoint (1 = server), bits 1-4 from, bits 5-8 to, bit 9 inferred, bits 10+ cause.
+const SERVER_BIT = 1, FROM_SHIFT = 1, TO_SHIFT = 5, STATE_MASK = 0xf, INFERRED_BIT = 1 << 9, CAUSE_SHIFT = 10;
+
+/**
+ * Causes are interned: the tracker passes a small, fixed set of literal strings (event names and
+ * a few annotated variants), so the table stays tiny.
+ */
+const causes: string[] = [];
+const causeCode = new Map<string, number>();
+
+function internCause(cause: string): number {
+  let code = causeCode.get(cause);
+  if (code === undefined) { code = causes.length; causes.push(cause); causeCode.set(cause, code); }
+  return code;
+}
+
+/**
+ * The log: a Float64Array grown by doubling and kept when the connection record is reused
+ * (tracker.ts recycles records), so a connection's timeline costs no allocation at all once the
+ * tracker has warmed up.
+ */
+export class TimelineLog {
+  private data = new Float64Array(3 * 16);
+  /** Numbers used (three per transition). */
+  private used = 0;
+
+  get size(): number { return this.used / 3; }
+
+  clear(): void { this.used = 0; }
+
+  add(t: number, packet: number, endpoint: EndpointRole, from: TcpState, to: TcpState, cause: string, inferred: boolean): void {
+    if (this.used + 3 > this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    const d = this.data, i = this.used;
+    d[i] = t;
+    d[i + 1] = packet;
+    d[i + 2] = (endpoint === 'server' ? SERVER_BIT : 0) | (STATE_CODE[from] << FROM_SHIFT) | (STATE_CODE[to] << TO_SHIFT) |
+      (inferred ? INFERRED_BIT : 0) | (internCause(cause) << CAUSE_SHIFT);
+    this.used = i + 3;
+  }
+
+  /** The output timeline, in the order the transitions were recorded. */
+  build(): Transition[] {
+    const d = this.data;
+    const out = new Array<Transition>(this.used / 3);
+    for (let i = 0, k = 0; i < this.used; i += 3, k++) {
+      const code = d[i + 2]!;
+      out[k] = newTransition(d[i]!, d[i + 1]!, (code & SERVER_BIT) !== 0 ? 'server' : 'client',
+        STATES[(code >> FROM_SHIFT) & STATE_MASK]!, STATES[(code >> TO_SHIFT) & STATE_MASK]!,
+        causes[code >> CAUSE_SHIFT]!, (code & INFERRED_BIT) !== 0);
+    }
+    return out;
+  }
+}
+
+/**
+ * One timeline entry. Both shapes are built whole as literals (`inferred` only when true, as the
+ * JSON contract has it), so no object changes shape after it is made.
+ */
+export function newTransition(t: number, packet: number, endpoint: EndpointRole, from: TcpState, to: TcpState,
+  cause: string, inferred: boolean): Transition {
+  return inferred ? { t, packet, endpoint, from, to, cause, inferred: true } : { t, packet, endpoint, from, to, cause };
+}
