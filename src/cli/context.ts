@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { colorLevel, makePaint, type Paint } from '../report/style.js';
+import type { OutStream } from './output.js';
 
 export interface Ctx {
   version: string;
@@ -14,6 +15,8 @@ export interface Ctx {
   paintErr: Paint;
   out: (s: string) => void;
   err: (s: string) => void;
+  /** The stream behind `out`, for output streamed through a BufferedWriter (--json, --ndjson). */
+  outStream: OutStream;
   stderrIsTTY: boolean;
   stdoutIsTTY: boolean;
   columns: number;
@@ -44,6 +47,7 @@ export function makeCtx(g: GlobalFlags): Ctx {
     paint: makePaint(colorLevel(so, g.color)),
     paintErr: makePaint(colorLevel(se, g.color)),
     out: (s) => { so.write(s); },
+    outStream: so,
     err: (s) => { se.write(s); },
     stdoutIsTTY: so.isTTY === true,
     stderrIsTTY: se.isTTY === true,

@@ -1,4 +1,5 @@
 /** Option-value parsers for commander: each throws InvalidArgumentError with what was expected. */
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { TcpState, TrackerOptions } from '../flow/model.js';
 import { DEFAULT_TRACKER_OPTIONS } from '../flow/model.js';
@@ -24,6 +25,13 @@ export function nonNegativeNumber(v: string): number {
   const n = Number(v.trim());
   if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number, 0 or more.');
   return n;
+}
+
+/** --jobs: a thread count; 0 or 'auto' means one per core. */
+export function jobs(v: string): number {
+  if (v.trim().toLowerCase() === 'auto') return availableParallelism();
+  const n = nonNegativeInt(v);
+  return n === 0 ? availableParallelism() : n;
 }
 
 export function port(v: string): number {

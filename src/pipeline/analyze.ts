@@ -15,7 +15,10 @@ export interface AnalyzeOptions {
   /** Each connection as the tracker finishes it (for --ndjson). */
   onConnection?: (c: Connection) => void;
   onEvent?: (e: FlowEvent) => void;
-  /** Keep finished connections in the result (default true; --ndjson turns it off to keep memory flat). */
+  /**
+   * Keep finished connections in the result (default false: memory then follows the connections open
+   * at once, not the capture; consume them through onConnection).
+   */
   keepConnections?: boolean;
   onProgress?: (p: Progress, connections: number) => void;
   signal?: AbortSignal;
@@ -23,7 +26,7 @@ export interface AnalyzeOptions {
 
 export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptions): Promise<AnalysisResult> {
   const t0 = process.hrtime.bigint();
-  const keep = opts.keepConnections ?? true;
+  const keep = opts.keepConnections ?? false;
   const connections: Connection[] = [];
   let finished = 0;
   const onConn = opts.onConnection;

@@ -1,6 +1,7 @@
 /**
- * The at-a-glance numbers of an analysis, derived from its connections (pure: no I/O, no colours).
- * Renderers print this; the JSON document carries it as `summary`.
+ * The at-a-glance numbers of an analysis, gathered from its connections one at a time as they finish
+ * (SummaryBuilder: no I/O, no colours, nothing kept per connection but its RTT). Renderers print
+ * this; the JSON document carries it as `summary`.
  */
 import type {
   AnomalyId, AnomalyOccurrence, CloseKind, Connection, HandshakeOutcome, Severity, ZeekConnState,
@@ -54,14 +55,14 @@ export function severityRank(s: Severity): number {
 }
 
 /** Nearest-rank percentile of an ascending array (p in 0..100). */
-export function percentile(sorted: readonly number[], p: number): number | null {
+export function percentile(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
 /** Median: the mean of the two middle values for an even count. */
-export function median(sorted: readonly number[]): number | null {
+export function median(sorted: ArrayLike<number>): number | null {
   const n = sorted.length;
   if (n === 0) return null;
   const mid = n >> 1;
@@ -69,7 +70,10 @@ export function median(sorted: readonly number[]): number | null {
 }
 
 export function rttStats(rtts: number[]): RttStats {
-  const sorted = [...rtts].sort((a, b) => a - b);
+  return rttStatsSorted([...rtts].sort((a, b) => a - b));
+}
+
+function rttStatsSorted(sorted: ArrayLike<number>): RttStats {
   return {
     samples: sorted.length,
     min: sorted.length ? sorted[0]! : null,
@@ -104,39 +108,138 @@ export function countAnomalies(connections: readonly Connection[], global: reado
     }
   }
   for (const a of global) add(a);
-  return [...byId.values()].sort((a, b) =>
+  return sortAnomalyCounts([...byId.values()]);
+}
+
+/**
+ * What a summary needs from the connections, gathered one connection at a time as the tracker
+ * finishes them (nothing else is kept), and mergeable across files analysed apart (`--jobs`).
+ * Plain data, so it crosses a worker boundary as a structured clone.
+ */
+export interface SummaryParts {
+  connections: number;
+  outcomes: Partial<Record<HandshakeOutcome, number>>;
+  closes: Partial<Record<CloseKind, number>>;
+  connStates: Partial<Record<ZeekConnState, number>>;
+  /** Handshake RTTs in seconds, in arrival order (`rttCount` of them are valid). */
+  rtts: Float64Array;
+  rttCount: number;
+  /** Per anomaly id: occurrences and distinct connections (connection anomalies only). */
+  anomalies: Array<{ id: AnomalyId; severity: Severity; count: number; connections: number }>;
+  start: number | null;
+  end: number | null;
+}
+
+/**
+ * Incremental summary. RTT percentiles are exact: every sample is kept in a growable Float64Array
+ * (8 bytes a connection: 1.6 MB for 200 k connections) and sorted once at the end, so the median and
+ * p95 are the same numbers a sort of all connections gives.
+ */
+export class SummaryBuilder {
+  private connections = 0;
+  private readonly outcomes: Summary['outcomes'] = {};
+  private readonly closes: Summary['closes'] = {};
+  private readonly connStates: Summary['connStates'] = {};
+  private rtts = new Float64Array(1024);
+  private rttCount = 0;
+  private readonly byId = new Map<AnomalyId, AnomalyCount>();
+  private start: number | null = null;
+  private end: number | null = null;
+
+  add(c: Connection): void {
+    this.connections++;
+    bump(this.outcomes, c.handshake.outcome);
+    bump(this.closes, c.close.kind);
+    bump(this.connStates, c.zeek.connState);
+    const rtt = c.handshake.outcome === 'complete' ? connectionRtt(c) : null;
+    if (rtt !== null) this.pushRtt(rtt);
+    if (this.start === null || c.start < this.start) this.start = c.start;
+    if (this.end === null || c.end > this.end) this.end = c.end;
+    const as = c.anomalies;
+    for (let i = 0; i < as.length; i++) {
+      const a = as[i]!;
+      const e = this.entry(a.id, a.severity);
+      e.count++;
+      // Distinct connections: count the id at its first occurrence in this connection only.
+      let first = true;
+      for (let j = 0; j < i; j++) if (as[j]!.id === a.id) { first = false; break; }
+      if (first) e.connections++;
+    }
+  }
+
+  /** Adds another builder's parts (a file analysed in a worker). */
+  merge(p: SummaryParts): void {
+    this.connections += p.connections;
+    for (const [k, n] of Object.entries(p.outcomes)) this.outcomes[k as HandshakeOutcome] = (this.outcomes[k as HandshakeOutcome] ?? 0) + n;
+    for (const [k, n] of Object.entries(p.closes)) this.closes[k as CloseKind] = (this.closes[k as CloseKind] ?? 0) + n;
+    for (const [k, n] of Object.entries(p.connStates)) this.connStates[k as ZeekConnState] = (this.connStates[k as ZeekConnState] ?? 0) + n;
+    for (let i = 0; i < p.rttCount; i++) this.pushRtt(p.rtts[i]!);
+    for (const a of p.anomalies) {
+      const e = this.entry(a.id, a.severity);
+      e.count += a.count;
+      e.connections += a.connections;
+    }
+    if (p.start !== null && (this.start === null || p.start < this.start)) this.start = p.start;
+    if (p.end !== null && (this.end === null || p.end > this.end)) this.end = p.end;
+  }
+
+  parts(): SummaryParts {
+    return {
+      connections: this.connections, outcomes: { ...this.outcomes }, closes: { ...this.closes }, connStates: { ...this.connStates },
+      rtts: this.rtts.slice(0, this.rttCount), rttCount: this.rttCount,
+      anomalies: [...this.byId.values()].map((a) => ({ ...a })), start: this.start, end: this.end,
+    };
+  }
+
+  /** The summary, once the whole run is known (frame counts, warnings, the tracker's totals). */
+  finish(r: Pick<AnalysisResult, 'counts' | 'inputs' | 'anomalies' | 'totals'>): Summary {
+    const counts = new Map<AnomalyId, AnomalyCount>([...this.byId].map(([k, v]) => [k, { ...v }]));
+    for (const a of r.anomalies) {
+      let e = counts.get(a.id);
+      if (!e) { e = { id: a.id, severity: a.severity, count: 0, connections: 0 }; counts.set(a.id, e); }
+      e.count++;
+    }
+    return {
+      frames: r.counts,
+      captureWarnings: r.inputs.reduce((n, i) => n + i.warnings.length, 0),
+      connections: this.connections,
+      outcomes: { ...this.outcomes }, closes: { ...this.closes }, connStates: { ...this.connStates },
+      handshakeRtt: rttStatsSorted(this.rtts.slice(0, this.rttCount).sort()),
+      anomalies: sortAnomalyCounts([...counts.values()]),
+      globalAnomalies: r.anomalies,
+      unplacedSegments: r.totals.unplaced,
+      lateSegments: r.totals.late ?? 0,
+      peakConcurrent: r.totals.peakConcurrent,
+      start: this.start, end: this.end,
+    };
+  }
+
+  private pushRtt(v: number): void {
+    if (this.rttCount === this.rtts.length) {
+      const grown = new Float64Array(this.rtts.length * 2);
+      grown.set(this.rtts);
+      this.rtts = grown;
+    }
+    this.rtts[this.rttCount++] = v;
+  }
+
+  private entry(id: AnomalyId, severity: Severity): AnomalyCount {
+    let e = this.byId.get(id);
+    if (!e) { e = { id, severity, count: 0, connections: 0 }; this.byId.set(id, e); }
+    return e;
+  }
+}
+
+function sortAnomalyCounts(list: AnomalyCount[]): AnomalyCount[] {
+  return list.sort((a, b) =>
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.count - a.count || a.id.localeCompare(b.id));
 }
 
+/** The summary of a result that holds its connections (sniff, tests). */
 export function summarize(r: AnalysisResult): Summary {
-  const outcomes: Summary['outcomes'] = {};
-  const closes: Summary['closes'] = {};
-  const connStates: Summary['connStates'] = {};
-  const rtts: number[] = [];
-  let start: number | null = null;
-  let end: number | null = null;
-  for (const c of r.connections) {
-    bump(outcomes, c.handshake.outcome);
-    bump(closes, c.close.kind);
-    bump(connStates, c.zeek.connState);
-    const rtt = c.handshake.outcome === 'complete' ? connectionRtt(c) : null;
-    if (rtt !== null) rtts.push(rtt);
-    if (start === null || c.start < start) start = c.start;
-    if (end === null || c.end > end) end = c.end;
-  }
-  return {
-    frames: r.counts,
-    captureWarnings: r.inputs.reduce((n, i) => n + i.warnings.length, 0),
-    connections: r.connections.length,
-    outcomes, closes, connStates,
-    handshakeRtt: rttStats(rtts),
-    anomalies: countAnomalies(r.connections, r.anomalies),
-    globalAnomalies: r.anomalies,
-    unplacedSegments: r.totals.unplaced,
-    lateSegments: r.totals.late ?? 0,
-    peakConcurrent: r.totals.peakConcurrent,
-    start, end,
-  };
+  const b = new SummaryBuilder();
+  for (const c of r.connections) b.add(c);
+  return b.finish(r);
 }
 
 /**

@@ -47,7 +47,7 @@ export interface FrameCounts {
 export interface AnalysisResult {
   inputs: InputSummary[];
   counts: FrameCounts;
-  /** All finished connections in id order (empty when the caller streamed them and asked not to keep them). */
+  /** Finished connections in id order, only when asked for (keepConnections); else empty: they were streamed. */
   connections: Connection[];
   listeners: Listener[];
   /** Anomalies that belong to no single connection (e.g. syn-flood on a listener). */

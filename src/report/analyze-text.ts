@@ -3,6 +3,7 @@
  * trouble first. Pure: takes data and a Paint, returns the text.
  */
 import type { Connection, Listener, Severity } from '../flow/model.js';
+import type { ConnectionRows } from '../pipeline/digest.js';
 import { byTrouble, connectionRtt, type Summary } from '../pipeline/summary.js';
 import type { AnalysisResult, InputSummary } from '../pipeline/types.js';
 import { severityColor, stateColor, type Paint } from './style.js';
@@ -120,9 +121,13 @@ export function anomalyList(p: Paint, c: Connection): string {
   return [...counts].map(([id, { n, sev }]) => severityColor(p, sev)(n > 1 ? `${id} ×${n}` : id)).join(', ');
 }
 
-export function renderConnectionTable(p: Paint, conns: readonly Connection[], limit: number, heading: string): string {
-  const sorted = [...conns].sort(byTrouble);
-  const shown = sorted.slice(0, Math.max(0, limit));
+/**
+ * The connection table: `rows.shown` are the worst connections already chosen (trouble first) out of
+ * `rows.total`; the pipeline keeps only those, so the table costs memory for `limit` rows, not for the
+ * capture.
+ */
+export function renderConnectionTable(p: Paint, rows: ConnectionRows, limit: number, heading: string): string {
+  const shown = [...rows.shown].sort(byTrouble).slice(0, Math.max(0, limit));
   const t = makeTable(p, ['#', 'client', 'server', 'handshake', 'close', 'final client / server', 'RTT', 'anomalies'],
     ['right', 'left', 'left', 'left', 'left', 'left', 'right', 'left']);
   for (const c of shown) {
@@ -135,26 +140,26 @@ export function renderConnectionTable(p: Paint, conns: readonly Connection[], li
       duration(connectionRtt(c)), anomalyList(p, c) || p.dim('–'),
     ]);
   }
-  if (conns.length === 0) return '';
+  if (rows.total === 0) return '';
   const lines = [p.bold(heading)];
   if (shown.length) lines.push(indent(t.toString()));
-  if (sorted.length > shown.length) {
-    lines.push(`  … ${plural(sorted.length - shown.length, 'more connection')} not shown (--limit ${limit}; --json has them all)`);
+  if (rows.total > shown.length) {
+    lines.push(`  … ${plural(rows.total - shown.length, 'more connection')} not shown (--limit ${limit}; --json has them all)`);
   }
-  if (conns.some((c) => c.roleInferred)) lines.push(p.dim('  ? = client/server roles inferred from ports (no SYN seen)'));
+  if (rows.roleInferred) lines.push(p.dim('  ? = client/server roles inferred from ports (no SYN seen)'));
   return lines.join('\n');
 }
 
 export function renderAnalyzeText(
-  p: Paint, r: AnalysisResult, s: Summary, shown: readonly Connection[], o: AnalyzeTextOptions,
+  p: Paint, r: Pick<AnalysisResult, 'inputs' | 'listeners'>, s: Summary, rows: ConnectionRows, o: AnalyzeTextOptions,
 ): string {
   const parts = [
     renderInputs(p, r.inputs, s),
     renderOverview(p, s),
     renderAnomalyCounts(p, s, o.describe),
     renderListeners(p, r.listeners, o.listenerLimit),
-    renderConnectionTable(p, shown, o.limit,
-      o.filterNote ? `Connections matching ${o.filterNote}: ${num(shown.length)} (trouble first)` : `Connections (trouble first)`),
+    renderConnectionTable(p, rows, o.limit,
+      o.filterNote ? `Connections matching ${o.filterNote}: ${num(rows.total)} (trouble first)` : `Connections (trouble first)`),
   ].filter((x) => x !== '');
   return parts.join('\n\n') + '\n';
 }

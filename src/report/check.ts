@@ -9,7 +9,10 @@ import { num, plural } from './text.js';
 
 export const CHECK_SCHEMA_VERSION = 1;
 
-/** Offences listed per rule before "… and N more" (JSON keeps them all). */
+/**
+ * Offences listed per rule before "… and N more". The verdict itself keeps the first 100 per rule
+ * (`count` has them all); JSON lists what the verdict kept.
+ */
 const LIST_CAP = 20;
 
 function offenceLine(o: Offence): string {
@@ -28,7 +31,8 @@ export function renderCheckText(p: Paint, v: Verdict, inputs: readonly InputSumm
     lines.push(`  ${mark} ${r.description}${count}`);
     if (!r.passed) {
       for (const o of r.offences.slice(0, LIST_CAP)) lines.push(`       ${offenceLine(o)}`);
-      if (r.offences.length > LIST_CAP) lines.push(`       … and ${num(r.offences.length - LIST_CAP)} more`);
+      const listed = Math.min(r.offences.length, LIST_CAP);
+      if (r.count > listed) lines.push(`       … and ${num(r.count - listed)} more`);
     }
   }
   const failed = v.rules.filter((r) => !r.passed).length;
@@ -56,7 +60,8 @@ export function xmlEscape(s: string): string {
 function testcase(r: RuleResult, suite: string): string {
   const open = `    <testcase classname="${xmlEscape(suite)}" name="${xmlEscape(`${r.rule}: ${r.description}`)}" time="0">`;
   if (r.passed) return `${open}</testcase>`;
-  const body = r.offences.map(offenceLine).join('\n');
+  const more = r.count > r.offences.length ? `\n… and ${r.count - r.offences.length} more` : '';
+  const body = r.offences.map(offenceLine).join('\n') + more;
   const msg = `${r.description}: ${plural(r.count, 'offence')}${r.limit ? ` (limit ${r.limit})` : ''}`;
   return `${open}\n      <failure message="${xmlEscape(msg)}" type="${xmlEscape(r.rule)}">${xmlEscape(body)}</failure>\n    </testcase>`;
 }
@@ -91,8 +96,8 @@ export function renderGitHub(v: Verdict, inputs: readonly InputSummary[]): strin
     const fileProp = file && file !== '-' ? `file=${ghProp(file)},` : '';
     const shown = r.offences.slice(0, LIST_CAP);
     for (const o of shown) lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(offenceLine(o))}`);
-    if (r.offences.length > shown.length) {
-      lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(`… and ${r.offences.length - shown.length} more`)}`);
+    if (r.count > shown.length && shown.length > 0) {
+      lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(`… and ${r.count - shown.length} more`)}`);
     }
     if (r.offences.length === 0) lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(r.description)}`);
   }

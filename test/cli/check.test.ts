@@ -145,3 +145,18 @@ describe('check formats', () => {
     expect(v.rules[0]!.offences.length).toBeGreaterThan(0);
   });
 });
+
+describe('check keeps counts whole and offence lists bounded', () => {
+  test('more than 100 offences: all counted, the first 100 listed by connection id', () => {
+    const r = synack(['check', '--require-complete', '--fail-on', 'error', '--format', 'json', fixture('syn-flood.pcap')]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { rules: Array<{ rule: string; count: number; offences: Array<{ connection: number | null }> }> };
+    const rule = doc.rules.find((x) => x.rule === 'require-complete')!;
+    expect(rule.count).toBeGreaterThan(100);
+    expect(rule.offences).toHaveLength(100);
+    const ids = rule.offences.map((o) => o.connection!);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const text = synack(['check', '--require-complete', '--fail-on', 'error', fixture('syn-flood.pcap')]);
+    expect(text.stdout).toContain(`… and ${rule.count - 20} more`);
+  });
+});

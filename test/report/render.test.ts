@@ -2,6 +2,7 @@ import { FLAG } from '../../src/decode/segment.js';
 import { evaluatePolicy, DEFAULT_POLICY } from '../../src/check/policy.js';
 import { summarize, rttStats, percentile, byTrouble } from '../../src/pipeline/summary.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
+import { connectionRows } from '../../src/pipeline/digest.js';
 import { renderAnalyzeText } from '../../src/report/analyze-text.js';
 import { renderCheckText, renderGitHub, renderJUnit, xmlEscape } from '../../src/report/check.js';
 import { renderConnectionDetail } from '../../src/report/detail.js';
@@ -54,7 +55,7 @@ describe('summary numbers', () => {
 describe('analyze text', () => {
   test('inputs, outcomes, RTT, anomalies and the connection table, without colour codes', () => {
     const r = result();
-    const text = renderAnalyzeText(plain, r, summarize(r), r.connections, { limit: 50 });
+    const text = renderAnalyzeText(plain, r, summarize(r), connectionRows(r.connections, 50), { limit: 50 });
     expect(text).not.toMatch(/\u001b\[/);
     expect(text).toContain('x.pcap');
     expect(text).toContain('warning: x.pcap: truncated record at byte 2990 (frame 31); kept 30 frames');
@@ -69,14 +70,14 @@ describe('analyze text', () => {
   test('--limit caps the rows and says how many were left out', () => {
     const conns = [completeConnection(), ...[2, 3, 4].map((i) => refusedConnection(i))];
     const r = result(conns);
-    const text = renderAnalyzeText(plain, r, summarize(r), conns, { limit: 2 });
+    const text = renderAnalyzeText(plain, r, summarize(r), connectionRows(conns, 2), { limit: 2 });
     expect(text).toContain('… 2 more connections not shown (--limit 2');
     expect(text).not.toContain('10.0.0.1:40000 ');
   });
 
   test('colour when asked: severity and states are painted', () => {
     const r = result();
-    const text = renderAnalyzeText(makePaint(1), r, summarize(r), r.connections, { limit: 50 });
+    const text = renderAnalyzeText(makePaint(1), r, summarize(r), connectionRows(r.connections, 50), { limit: 50 });
     expect(text).toMatch(/\u001b\[31m/); // red for the error
   });
 });

@@ -2,20 +2,22 @@
 import { Command, Option } from 'commander';
 import type { AnomalyId, Connection, TcpState, TrackerOptions } from '../../flow/model.js';
 import { analyzeInputs } from '../../pipeline/analyze.js';
-import { isEmptyFilter, matchesFilter, type ConnectionFilter } from '../../pipeline/filter.js';
+import { ConnectionDigest, type ConnectionRows, type DigestParts } from '../../pipeline/digest.js';
+import { isEmptyFilter, type ConnectionFilter } from '../../pipeline/filter.js';
 import { collectLadders } from '../../pipeline/ladder.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
-import { summarize, byTrouble, type Summary } from '../../pipeline/summary.js';
+import { SummaryBuilder, type Summary } from '../../pipeline/summary.js';
 import type { AnalysisResult } from '../../pipeline/types.js';
-import { analyzeDocument } from '../../report/analyze-json.js';
+import { AnalyzeJsonStream } from '../../report/analyze-json.js';
 import { renderAnalyzeText } from '../../report/analyze-text.js';
 import { renderConnectionDetail } from '../../report/detail.js';
 import type { LadderSegment } from '../../report/ladder.js';
 import { ProgressBar } from '../../report/progress.js';
 import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
+import { BufferedWriter } from '../output.js';
 import {
-  addTrackerOptions, collectInts, collectList, collectPorts, collectStates, nonNegativeInt, trackerOptions,
+  addTrackerOptions, collectInts, collectList, collectPorts, collectStates, jobs, nonNegativeInt, trackerOptions,
   type TrackerFlags,
 } from '../parse.js';
 
@@ -28,46 +30,78 @@ export interface AnalyzeCommandOptions {
   detail: boolean;
   /** Re-read the inputs for the selected connections' ladders. */
   ladder: boolean;
-  /** Most detail views (and table rows). */
+  /** Most detail views and table rows: only this many selected connections are kept. */
   limit: number;
+  /** Worker threads (--jobs); 1 reads the inputs in turn in this thread. */
+  jobs?: number;
+  /** Each selected connection as it finishes (--json, --ndjson), in the run's numbering. */
   onConnection?: (c: Connection) => void;
-  keepConnections?: boolean;
+  /** The same, when a worker thread (--jobs) has already turned it into JSON. */
+  onJson?: (json: string) => void;
   progress?: ProgressBar;
 }
 
 export interface AnalyzeCommandResult {
+  /** Per-input facts, counts, listeners (connections: empty, they were digested or streamed). */
   result: AnalysisResult;
   summary: Summary;
-  /** Connections the filters selected (all when no filter), in id order. */
-  selected: Connection[];
+  /** The worst selected connections (at most `limit`, or every id asked with --conn), and how many matched. */
+  rows: ConnectionRows;
   /** Segments of the detailed connections (second pass), by connection id. */
   ladders: Map<number, LadderSegment[]>;
+  /** Whether worker threads ran (--jobs above 1, several files, no stdin, no --conn). */
+  parallel: boolean;
+}
+
+/** --jobs runs files apart; stdin, one file, or --conn (ids need the whole run's numbering) run in turn. */
+function useWorkers(o: AnalyzeCommandOptions): boolean {
+  return (o.jobs ?? 1) > 1 && o.paths.length > 1 && !o.paths.includes('-') && !o.filter.ids?.length;
 }
 
 export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeCommandResult> {
-  const result = await analyzeInputs(o.paths, {
-    tracker: o.tracker, verifyChecksums: o.verifyChecksums,
-    ...(o.onConnection ? { onConnection: o.onConnection } : {}),
-    keepConnections: o.keepConnections ?? true,
-    ...(o.progress ? { onProgress: (p, n) => o.progress!.update(p, n) } : {}),
-  });
+  // --conn ids are shown whatever the limit; otherwise the table and --detail need `limit` rows.
+  const keep = Math.max(o.limit, o.filter.ids?.length ?? 0);
+  let result: AnalysisResult;
+  let parts: DigestParts;
+  const parallel = useWorkers(o);
+  if (parallel) {
+    // Loaded only when threads run (keeps the other commands' start-up as it was).
+    const { analyzeInParallel } = await import('../../pipeline/jobs.js');
+    const r = await analyzeInParallel(o.paths, {
+      jobs: o.jobs!, mode: 'analyze', tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: o.filter, limit: keep,
+      ...(o.onConnection ? { onConnection: o.onConnection } : {}),
+      ...(o.onJson ? { onJson: o.onJson } : {}),
+    });
+    result = r.result;
+    parts = r.digest!;
+  } else {
+    const digest = new ConnectionDigest(o.filter, keep);
+    const emit = o.onConnection;
+    result = await analyzeInputs(o.paths, {
+      tracker: o.tracker, verifyChecksums: o.verifyChecksums,
+      onConnection: emit ? (c) => { if (digest.add(c)) emit(c); } : (c) => { digest.add(c); },
+      ...(o.progress ? { onProgress: (p, n) => o.progress!.update(p, n) } : {}),
+    });
+    parts = digest.parts();
+  }
   o.progress?.done();
-  const summary = summarize(result);
-  const selected = isEmptyFilter(o.filter) ? result.connections : result.connections.filter((c) => matchesFilter(c, o.filter));
+  const sb = new SummaryBuilder();
+  sb.merge(parts.summary);
+  const summary = sb.finish(result);
   if (o.filter.ids?.length) {
-    const missing = o.filter.ids.filter((id) => !result.connections.some((c) => c.id === id));
+    const missing = o.filter.ids.filter((id) => !parts.foundIds.includes(id));
     if (missing.length) {
-      const n = result.connections.length;
+      const n = summary.connections;
       const has = n === 0 ? 'it has no TCP connection' : n === 1 ? 'it has connection #1 only' : `its connections are #1..#${n}`;
       throw new UsageError(`no connection ${missing.map((m) => `#${m}`).join(', ')} in ${o.paths.join(', ')} (${has})`);
     }
   }
+  const rows: ConnectionRows = { shown: parts.top, total: parts.selected, roleInferred: parts.roleInferred };
   let ladders = new Map<number, LadderSegment[]>();
-  if (o.detail && o.ladder && selected.length > 0 && !o.paths.includes('-')) {
-    const detailed = [...selected].sort(byTrouble).slice(0, o.limit);
-    ladders = await collectLadders(o.paths, detailed, o.verifyChecksums);
+  if (o.detail && o.ladder && rows.shown.length > 0 && !o.paths.includes('-')) {
+    ladders = await collectLadders(o.paths, rows.shown.slice(0, keep), o.verifyChecksums);
   }
-  return { result, summary, selected, ladders };
+  return { result, summary, rows, ladders, parallel };
 }
 
 interface AnalyzeFlags extends TrackerFlags {
@@ -82,6 +116,7 @@ interface AnalyzeFlags extends TrackerFlags {
   detail?: boolean;
   ladder: boolean;
   verifyChecksums?: boolean;
+  jobs: number;
 }
 
 function describeFilter(f: ConnectionFilter): string {
@@ -115,12 +150,18 @@ export function defineAnalyze(program: Command, ctx: () => Ctx): void {
     .option('--state <STATE>', 'only connections where an endpoint ended in this state, e.g. TIME_WAIT (repeatable)', collectStates)
     .option('--detail', 'show every selected connection in detail (implied by --conn)')
     .option('--no-ladder', 'detail views without the ladder diagram (skips the second read of the capture)')
-    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)');
+    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)')
+    .option('-j, --jobs <n>', "analyse the files on n threads, one file each (0 or 'auto': one per core)", jobs, 1);
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
 Output: text for people by default; --json / --ndjson for tools. Connections are sorted trouble
 first (worst anomaly severity, then failed handshakes). Filters narrow the table, the JSON
-"connections" and --ndjson; the summary always covers the whole capture.
+"connections" and --ndjson; the summary always covers the whole capture. --json and --ndjson
+stream connections in the order they finish (their "id" is first-packet order).
+
+--jobs: each file gets its own tracker (a connection continued from one file into the next counts
+twice; listener half-open peaks are per file); packet numbers and ids still run on across files.
+Standard input, a single file and --conn run in one thread.
 
 Examples:
   $ synack analyze capture.pcap
@@ -144,26 +185,27 @@ Examples:
     const progress = !c.quiet && c.stderrIsTTY ? new ProgressBar(c.err, c.paintErr, c.errColumns) : undefined;
     const base = { paths, tracker, verifyChecksums, filter, detail, ladder: f.ladder, limit: f.limit, ...(progress ? { progress } : {}) };
 
-    if (f.ndjson) {
-      // Streamed as finished; filters apply per line. Memory stays flat: nothing is kept.
+    if (f.ndjson || f.json) {
+      // Streamed as the connections finish: memory follows the connections open at once.
+      const w = new BufferedWriter(c.outStream);
+      const doc = f.json ? new AnalyzeJsonStream(w.write, { version: c.version, tracker, verifyChecksums }) : null;
       const r = await analyzeCommand({
-        ...base, keepConnections: false,
-        onConnection: (conn) => { if (matchesFilter(conn, filter)) c.out(JSON.stringify(conn) + '\n'); },
+        ...base, jobs: f.jobs,
+        onConnection: doc ? doc.connection : (conn) => w.write(JSON.stringify(conn) + '\n'),
+        onJson: doc ? doc.connectionJson : (json) => w.write(json + '\n'),
       });
-      if (!c.quiet) {
-        for (const i of r.result.inputs) for (const w of i.warnings) c.err(`warning: ${w.message}\n`);
+      doc?.end(r.result, r.summary);
+      await w.drained();
+      if (f.ndjson && !c.quiet) {
+        for (const i of r.result.inputs) for (const warn of i.warnings) c.err(`warning: ${warn.message}\n`);
       }
       return;
     }
-    const r = await analyzeCommand(base);
-    if (f.json) {
-      c.out(JSON.stringify(analyzeDocument(r.result, r.summary, r.selected, c.version, verifyChecksums), null, 2) + '\n');
-      return;
-    }
+    const r = await analyzeCommand({ ...base, jobs: f.jobs });
     if (f.conn?.length) {
       // Asked for by number: the detail views alone, in the order asked.
       for (const [k, id] of f.conn.entries()) {
-        const conn = r.selected.find((x) => x.id === id);
+        const conn = r.rows.shown.find((x) => x.id === id);
         if (!conn) {
           c.err(`note: connection #${id} does not match the other filters (${describeFilter({ ...filter, ids: [] })})\n`);
           continue;
@@ -174,18 +216,18 @@ Examples:
       return;
     }
     const filtered = !isEmptyFilter(filter);
-    const text = renderAnalyzeText(c.paint, r.result, r.summary, r.selected, {
+    const text = renderAnalyzeText(c.paint, r.result, r.summary, r.rows, {
       limit: f.limit,
       ...(filtered ? { filterNote: describeFilter(filter) } : {}),
       describe: (id) => ANOMALIES[id as AnomalyId]?.meaning,
     });
     c.out(text);
     if (detail) {
-      const shown = [...r.selected].sort(byTrouble).slice(0, f.limit);
+      const shown = r.rows.shown.slice(0, f.limit);
       for (const conn of shown) {
         c.out('\n' + renderConnectionDetail(c.paint, conn, f.ladder ? r.ladders.get(conn.id) ?? [] : null, c.columns));
       }
-      if (r.selected.length > shown.length) c.out(`\n… ${r.selected.length - shown.length} more selected connection(s) not detailed (--limit ${f.limit})\n`);
+      if (r.rows.total > shown.length) c.out(`\n… ${r.rows.total - shown.length} more selected connection(s) not detailed (--limit ${f.limit})\n`);
       if (f.ladder && paths.includes('-')) c.err('note: no ladder diagram for standard input (it cannot be read twice)\n');
     }
   });

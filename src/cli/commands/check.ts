@@ -2,9 +2,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { buildPolicy, loadPolicyFile, type PolicyFile } from '../../check/config.js';
-import { evaluatePolicy, type Policy, type Verdict } from '../../check/policy.js';
+import type { Policy, Verdict } from '../../check/policy.js';
 import type { TrackerOptions } from '../../flow/model.js';
 import { analyzeInputs } from '../../pipeline/analyze.js';
+import { OFFENCE_CAP, VerdictBuilder } from '../../pipeline/verdict.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
 import type { AnalysisResult } from '../../pipeline/types.js';
 import { checkDocument, renderCheckText, renderGitHub, renderJUnit } from '../../report/check.js';
@@ -12,23 +13,40 @@ import { stripAnsi } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
 import { EXIT, ExitStatus } from '../exit.js';
-import { addTrackerOptions, collect, collectList, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
+import { addTrackerOptions, collect, collectList, jobs, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
 
 export interface CheckCommandOptions {
   paths: string[];
   policy: Policy;
   tracker: TrackerOptions;
   verifyChecksums: boolean;
+  /** Worker threads (--jobs); 1 reads the inputs in turn in this thread. */
+  jobs?: number;
 }
 
 export interface CheckCommandResult {
+  /** Per rule: the count, and the first OFFENCE_CAP offences (lowest connection id first). */
   verdict: Verdict;
+  /** Per-input facts (connections: empty; each was judged as it finished). */
   result: AnalysisResult;
 }
 
 export async function checkCommand(o: CheckCommandOptions): Promise<CheckCommandResult> {
-  const result = await analyzeInputs(o.paths, { tracker: o.tracker, verifyChecksums: o.verifyChecksums });
-  return { verdict: evaluatePolicy(o.policy, result.connections, result.anomalies), result };
+  const verdict = new VerdictBuilder(o.policy);
+  if ((o.jobs ?? 1) > 1 && o.paths.length > 1 && !o.paths.includes('-')) {
+    // Loaded only when threads run (keeps the other commands' start-up as it was).
+    const { analyzeInParallel } = await import('../../pipeline/jobs.js');
+    const r = await analyzeInParallel(o.paths, {
+      jobs: o.jobs!, mode: 'check', tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: {}, limit: 0, policy: o.policy,
+    });
+    verdict.merge(r.verdict!);
+    return { verdict: verdict.finish(), result: r.result };
+  }
+  const result = await analyzeInputs(o.paths, {
+    tracker: o.tracker, verifyChecksums: o.verifyChecksums, onConnection: (c) => verdict.add(c),
+  });
+  verdict.addGlobal(result.anomalies);
+  return { verdict: verdict.finish(), result };
 }
 
 type Format = 'text' | 'json' | 'junit' | 'github';
@@ -43,6 +61,7 @@ interface CheckFlags extends TrackerFlags {
   format: Format;
   output?: string;
   verifyChecksums?: boolean;
+  jobs: number;
 }
 
 export const DEFAULT_CONFIG = 'synack.config.json';
@@ -59,9 +78,13 @@ export function defineCheck(program: Command, ctx: () => Ctx): void {
     .option('--require-complete', 'fail when a handshake seen in the capture did not complete (refused, no answer, half-open, reset)')
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'junit', 'github']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
-    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)');
+    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)')
+    .option('-j, --jobs <n>', "judge the files on n threads, one file each (0 or 'auto': one per core)", jobs, 1);
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
+Offences: every rule counts them all and lists the first ${OFFENCE_CAP} (lowest connection id first).
+--jobs: each file gets its own tracker (see \`synack analyze --help\`).
+
 Policy: flags win over the config file, key by key. The config file is JSON:
   { "failOn": ["error", "half-open"], "allow": ["reset"], "max": { "retransmission": 10 },
     "maxRttMs": 200, "requireComplete": true, "msl": 30, "idleTimeout": 300, "synFloodThreshold": 64 }
@@ -94,7 +117,7 @@ Examples:
       throw new UsageError('the policy has no rule (empty --fail-on and nothing else): nothing to check');
     }
     const { verdict, result } = await checkCommand({
-      paths, policy, tracker: trackerOptions(f, file ?? {}), verifyChecksums: f.verifyChecksums ?? false,
+      paths, policy, tracker: trackerOptions(f, file ?? {}), verifyChecksums: f.verifyChecksums ?? false, jobs: f.jobs,
     });
     let text: string;
     switch (f.format) {

@@ -8,6 +8,7 @@ import type { Frame } from '../../capture/frame.js';
 import { LiveCapture } from '../../capture/live.js';
 import { PcapWriter } from '../../capture/pcap-writer.js';
 import type { Connection, FlowEvent, TrackerOptions } from '../../flow/model.js';
+import { connectionRows } from '../../pipeline/digest.js';
 import { FrameSink } from '../../pipeline/sink.js';
 import { ANOMALIES, linkTypeName, Tracker } from '../../pipeline/stages.js';
 import { summarize, type Summary } from '../../pipeline/summary.js';
@@ -178,7 +179,7 @@ Examples:
       const analysis = analyzeDocument(r.result, r.summary, r.result.connections, c.version, f.verifyChecksums ?? false);
       c.out(JSON.stringify({ type: 'summary', reason: r.reason, analysis }) + '\n');
     } else {
-      c.out('\n' + renderAnalyzeText(c.paint, r.result, r.summary, r.result.connections, {
+      c.out('\n' + renderAnalyzeText(c.paint, r.result, r.summary, connectionRows(r.result.connections, f.limit), {
         limit: f.limit, describe: (id) => ANOMALIES[id as AnomalyId]?.meaning,
       }));
     }
