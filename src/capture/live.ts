@@ -136,6 +136,9 @@ export class LiveCapture {
     try {
       linkName = cap.open(o.iface, o.filter, o.bufferSize ?? 10 * 1024 * 1024, buf);
     } catch (e) {
+      // cap's native destructor crashes Node (SIGSEGV/SIGABRT) when it collects a Cap whose open()
+      // failed half-way; keeping such objects reachable until exit avoids it (they are few: one per failure).
+      failedCaps.push(cap);
       throw openError(o, (e as Error).message);
     }
     const live = new LiveCapture(cap, capLinkType(linkName), buf);
@@ -171,6 +174,9 @@ export class LiveCapture {
     this.cap.removeAllListeners('packet');
   }
 }
+
+/** Cap objects whose open() failed: never collected (see LiveCapture.open). */
+const failedCaps: CapInstance[] = [];
 
 function openError(o: LiveOptions, msg: string): CaptureError {
   if (/permission|not permitted|EPERM|access denied/i.test(msg)) return new CaptureError(`${o.iface}: ${msg}; ${PERMISSION_FIX}`);

@@ -36,6 +36,11 @@ export class Endpoint {
   synIntervals: number[] | null = null;
   /** Its SYN has been acknowledged by the peer. */
   synAcked = false;
+  /**
+   * Re-sent its SYN-ACK after the ACK of it passed the capture point: that ACK had not arrived, so this
+   * side went back to SYN_RECEIVED and the next ACK covering its SYN moves it to ESTABLISHED again.
+   */
+  awaitingSynAck = false;
   mss = -1;
   wscale = -1;
   sackPermitted = false;
@@ -81,7 +86,7 @@ export class Endpoint {
     this.everEstablished = false; this.wentClosing = false; this.wasLastAck = false; this.reachedClosed = false;
     this.timeWaitT = 0;
     this.synSeen = false; this.synIsAck = false; this.isn = 0; this.synCount = 0; this.synDataLen = 0;
-    this.synFirstT = 0; this.synLastT = 0; this.synIntervals = null; this.synAcked = false;
+    this.synFirstT = 0; this.synLastT = 0; this.synIntervals = null; this.synAcked = false; this.awaitingSynAck = false;
     this.mss = -1; this.wscale = -1; this.sackPermitted = false; this.timestamps = false; this.fastOpen = null;
     this.hasNext = false; this.nextSeq = 0; this.advanceT = 0;
     this.hasAck = false; this.lastAck = 0; this.lastWin = -1; this.dupAcks = 0;

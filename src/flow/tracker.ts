@@ -367,6 +367,13 @@ export class Tracker {
           'the server re-sent its SYN-ACK after the client\'s ACK passed: the ACK was lost after the capture point',
           { case: 'synack-after-ack', ackTime: c.ackT });
       }
+      if (ack && s.synAcked && s.state === 'ESTABLISHED' && !s.finSent) {
+        // We moved it to ESTABLISHED when the client's ACK passed; re-sending the SYN-ACK proves that ACK
+        // had not arrived. Correct the timeline (one more transition; nothing recorded is rewritten).
+        s.awaitingSynAck = true;
+        this.apply(c, s, 'sent SYN-ACK again', t, pkt, true,
+          'sent SYN-ACK again: the client\'s ACK had not arrived (lost after the capture point)');
+      }
       if (!ack && seg.payloadLen > 0) this.synWithData(c, s, seg, t);
       return;
     }
@@ -501,6 +508,11 @@ export class Tracker {
         this.apply(c, r, 'received ACK of SYN', t, pkt);
       }
     }
+    // An ACK covering a SYN-ACK the peer re-sent after we had seen it acknowledged (see onSyn).
+    if (r.awaitingSynAck && seqGe(ack, seqAdd(r.isn, 1))) {
+      r.awaitingSynAck = false;
+      this.apply(c, r, 'received ACK of SYN', t, pkt);
+    }
     // An ACK covering the peer's FIN.
     if (r.finSent && !r.finAcked && seqGe(ack, seqAdd(r.finSeq, 1))) {
       r.finAcked = true;
@@ -576,6 +588,14 @@ export class Tracker {
           : `the ${s.role} re-sent its FIN from LAST_ACK: the final ACK never arrived`,
         { case: after ? 'fin-resent-after-ack' : 'fin-resent-in-last-ack' });
       }
+      if (s.finAcked && !s.rstSent && !r.rstSent) {
+        // The ACK of this FIN passed the capture point, yet the FIN is re-sent: that ACK had not arrived
+        // (lost after the capture point, or late). Correct the timeline; the next ACK of the FIN passes
+        // through 'received ACK of FIN' again.
+        s.finAcked = false;
+        this.apply(c, s, 'sent FIN again', t, pkt, true,
+          'sent FIN again: the ACK of its FIN had not arrived (lost after the capture point)');
+      }
       // The retransmitted FIN carries the still unplaced arrival at r, after its ACK part.
       if (r.pendingFin) this.placePendingFin(c, r, t, pkt);
       return;
@@ -619,7 +639,7 @@ export class Tracker {
       if (res.to === 'SYN_RECEIVED') this.listeners.changeHalfOpen(c.listener, 1, t, packet);
       if (from === 'SYN_RECEIVED') {
         this.listeners.changeHalfOpen(c.listener, -1, t, packet);
-        if (res.to === 'ESTABLISHED') c.listener.completed++;
+        if (res.to === 'ESTABLISHED' && !ep.everEstablished) c.listener.completed++; // not again after a correction
       }
     }
     // Effects of the new state (res.caused names them; checked by target state to stay branch-cheap).

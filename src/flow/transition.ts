@@ -9,8 +9,10 @@
  * For a sniffer near one end this means: a segment lost *after* the capture point still moved the
  * receiver's state in our view (we saw the FIN go by, so the peer "received FIN" and is CLOSE_WAIT,
  * even if the FIN died on the next hop). The tracker corrects what the wire later proves wrong
- * (a FIN whose ACK does not cover the peer's crossing FIN, a FIN re-sent after its ACK went by) and
- * records those as anomalies rather than rewriting history.
+ * (a FIN whose ACK does not cover the peer's crossing FIN, a SYN-ACK or FIN re-sent after its ACK went
+ * by) with an anomaly and, for the re-sent SYN-ACK or FIN, a correcting transition back to the state
+ * the endpoint was really in ("sent FIN again": CLOSED → LAST_ACK). Nothing recorded is rewritten, so
+ * live event streams stay valid: the correction is one more transition, marked inferred.
  */
 import type { TcpState } from './model.js';
 
@@ -23,6 +25,9 @@ export type TcpEvent =
   | 'sent ACK of SYN' | 'received ACK of SYN'
   | 'sent FIN' | 'received FIN'
   | 'received ACK of FIN'
+  // Corrections: the endpoint re-sent its SYN-ACK / FIN after the peer's ACK of it passed the capture
+  // point, which proves that ACK had not arrived (lost after the capture point, or still in flight).
+  | 'sent SYN-ACK again' | 'sent FIN again'
   | 'sent RST' | 'received RST'
   | '2×MSL elapsed';
 
@@ -75,6 +80,9 @@ export function transition(state: TcpState, event: TcpEvent): TransitionResult |
         case 'sent SYN': return TO.SYN_SENT;               // active OPEN, RFC 9293 §3.10.1
         case 'listening (inferred)': return TO.LISTEN;     // passive OPEN, §3.10.1 (deduced from the SYN)
         case 'picked up mid-stream': return TO.ESTABLISHED;
+        // We moved it LAST_ACK → CLOSED when the final ACK passed; the re-sent FIN proves the ACK
+        // never arrived (RFC 9293 §3.10.7.4: LAST-ACK waits for the ACK of its FIN, retransmitting it).
+        case 'sent FIN again': return TO.LAST_ACK;
         default: return null;
       }
 
@@ -118,6 +126,9 @@ export function transition(state: TcpState, event: TcpEvent): TransitionResult |
       switch (event) {
         case 'sent FIN': return TO.FIN_WAIT_1;             // §3.10.4 CLOSE
         case 'received FIN': return TO.CLOSE_WAIT;         // §3.10.7.4 eighth
+        // We moved it SYN_RECEIVED → ESTABLISHED when the client's ACK passed; the re-sent SYN-ACK
+        // proves the ACK never arrived: it is still in SYN-RECEIVED (§3.10.7.4, §3.8.1 retransmission).
+        case 'sent SYN-ACK again': return TO.SYN_RECEIVED;
         default: return null;
       }
 
@@ -132,7 +143,11 @@ export function transition(state: TcpState, event: TcpEvent): TransitionResult |
       }
 
     case 'FIN_WAIT_2':
-      return event === 'received FIN' ? TO.TIME_WAIT : null; // §3.10.7.4 eighth: FIN-WAIT-2 → TIME-WAIT
+      switch (event) {
+        case 'received FIN': return TO.TIME_WAIT;          // §3.10.7.4 eighth: FIN-WAIT-2 → TIME-WAIT
+        case 'sent FIN again': return TO.FIN_WAIT_1;       // correction: the ACK of our FIN had not arrived
+        default: return null;
+      }
 
     case 'CLOSE_WAIT':
       return event === 'sent FIN' ? TO.LAST_ACK : null;      // §3.10.4 CLOSE in CLOSE-WAIT → LAST-ACK
@@ -150,7 +165,10 @@ export function transition(state: TcpState, event: TcpEvent): TransitionResult |
         // when its ISN is above the old sequence space), or the TIME_WAIT side itself reconnects.
         case 'received SYN': return TO.CLOSED;
         case 'sent SYN': return TO.CLOSED;
-        default: return null;                               // a re-sent FIN restarts the timer, state stays
+        // Correction: our FIN had been ACKed in our view (via FIN_WAIT_2 or CLOSING), yet we re-send
+        // it: the ACK had not arrived. We have the peer's FIN and our FIN is unacknowledged: CLOSING.
+        case 'sent FIN again': return TO.CLOSING;
+        default: return null;                               // a re-sent FIN from the peer restarts the timer, state stays
       }
   }
 }

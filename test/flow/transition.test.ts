@@ -10,7 +10,7 @@ const STATES: TcpState[] = ['CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RECEIVED', 'EST
   'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT'];
 const EVENTS: TcpEvent[] = ['listening (inferred)', 'picked up mid-stream', 'sent SYN', 'received SYN', 'sent SYN-ACK',
   'received SYN-ACK', 'sent ACK of SYN', 'received ACK of SYN', 'sent FIN', 'received FIN', 'received ACK of FIN',
-  'sent RST', 'received RST', '2×MSL elapsed'];
+  'sent RST', 'received RST', '2×MSL elapsed', 'sent SYN-ACK again', 'sent FIN again'];
 
 const ARMS: Array<[TcpState, TcpEvent, TcpState]> = [
   ['CLOSED', 'sent SYN', 'SYN_SENT'],
@@ -56,6 +56,12 @@ const ARMS: Array<[TcpState, TcpEvent, TcpState]> = [
   ['TIME_WAIT', 'received RST', 'CLOSED'],
   ['TIME_WAIT', 'received SYN', 'CLOSED'],
   ['TIME_WAIT', 'sent SYN', 'CLOSED'],
+  // Corrections: a SYN-ACK or FIN re-sent after its ACK passed the capture point proves the ACK had
+  // not arrived; the endpoint goes back to the state that waits for it.
+  ['ESTABLISHED', 'sent SYN-ACK again', 'SYN_RECEIVED'],
+  ['FIN_WAIT_2', 'sent FIN again', 'FIN_WAIT_1'],
+  ['TIME_WAIT', 'sent FIN again', 'CLOSING'],
+  ['CLOSED', 'sent FIN again', 'LAST_ACK'],
 ];
 
 describe('transition(state, event)', () => {

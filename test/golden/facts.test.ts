@@ -59,6 +59,13 @@ test('lost-handshake-ack (client view): SYN-ACK re-sent at 4 and 6 after the ACK
   expect(c!.handshake.synAckRetransmissions).toBe(2);
   const intervals = c!.anomalies.filter((a) => a.id === 'synack-retransmission').map((a) => Math.round(a.details!['interval'] as number));
   expect(intervals).toEqual([1, 2]);
+  // Each re-sent SYN-ACK proves the ACK before it never arrived: the server goes back to SYN_RECEIVED
+  // (a correcting transition, inferred) and reaches ESTABLISHED again with the next ACK (5, then 7).
+  const server = c!.timeline.filter((t) => t.endpoint === 'server').map((t) => `${t.from}>${t.to}@${t.packet}${t.inferred ? '?' : ''}`);
+  expect(server.slice(0, 7)).toEqual(['CLOSED>LISTEN@1?', 'LISTEN>SYN_RECEIVED@2', 'SYN_RECEIVED>ESTABLISHED@3',
+    'ESTABLISHED>SYN_RECEIVED@4?', 'SYN_RECEIVED>ESTABLISHED@5', 'ESTABLISHED>SYN_RECEIVED@6?', 'SYN_RECEIVED>ESTABLISHED@7']);
+  // The listener saw it half-open again, but completed only once.
+  expect(golden('lost-handshake-ack.pcap').listeners[0]!.completed).toBe(1);
 });
 
 test('lost-handshake-ack-server (server view): the handshake completes only through the retransmissions', () => {
@@ -74,6 +81,11 @@ test('lost-final-ack (client view): the LAST_ACK server re-sends its FIN (11, 13
   expect(where(c!, 'fin-retransmission')).toEqual(['server@11', 'server@13']);
   expect(c!.close.finRetransmissions).toBe(2);
   expect(c!.timeline.find((t) => t.endpoint === 'server' && t.from === 'CLOSE_WAIT')).toMatchObject({ to: 'LAST_ACK', packet: 9 });
+  // The FIN re-sent at 11 and 13 proves the ACKs at 10 and 12 never arrived: back to LAST_ACK each
+  // time (inferred), CLOSED again with the next ACK; the last one (14) ends it.
+  const server = c!.timeline.filter((t) => t.endpoint === 'server' && t.packet >= 10).map((t) => `${t.from}>${t.to}@${t.packet}${t.inferred ? '?' : ''}`);
+  expect(server).toEqual(['LAST_ACK>CLOSED@10', 'CLOSED>LAST_ACK@11?', 'LAST_ACK>CLOSED@12', 'CLOSED>LAST_ACK@13?', 'LAST_ACK>CLOSED@14']);
+  expect(c!.finalStates.server).toBe('CLOSED');
 });
 
 test('lost-final-ack-server (server view): FIN re-sent from LAST_ACK, the ACK arrives at 12', () => {
