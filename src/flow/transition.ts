@@ -13,6 +13,7 @@
  * records those as anomalies rather than rewriting history.
  */
 import type { TcpState } from './model.js';
+import { stateCode } from './timeline-log.js';
 
 /** What the observer saw, from the point of view of one endpoint. */
 export type TcpEvent =
@@ -31,6 +32,8 @@ export type TransitionEffect = 'established' | 'time-wait-started' | 'closed';
 
 export interface TransitionResult {
   readonly to: TcpState;
+  /** `to` as a small code (timeline-log.ts stateCode), for the timeline log. */
+  readonly code: number;
   /** Events this transition caused (derived from the target state). */
   readonly caused: readonly TransitionEffect[];
 }
@@ -43,7 +46,7 @@ function result(to: TcpState): TransitionResult {
       : to === 'TIME_WAIT' ? Object.freeze(['time-wait-started'] as TransitionEffect[])
         : to === 'CLOSED' ? Object.freeze(['closed'] as TransitionEffect[])
           : NONE;
-  return Object.freeze({ to, caused });
+  return Object.freeze({ to, code: stateCode(to), caused });
 }
 
 // One frozen result per target state: the transition function never allocates.
