@@ -21,9 +21,9 @@ import type { Conn } from './conn.js';
 const MAX_LOAD = 0.85;
 /**
  * Load the live tombstones may have after a purge before the table grows (doubles). 0.6 leaves room
- * for 40 % more tombstones before the next purge.
+ * for 30 % more tombstones before the next purge.
  */
-const LOAD_AFTER_REHASH = 0.6;
+const LOAD_AFTER_REHASH = 0.66;
 
 // Slot flags.
 const IPV6 = 2, CLIENT_IS_A = 4, ISN_KNOWN = 8;
