@@ -17,6 +17,8 @@ import { ZeekView } from './zeek.js';
 
 export class Endpoint {
   state: TcpState = 'CLOSED';
+  /** `state` as a small code (timeline-log.ts stateCode; CLOSED is 0), kept with it by Tracker.apply. */
+  stateCode = 0;
   everEstablished = false;
   wentClosing = false;
   wasLastAck = false;
@@ -82,7 +84,7 @@ export class Endpoint {
   constructor(readonly role: EndpointRole) {}
 
   reset(): void {
-    this.state = 'CLOSED';
+    this.state = 'CLOSED'; this.stateCode = 0;
     this.everEstablished = false; this.wentClosing = false; this.wasLastAck = false; this.reachedClosed = false;
     this.timeWaitT = 0;
     this.synSeen = false; this.synIsAck = false; this.isn = 0; this.synCount = 0; this.synDataLen = 0;

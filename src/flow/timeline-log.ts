@@ -13,6 +13,15 @@ const STATES: readonly TcpState[] = [
 ];
 const STATE_CODE: Readonly<Record<TcpState, number>> = Object.fromEntries(STATES.map((s, i) => [s, i])) as Record<TcpState, number>;
 
+/**
+ * A state's small code (its index in STATES). For set-up and tests: the tracker's hot path carries
+ * codes alongside states (TransitionResult.code, Endpoint.stateCode) rather than looking them up,
+ * since a lookup keyed by many different strings is a slow, megamorphic property load.
+ */
+export function stateCode(s: TcpState): number {
+  return STATE_CODE[s];
+}
+
 // Code layout: bit 0 endpoint (1 = server), bits 1-4 from, bits 5-8 to, bit 9 inferred, bits 10+ cause.
 const SERVER_BIT = 1, FROM_SHIFT = 1, TO_SHIFT = 5, STATE_MASK = 0xf, INFERRED_BIT = 1 << 9, CAUSE_SHIFT = 10;
 
@@ -23,7 +32,7 @@ const SERVER_BIT = 1, FROM_SHIFT = 1, TO_SHIFT = 5, STATE_MASK = 0xf, INFERRED_B
 const causes: string[] = [];
 const causeCode = new Map<string, number>();
 
-function internCause(cause: string): number {
+export function internCause(cause: string): number {
   let code = causeCode.get(cause);
   if (code === undefined) { code = causes.length; causes.push(cause); causeCode.set(cause, code); }
   return code;
@@ -44,6 +53,11 @@ export class TimelineLog {
   clear(): void { this.used = 0; }
 
   add(t: number, packet: number, endpoint: EndpointRole, from: TcpState, to: TcpState, cause: string, inferred: boolean): void {
+    this.addCodes(t, packet, endpoint === 'server', STATE_CODE[from], STATE_CODE[to], internCause(cause), inferred);
+  }
+
+  /** add() with the states and cause already as codes (stateCode, internCause): the tracker's path. */
+  addCodes(t: number, packet: number, server: boolean, from: number, to: number, cause: number, inferred: boolean): void {
     if (this.used + 3 > this.data.length) {
       const bigger = new Float64Array(this.data.length * 2);
       bigger.set(this.data);
@@ -52,8 +66,8 @@ export class TimelineLog {
     const d = this.data, i = this.used;
     d[i] = t;
     d[i + 1] = packet;
-    d[i + 2] = (endpoint === 'server' ? SERVER_BIT : 0) | (STATE_CODE[from] << FROM_SHIFT) | (STATE_CODE[to] << TO_SHIFT) |
-      (inferred ? INFERRED_BIT : 0) | (internCause(cause) << CAUSE_SHIFT);
+    d[i + 2] = (server ? SERVER_BIT : 0) | (from << FROM_SHIFT) | (to << TO_SHIFT) | (inferred ? INFERRED_BIT : 0) |
+      (cause << CAUSE_SHIFT);
     this.used = i + 3;
   }
 

@@ -13,12 +13,17 @@
  */
 import type { Conn } from './conn.js';
 
-const MAX_LOAD = 0.7;
 /**
- * Load right after a rehash. 0.5 leaves room for 40 % more tombstones before the next rehash (which
- * drops the expired ones) while keeping the arrays half the size a 0.35 target would need.
+ * Load that triggers a purge of the expired tombstones. Lookups happen about once per connection
+ * (not per packet), so longer probe runs cost little, while the arrays are most of the tracker's
+ * memory on a capture that closes connections fast: a high load keeps them small.
  */
-const LOAD_AFTER_REHASH = 0.5;
+const MAX_LOAD = 0.85;
+/**
+ * Load the live tombstones may have after a purge before the table grows (doubles). 0.6 leaves room
+ * for 30 % more tombstones before the next purge.
+ */
+const LOAD_AFTER_REHASH = 0.66;
 
 // Slot flags.
 const IPV6 = 2, CLIENT_IS_A = 4, ISN_KNOWN = 8;
@@ -122,19 +127,38 @@ export class TombstoneTable {
     this.isn[to] = this.isn[from]!; this.id[to] = this.id[from]!; this.expires[to] = this.expires[from]!;
   }
 
-  /** Drop expired tombstones; grow only if the live ones still need room. */
+  /**
+   * Drop expired tombstones in place (no new arrays: a copy per purge doubled the peak memory, and
+   * the old arrays waited for a full GC); grow only if the live ones still need room.
+   */
   private rehash(now: number): void {
+    this.purge(now);
+    if ((this.size + 1) > this.cap * LOAD_AFTER_REHASH) this.grow();
+  }
+
+  /**
+   * Remove every expired tombstone. A backward-shift deletion may move a later entry into slot i, so
+   * slot i is looked at again; entries it moves to slots already passed are live (it moves entries
+   * only backwards along a probe run, and every slot passed holds a live entry or none).
+   */
+  private purge(now: number): void {
+    for (let i = 0; i < this.cap;) {
+      if (this.tags[i] !== 0 && this.expires[i]! <= now) this.removeAt(i);
+      else i++;
+    }
+  }
+
+  /** Double the capacity, re-inserting every tombstone. */
+  private grow(): void {
     const old = {
       tags: this.tags, flags: this.flags, endA: this.endA, endB: this.endB, ports: this.ports, isn: this.isn,
       id: this.id, expires: this.expires, cap: this.cap,
     };
-    let live = 0;
-    for (let i = 0; i < old.cap; i++) if (old.tags[i] !== 0 && old.expires[i]! > now) live++;
-    let cap = Math.max(1024, old.cap);
-    while ((live + 1) > cap * LOAD_AFTER_REHASH) cap *= 2;
+    let cap = old.cap * 2;
+    while ((this.size + 1) > cap * LOAD_AFTER_REHASH) cap *= 2;
     this.alloc(cap);
     for (let i = 0; i < old.cap; i++) {
-      if (old.tags[i] === 0 || old.expires[i]! <= now) continue;
+      if (old.tags[i] === 0) continue;
       let k = (old.tags[i]! - 1) & this.mask;
       while (this.tags[k] !== 0) k = (k + 1) & this.mask;
       this.tags[k] = old.tags[i]!; this.flags[k] = old.flags[i]!;

@@ -27,7 +27,7 @@ import type {
   AnomalyId, AnomalyOccurrence, Connection, EndpointRole, FlowEvent, Listener, TrackerOptions, TrackerTotals,
 } from './model.js';
 import { seqAdd, seqGe, seqGt, seqLt } from './seq.js';
-import { newTransition } from './timeline-log.js';
+import { internCause, newTransition } from './timeline-log.js';
 import { transition, type TcpEvent } from './transition.js';
 import { LIKELY_SERVER_PORTS } from './zeek.js';
 
@@ -628,8 +628,9 @@ export class Tracker {
     const res = transition(ep.state, event);
     if (res === null) return false;
     const from = ep.state;
+    c.timeline.addCodes(t, packet, ep === c.server, ep.stateCode, res.code, internCause(cause ?? event), inferred);
     ep.state = res.to;
-    c.timeline.add(t, packet, ep.role, from, res.to, cause ?? event, inferred);
+    ep.stateCode = res.code;
     if (this.sink.onEvent) {
       const tr = newTransition(t, packet, ep.role, from, res.to, cause ?? event, inferred);
       this.sink.onEvent({ type: 'transition', connection: c.id, transition: tr });

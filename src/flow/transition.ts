@@ -15,6 +15,7 @@
  * live event streams stay valid: the correction is one more transition, marked inferred.
  */
 import type { TcpState } from './model.js';
+import { stateCode } from './timeline-log.js';
 
 /** What the observer saw, from the point of view of one endpoint. */
 export type TcpEvent =
@@ -36,6 +37,8 @@ export type TransitionEffect = 'established' | 'time-wait-started' | 'closed';
 
 export interface TransitionResult {
   readonly to: TcpState;
+  /** `to` as a small code (timeline-log.ts stateCode), for the timeline log. */
+  readonly code: number;
   /** Events this transition caused (derived from the target state). */
   readonly caused: readonly TransitionEffect[];
 }
@@ -48,7 +51,7 @@ function result(to: TcpState): TransitionResult {
       : to === 'TIME_WAIT' ? Object.freeze(['time-wait-started'] as TransitionEffect[])
         : to === 'CLOSED' ? Object.freeze(['closed'] as TransitionEffect[])
           : NONE;
-  return Object.freeze({ to, caused });
+  return Object.freeze({ to, code: stateCode(to), caused });
 }
 
 // One frozen result per target state: the transition function never allocates.

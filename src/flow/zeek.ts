@@ -37,13 +37,28 @@ export const LIKELY_SERVER_PORTS: ReadonlySet<number> = new Set([
   8443, 8888, 9200, 11211, 27017,
 ]);
 
-/** The responder's letters: a table lookup, not a new string from toLowerCase() per letter. */
-const LOWER: Readonly<Record<string, string>> = {
-  S: 's', H: 'h', A: 'a', D: 'd', F: 'f', R: 'r', C: 'c', G: 'g', T: 't', W: 'w', I: 'i', Q: 'q',
-};
-function lower(code: string): string {
-  return LOWER[code] ?? code.toLowerCase();
+/**
+ * History letters as small codes, so a packet adds a letter with integer arithmetic and the string
+ * is made once, when the connection is emitted (most connections share a handful of histories, so
+ * that string usually comes from a cache). Code 0 is unused (a packed history never has leading
+ * zeros, so the packed number alone identifies it); a responder's letter is its originator's + 12.
+ */
+const LETTERS = ' ^SHADFRCGTWIQshadfrcgtwiq';
+const C_FLIP = 1, C_S = 2, C_H = 3, C_A = 4, C_D = 5, C_F = 6, C_R = 7, C_C = 8, C_G = 9, C_T = 10, C_W = 11,
+  C_I = 12, C_Q = 13;
+const RESPONDER = 12;
+/** Letters packed per number: 5 bits each, 10 letters = 50 bits, below 2^53. */
+const PACK_LETTERS = 10, PACK_BASE = 32;
+
+function unpack(packed: number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) { s = LETTERS[packed % PACK_BASE]! + s; packed = Math.floor(packed / PACK_BASE); }
+  return s;
 }
+
+/** Packed history → text, shared across connections (the set of distinct short histories is small). */
+const historyCache = new Map<number, string>();
+const MAX_CACHED_HISTORIES = 4096;
 
 class ZeekEndpoint {
   state = Z_INACTIVE;
@@ -104,7 +119,11 @@ export function zeekFlipsFirst(flags: number, srcPort: number, dstPort: number):
 
 /** One connection's Zeek view; reused (reset, then begin) like the tracker's records. */
 export class ZeekView {
-  history = '';
+  /** The history's last letters, packed (see LETTERS), and how many there are. */
+  private hist = 0;
+  private histLen = 0;
+  /** Earlier letters, as text, once more than PACK_LETTERS were added (rare: long histories only). */
+  private histHead = '';
   private histSeen = 0;
   private readonly a = new ZeekEndpoint();
   private readonly b = new ZeekEndpoint();
@@ -113,7 +132,9 @@ export class ZeekView {
   private packets = 0;
 
   reset(): void {
-    this.history = '';
+    this.hist = 0;
+    this.histLen = 0;
+    this.histHead = '';
     this.histSeen = 0;
     this.a.reset();
     this.b.reset();
@@ -121,15 +142,39 @@ export class ZeekView {
     this.packets = 0;
   }
 
+  /** The history string (Zeek's conn.log `history`). */
+  get history(): string {
+    if (this.histHead === '') {
+      let s = historyCache.get(this.hist);
+      if (s === undefined) {
+        s = unpack(this.hist, this.histLen);
+        if (historyCache.size < MAX_CACHED_HISTORIES) historyCache.set(this.hist, s);
+      }
+      return s;
+    }
+    return this.histHead + unpack(this.hist, this.histLen);
+  }
+
   /** The connection's first packet is (firstFlags, srcPort → dstPort): who is Zeek's originator. */
   begin(firstFlags: number, srcPort: number, dstPort: number): void {
     const flip = zeekFlipsFirst(firstFlags, srcPort, dstPort);
     this.origIsA = !flip;
-    if (flip) this.history = '^';
+    if (flip) this.push(C_FLIP);
   }
 
   private get orig(): ZeekEndpoint { return this.origIsA ? this.a : this.b; }
   private get resp(): ZeekEndpoint { return this.origIsA ? this.b : this.a; }
+
+  /** Append one letter code to the history. */
+  private push(code: number): void {
+    if (this.histLen === PACK_LETTERS) {
+      this.histHead += unpack(this.hist, this.histLen);
+      this.hist = 0;
+      this.histLen = 0;
+    }
+    this.hist = this.hist * PACK_BASE + code;
+    this.histLen++;
+  }
 
   /**
    * Has this side's history already got the letter for `mask`? A tiny check V8 inlines into
@@ -140,28 +185,33 @@ export class ZeekView {
   }
 
   /** Add `code` once per side (Connection::CheckHistory); true when it had been seen before. */
-  private check(isOrig: boolean, mask: number, code: string): boolean {
+  private check(isOrig: boolean, mask: number, code: number): boolean {
     const m = isOrig ? mask : mask << 8;
     if ((this.histSeen & m) === 0) {
       this.histSeen |= m;
-      this.history += isOrig ? code : lower(code);
+      this.push(isOrig ? code : code + RESPONDER);
       return false;
     }
     return true;
   }
 
-  private add(isOrig: boolean, code: string): void {
-    this.history += isOrig ? code : lower(code);
+  private add(isOrig: boolean, code: number): void {
+    this.push(isOrig ? code : code + RESPONDER);
   }
 
   private flipRoles(recase = false): void {
     this.origIsA = !this.origIsA;
     this.histSeen = ((this.histSeen & 0xff) << 8) | ((this.histSeen >> 8) & 0xff);
     if (recase) {
-      let h = '^';
-      for (const ch of this.history) h += ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase();
-      this.history = h;
-    } else this.history += '^';
+      // Rare (a connection opened by a SYN-ACK): rebuild the history with every letter's case swapped.
+      const old = this.history;
+      this.hist = 0; this.histLen = 0; this.histHead = '';
+      this.push(C_FLIP);
+      for (const ch of old) {
+        const code = LETTERS.indexOf(ch);
+        this.push(code <= C_FLIP ? code : code <= C_Q ? code + RESPONDER : code - RESPONDER);
+      }
+    } else this.push(C_FLIP);
   }
 
   /**
@@ -180,7 +230,7 @@ export class ZeekView {
 
     if (badChecksum) {
       // Zeek records 'C' and drops the packet before any TCP processing.
-      this.scaled(isOrig, ep, SC_BAD_SUM, 'C');
+      this.scaled(isOrig, ep, SC_BAD_SUM, C_C);
       return;
     }
 
@@ -205,27 +255,27 @@ export class ZeekView {
     // update_history
     const bits = (SYN ? 1 : 0) + (FIN ? 1 : 0) + (RST ? 1 : 0);
     if (bits > 1) {
-      if (FIN && RST) this.check(isOrig, H_FIN_RST, 'I');
-      else this.check(isOrig, H_MULTI, 'Q');
+      if (FIN && RST) this.check(isOrig, H_FIN_RST, C_I);
+      else this.check(isOrig, H_MULTI, C_Q);
     } else if (bits === 1) {
       if (SYN) {
-        const code = ACK ? 'H' : 'S';
+        const code = ACK ? C_H : C_S;
         if (this.check(isOrig, H_SYN, code) && relSeq !== ep.histLastSyn) this.add(isOrig, code);
         ep.histLastSyn = relSeq;
       }
       if (FIN) {
-        if (this.check(isOrig, H_FIN, 'F') && relSeq + len !== ep.histLastFin) this.add(isOrig, 'F');
+        if (this.check(isOrig, H_FIN, C_F) && relSeq + len !== ep.histLastFin) this.add(isOrig, C_F);
         ep.histLastFin = relSeq + len;
       }
       if (RST) {
-        if (this.check(isOrig, H_RST, 'R') && relSeq !== ep.histLastRst) this.add(isOrig, 'R');
+        if (this.check(isOrig, H_RST, C_R) && relSeq !== ep.histLastRst) this.add(isOrig, C_R);
         ep.histLastRst = relSeq;
       }
-    } else if (len > 0) { if (!this.seen(isOrig, H_DATA)) this.check(isOrig, H_DATA, 'D'); }
-    else if (ACK) { if (!this.seen(isOrig, H_ACK)) this.check(isOrig, H_ACK, 'A'); }
+    } else if (len > 0) { if (!this.seen(isOrig, H_DATA)) this.check(isOrig, H_DATA, C_D); }
+    else if (ACK) { if (!this.seen(isOrig, H_ACK)) this.check(isOrig, H_ACK, C_A); }
 
     // update_window: zero windows are interesting unless with/after RST or after the peer's FIN.
-    if (seg.window === 0 && !RST && peer.state !== Z_CLOSED && ep.state !== Z_RESET) this.scaled(isOrig, ep, SC_ZERO_WIN, 'W');
+    if (seg.window === 0 && !RST && peer.state !== Z_CLOSED && ep.state !== Z_RESET) this.scaled(isOrig, ep, SC_ZERO_WIN, C_W);
 
     if (FIN) ep.finCount++;
 
@@ -244,7 +294,7 @@ export class ZeekView {
     else if (FIN && ep.lastSeq === ((ep.startSeq + 1) >>> 0)) ep.lastSeq = lastSeqNew;
     else if (ep.state === Z_RESET) { /* don't trust sequence numbers after a RST */ }
     else if (deltaLast > 0) ep.lastSeq = lastSeqNew;
-    else if (len > 0) this.scaled(isOrig, ep, SC_RXMIT, 'T');
+    else if (len > 0) this.scaled(isOrig, ep, SC_RXMIT, C_T);
 
     // Only SYN, FIN and RST move an endpoint that has started (see updateState): a plain data or
     // ACK segment skips the call, which is most of them.
@@ -264,17 +314,17 @@ export class ZeekView {
     }
     if (ACK && !RST && !FIN && peer.hasMaxEnd && peer.state !== Z_RESET && ep.state !== Z_RESET) {
       if (peer.hasHole && seqGt(ack, peer.holeStart)) {
-        this.scaled(!isOrig, peer, SC_GAP, 'G');
+        this.scaled(!isOrig, peer, SC_GAP, C_G);
         peer.hasHole = false;
         if (seqGt(ack, peer.maxEnd)) peer.maxEnd = ack;
       } else if (seqGt(ack, peer.maxEnd)) {
-        this.scaled(!isOrig, peer, SC_GAP, 'G');
+        this.scaled(!isOrig, peer, SC_GAP, C_G);
         peer.maxEnd = ack;
       }
     }
   }
 
-  private scaled(isOrig: boolean, ep: ZeekEndpoint, which: number, code: string): void {
+  private scaled(isOrig: boolean, ep: ZeekEndpoint, which: number, code: number): void {
     let n: number, th: number;
     switch (which) {
       case SC_RXMIT: n = ++ep.n0; th = ep.th0; if (n === th) ep.th0 = th * 10; break;

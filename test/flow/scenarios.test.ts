@@ -328,3 +328,22 @@ describe('memory bound', () => {
     expect(r.connections.every((c) => c.close.kind === 'four-way')).toBe(true);
   });
 });
+
+describe('Zeek history text (packed letters, see zeek.ts)', () => {
+  // Expected strings were produced by the string-building implementation this replaced (ab5e002).
+  test('a history longer than one packed word keeps every letter in order', () => {
+    const conv = new Conversation().handshake().data('client', 100).data('server', 200);
+    conv.data('client', 100, { seq: 1001 }).data('server', 200, { seq: 5001 });
+    conv.ack('client', { window: 0 }).ack('server', { window: 0 }).ack('client').ack('server');
+    conv.fin('client').fin('server').ack('client').rst('client', { seq: conv.cNext });
+    const c = only(run(conv));
+    expect(c.zeek.history).toBe('ShADdTtWawFfR');
+  });
+
+  test('a connection opened by a SYN-ACK is re-cased and marked once it has a second packet', () => {
+    const conv = new Conversation().synAck({ ack: 1001 }).ack('client').data('client', 10).data('server', 10)
+      .fin('server').fin('client');
+    const c = only(run(conv));
+    expect(c.zeek.history).toBe('^hADdfF');
+  });
+});

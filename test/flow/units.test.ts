@@ -2,6 +2,7 @@
 import { AddressNames } from '../../src/flow/address-names.js';
 import { Conn } from '../../src/flow/conn.js';
 import { TimelineLog } from '../../src/flow/timeline-log.js';
+import { TombstoneTable } from '../../src/flow/tombstones.js';
 import { ipv4ToString } from '../../src/decode/format.js';
 import { ConnTable, tupleHash, type TableEntry } from '../../src/flow/conn-table.js';
 import { ListenerTable } from '../../src/flow/listeners.js';
@@ -55,6 +56,38 @@ describe('ConnTable', () => {
       const found = t.find(e.hash, e.ipVersion, a, e.portA, b, 80);
       expect(found === e).toBe(e.n % 2 === 1);
     }
+  });
+});
+
+describe('TombstoneTable', () => {
+  test('purges expired tombstones in place and keeps every live one findable (wrapping probe runs too)', () => {
+    const table = new TombstoneTable();
+    const added: Array<{ c: Conn; expires: number }> = [];
+    // 20,000 tombstones, each living 3,000 "seconds" of a clock that advances one per add: the table
+    // fills, purges (in place) and grows several times.
+    for (let i = 0; i < 20_000; i++) {
+      const c = new Conn();
+      const e = entry(i);
+      Object.assign(c, { ipVersion: 4, a0: e.a0, portA: e.portA, b0: e.b0, portB: e.portB, hash: e.hash, id: i + 1 });
+      c.client.synSeen = true; c.client.isn = i * 7;
+      table.add(c, i + 3000, i);
+      added.push({ c, expires: i + 3000 });
+    }
+    const now = 20_000;
+    let live = 0;
+    for (const { c, expires } of added) {
+      const src = new Uint32Array([c.b0, 0, 0, 0]), dst = new Uint32Array([c.a0, 0, 0, 0]);
+      const slot = table.find(c.hash, 4, src, c.portB, dst, c.portA, now);
+      if (expires > now) {
+        live++;
+        expect(slot).toBeGreaterThanOrEqual(0);
+        expect(table.fromA).toBe(false);
+        expect(table.connectionId(slot)).toBe(c.id);
+        expect(table.clientIsn(slot)).toBe(c.client.isn);
+      } else expect(slot).toBe(-1);
+    }
+    expect(live).toBe(2999);
+    expect(table.size).toBeGreaterThanOrEqual(live);
   });
 });
 
