@@ -146,9 +146,20 @@ export class LiveCapture {
     return live;
   }
 
+  /**
+   * Now on the clock packets are stamped with, in seconds since the epoch (as Tracker reads a
+   * Frame's time): for timers that must agree with packet times (sniff's idle expiry).
+   */
+  now(): number {
+    const ns = this.wallNs + (process.hrtime.bigint() - this.hr0);
+    return Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+  }
+  private wallNs = 0n;
+  private hr0 = 0n;
+
   private start(onFrame: (f: Frame) => void): void {
-    const wallNs = BigInt(Date.now()) * 1_000_000n;
-    const hr0 = process.hrtime.bigint();
+    const wallNs = this.wallNs = BigInt(Date.now()) * 1_000_000n;
+    const hr0 = this.hr0 = process.hrtime.bigint();
     const f = this.frame;
     f.linkType = this.linkType;
     f.data = this.buffer;

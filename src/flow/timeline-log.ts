@@ -40,8 +40,8 @@ export function internCause(cause: string): number {
 
 /**
  * The log: a Float64Array grown by doubling and kept when the connection record is reused
- * (tracker.ts recycles records), so a connection's timeline costs no allocation at all once the
- * tracker has warmed up.
+ * (the tracker recycles records: lifecycle.ts RecordPool), so a connection's timeline costs no
+ * allocation at all once the tracker has warmed up.
  */
 export class TimelineLog {
   private data = new Float64Array(3 * 16);

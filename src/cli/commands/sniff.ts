@@ -80,6 +80,18 @@ export async function sniffCommand(o: SniffCommandOptions): Promise<SniffCommand
   // The writer flushes when its buffer fills or a second has passed *while packets come*; this makes a
   // quiet capture reach the disk too (tail -f, or a kill -9, loses at most a quarter second).
   const flusher = out ? setInterval(() => out?.flush(), 250) : null;
+  // The tracker's clock moves only when a packet comes: on a quiet network, tick it with the packets'
+  // own clock so idle and lingered (2×MSL) connections end while capturing, not only at stop.
+  const ticker = setInterval(() => {
+    if (failure !== null) return;
+    try {
+      tracker.advanceTo(live.now());
+    } catch (e) {
+      failure = e; // as in onFrame: stop cleanly and rethrow below
+      stop('SIGTERM');
+    }
+  }, 1000);
+  ticker.unref();
   try {
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
@@ -87,6 +99,7 @@ export async function sniffCommand(o: SniffCommandOptions): Promise<SniffCommand
     const start = Date.now() / 1000;
     o.onReady({ iface: o.iface, linkType: live.linkType, filter: o.filter, start });
     const reason = await stopped;
+    clearInterval(ticker);
     live.close();
     if (failure !== null) throw failure;
     const done = tracker.finish();
@@ -108,6 +121,7 @@ export async function sniffCommand(o: SniffCommandOptions): Promise<SniffCommand
   } finally {
     if (timer) clearTimeout(timer);
     if (flusher) clearInterval(flusher);
+    clearInterval(ticker);
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
     live.close();
@@ -147,6 +161,9 @@ Timestamps: cap does not pass libpcap's capture time, so each packet is stamped 
 from a monotonic clock anchored to the wall clock at start. Times never jump backwards, but they
 include libpcap's and Node's delivery delay: handshake RTTs are upper bounds, usually within tens of
 microseconds on an idle machine, worse under load. For precise RTTs capture with tcpdump and analyze.
+
+Connections are reported as they end, also on a quiet network: a closed one 2×MSL after its last packet
+(--msl; its TIME_WAIT → CLOSED is inferred), an idle one after --idle-timeout, the rest at stop.
 
 Stops on Ctrl-C, SIGTERM, --count or --duration; then prints the same summary as \`analyze\` and exits 0.
 Status ("listening on ...") and the closing counts go to stderr; events and the summary to stdout.

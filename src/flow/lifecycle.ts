@@ -1,0 +1,93 @@
+/**
+ * A connection's life in the flow table, as far as it is a function of its record: how a new record
+ * is filled from its first segment (who is the client), whether a SYN on a known 4-tuple starts a new
+ * connection, and when a connection is through. The tracker (tracker.ts) owns the table and the
+ * expiry lists and calls these; records come from and go back to a RecordPool.
+ */
+import { FLAG, type Segment } from '../decode/segment.js';
+import { Conn, LIST_CLOSING, type Endpoint } from './conn.js';
+import { LIKELY_SERVER_PORTS } from './zeek.js';
+
+/**
+ * Emitted connection records kept for reuse. Connections are emitted about as fast as new ones
+ * start, so a few suffice; the bound keeps a burst of emissions from pinning memory.
+ */
+const MAX_SPARE_RECORDS = 4096;
+
+/** Connection records for reuse (see conn.ts: a recycled record allocates nothing). */
+export class RecordPool {
+  private readonly spare: Conn[] = [];
+
+  /** A fresh connection record: a recycled one when there is one, else a new one. */
+  take(): Conn {
+    const c = this.spare.pop();
+    if (c === undefined) return new Conn();
+    c.reset();
+    return c;
+  }
+
+  /** Keep an emitted connection's record for reuse, up to MAX_SPARE_RECORDS. */
+  give(c: Conn): void {
+    if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(c);
+  }
+}
+
+function isServerPort(p: number): boolean {
+  return p < 1024 || LIKELY_SERVER_PORTS.has(p);
+}
+
+/** Fill a fresh record from the connection's first segment (side A is that segment's source). */
+export function initRecord(c: Conn, seg: Segment, t: number, hash: number, id: number): void {
+  c.ipVersion = seg.ipVersion;
+  c.a0 = seg.src[0]!; c.a1 = seg.src[1]!; c.a2 = seg.src[2]!; c.a3 = seg.src[3]!; c.portA = seg.srcPort;
+  c.b0 = seg.dst[0]!; c.b1 = seg.dst[1]!; c.b2 = seg.dst[2]!; c.b3 = seg.dst[3]!; c.portB = seg.dstPort;
+  if (c.ipVersion !== 6) { c.a1 = c.a2 = c.a3 = 0; c.b1 = c.b2 = c.b3 = 0; }
+  c.hash = hash;
+  c.id = id;
+  c.start = c.end = c.lastTime = t;
+  c.firstPacket = c.lastPacket = seg.frameNo;
+  c.zeek.begin(seg.flags, seg.srcPort, seg.dstPort);
+
+  const syn = (seg.flags & FLAG.SYN) !== 0, ack = (seg.flags & FLAG.ACK) !== 0;
+  if (syn && !ack) c.clientIsA = true;
+  else if (syn && ack) c.clientIsA = false;
+  else {
+    // Mid-stream pickup: a well-known (or lower, when both are) port is the server's; otherwise
+    // the first packet's destination is.
+    c.roleInferred = true;
+    c.midStream = true;
+    const sp = isServerPort(seg.srcPort), dp = isServerPort(seg.dstPort);
+    if (sp && !dp) c.clientIsA = false;
+    else if (sp && dp) c.clientIsA = seg.srcPort > seg.dstPort;
+    else c.clientIsA = true;
+  }
+}
+
+/** A SYN (no ACK) on a known 4-tuple: same connection (retransmission, late SYN) or a new one? */
+export function startsNewConnection(c: Conn, fromA: boolean, seg: Segment): boolean {
+  const s = c.sender(fromA);
+  if (s.synSeen) return seg.seq !== s.isn;                       // same ISN: retransmitted SYN
+  if (s === c.client && c.server.synSeen) return seg.seq !== ((c.synAckAck - 1) >>> 0); // late SYN after its SYN-ACK
+  if (s === c.server && c.client.synSeen && !c.server.synSeen && c.client.state === 'SYN_SENT') return false; // simultaneous open
+  // A SYN on a connection that was picked up mid-stream, or whose other side opened it: a new one
+  // unless the connection is still plainly open (then it is an odd SYN inside the connection).
+  return c.list === LIST_CLOSING || c.midStream === false;
+}
+
+/** An endpoint that is through: TIME_WAIT, or CLOSED after having been somewhere. */
+function ended(e: Endpoint): boolean {
+  return e.state === 'TIME_WAIT' || (e.state === 'CLOSED' && e.reachedClosed);
+}
+
+/** Both sides are through with it: CLOSED (after having been open), TIME_WAIT, or a server still LISTENing. */
+export function isFinished(c: Conn): boolean {
+  const cl = c.client, sv = c.server;
+  return (ended(cl) && (ended(sv) || sv.state === 'LISTEN')) || (ended(sv) && cl.state === 'CLOSED');
+}
+
+/** When a connection closed (finished, or its first TIME_WAIT began); null when it never did. */
+export function closedAt(c: Conn): number | null {
+  if (c.finishedT >= 0) return c.finishedT;
+  if (c.client.timeWaitT > 0 || c.server.timeWaitT > 0) return Math.max(c.client.timeWaitT, c.server.timeWaitT);
+  return null;
+}
