@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
@@ -7,6 +7,7 @@ import { fixture, synack } from '../helpers/cli.js';
 import { assertValid, validateCheck } from '../helpers/schema.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-check-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const cache = new Map<string, string>();
 function analyze(name: string): AnalyzeDocument {
@@ -80,7 +81,7 @@ describe('check exit codes', () => {
   });
 
   test('./synack.config.json is read when present', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'synack-cfg-'));
+    const dir = mkdtempSync(join(tmp, 'cfg-')); // inside tmp: removed with it
     writeFileSync(join(dir, 'synack.config.json'), JSON.stringify({ allow: ['handshake-refused'] }));
     expect(synack(['check', fixture('refused.pcap')], { cwd: dir }).code).toBe(0);
   });

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, ROOT, STACK_LINE, synack } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-err-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function expectOneLineError(r: { code: number | null; stdout: string; stderr: string }, code: number, pattern: RegExp): void {
   expect(r.code).toBe(code);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, FIXTURES, hasCommand, synack } from '../helpers/cli.js';
@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { linkTypeName } from '../../src/capture/linktypes.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-packets-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface PacketJson {
   frame: number; seq: number; ack: number; srcPort: number; dstPort: number; window: number; payloadLength: number;

@@ -4,7 +4,7 @@
  * and every wait is bounded. Needs root (or CAP_NET_RAW) and cap built: CI runs as root.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { BIN, hasCommand, ROOT, synack } from '../helpers/cli.js';
 import { assertValid, validateAnalyze, validateConnection, validateSniffEvent } from '../helpers/schema.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-live-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface Sniffer {
   child: ChildProcess;
