@@ -231,7 +231,7 @@ export class Tracker implements FlowContext {
         if (res.to === 'ESTABLISHED' && !ep.everEstablished) c.listener.completed++; // not again after a correction
       }
     }
-    // Effects of the new state (res.caused names them; checked by target state to stay branch-cheap).
+    // Effects of entering the new state.
     if (res.to === 'ESTABLISHED') ep.everEstablished = true;
     else if (res.to === 'TIME_WAIT') ep.timeWaitT = t;
     if (res.to === 'CLOSING') {

@@ -32,26 +32,14 @@ export type TcpEvent =
   | 'sent RST' | 'received RST'
   | '2×MSL elapsed';
 
-/** Consequences the tracker acts on. */
-export type TransitionEffect = 'established' | 'time-wait-started' | 'closed';
-
 export interface TransitionResult {
   readonly to: TcpState;
   /** `to` as a small code (timeline-log.ts stateCode), for the timeline log. */
   readonly code: number;
-  /** Events this transition caused (derived from the target state). */
-  readonly caused: readonly TransitionEffect[];
 }
 
-const NONE: readonly TransitionEffect[] = Object.freeze([]);
-
 function result(to: TcpState): TransitionResult {
-  const caused: readonly TransitionEffect[] =
-    to === 'ESTABLISHED' ? Object.freeze(['established'] as TransitionEffect[])
-      : to === 'TIME_WAIT' ? Object.freeze(['time-wait-started'] as TransitionEffect[])
-        : to === 'CLOSED' ? Object.freeze(['closed'] as TransitionEffect[])
-          : NONE;
-  return Object.freeze({ to, code: stateCode(to), caused });
+  return Object.freeze({ to, code: stateCode(to) });
 }
 
 // One frozen result per target state: the transition function never allocates.

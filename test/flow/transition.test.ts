@@ -77,13 +77,6 @@ describe('transition(state, event)', () => {
     expect(transition(from, event)).toBeNull();
   });
 
-  test('entering ESTABLISHED, TIME_WAIT and CLOSED reports what it caused', () => {
-    expect(transition('SYN_SENT', 'received SYN-ACK')!.caused).toEqual(['established']);
-    expect(transition('FIN_WAIT_2', 'received FIN')!.caused).toEqual(['time-wait-started']);
-    expect(transition('LAST_ACK', 'received ACK of FIN')!.caused).toEqual(['closed']);
-    expect(transition('ESTABLISHED', 'sent FIN')!.caused).toEqual([]);
-  });
-
   test('no allocation: the same result object comes back for the same target state', () => {
     expect(transition('ESTABLISHED', 'sent FIN')).toBe(transition('SYN_RECEIVED', 'sent FIN'));
   });
