@@ -25,15 +25,19 @@ import { mergeListeners, shiftAnomaly, shiftConnection, shiftOffence, type Shift
 import type { AnalysisResult, FrameCounts, InputSummary } from './types.js';
 import type { VerdictParts } from './verdict.js';
 
-/** What a worker is asked to do (its workerData). */
-export interface FileTask {
-  path: string;
+/** How every file of a parallel run is analysed (the same for the run and for each worker's file). */
+export interface JobSettings {
   mode: 'analyze' | 'check';
   tracker: TrackerOptions;
   verifyChecksums: boolean;
   filter: ConnectionFilter;
   limit: number;
   policy?: Policy;
+}
+
+/** What a worker is asked to do (its workerData). */
+export interface FileTask extends JobSettings {
+  path: string;
   /** Send the selected connections as they finish (--json, --ndjson). */
   stream: boolean;
   /** Connections a worker may hold before its file's turn, then it waits on `gate`. */
@@ -55,14 +59,8 @@ export type FromWorker =
 
 type Done = Extract<FromWorker, { type: 'done' }>;
 
-export interface ParallelOptions {
+export interface ParallelOptions extends JobSettings {
   jobs: number;
-  mode: 'analyze' | 'check';
-  tracker: TrackerOptions;
-  verifyChecksums: boolean;
-  filter: ConnectionFilter;
-  limit: number;
-  policy?: Policy;
   /**
    * Each selected connection, renumbered, in file order (asks workers to stream them): as JSON text
    * (stringified by the worker) or, rarely, as an object. Give both or neither.
