@@ -34,11 +34,6 @@ export function newFrame(): Frame {
   };
 }
 
-/** Time of a frame as floating seconds since the epoch (microsecond precision survives; ns does not). */
-export function frameTime(f: Frame): number {
-  return f.tsSec + f.tsNsec / 1e9;
-}
-
 export type CaptureFormat = 'pcap' | 'pcapng' | 'live';
 
 /** A problem in the container (not in a packet): truncation, corruption, an unknown block. */

@@ -13,7 +13,6 @@
  *   before its turn hands its held connections to the main thread, which renumbers them there.
  * Connections stream out in file order, each file's in the order its tracker finished them.
  */
-import { availableParallelism } from 'node:os';
 import type { Offence, Policy } from '../check/policy.js';
 import type { AnomalyOccurrence, Connection, Listener, TrackerOptions, TrackerTotals } from '../flow/model.js';
 import { InputError, SynackError, UsageError } from '../util/errors.js';
@@ -78,10 +77,6 @@ export interface ParallelResult {
 }
 
 /** `--jobs` value → thread count: 0 or 'auto' = the cores available. */
-export function jobCount(v: number | 'auto'): number {
-  return v === 'auto' || v === 0 ? availableParallelism() : v;
-}
-
 interface FileState {
   held: Connection[];
   done: Done | null;

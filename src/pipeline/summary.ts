@@ -50,10 +50,6 @@ export interface Summary {
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-export function severityRank(s: Severity): number {
-  return SEVERITY_RANK[s];
-}
-
 /** Nearest-rank percentile of an ascending array (p in 0..100). */
 export function percentile(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
@@ -90,25 +86,6 @@ export function connectionRtt(c: Connection): number | null {
 
 function bump<K extends string>(rec: Partial<Record<K, number>>, key: K): void {
   rec[key] = (rec[key] ?? 0) + 1;
-}
-
-export function countAnomalies(connections: readonly Connection[], global: readonly AnomalyOccurrence[]): AnomalyCount[] {
-  const byId = new Map<AnomalyId, AnomalyCount>();
-  const add = (a: AnomalyOccurrence): AnomalyCount => {
-    let e = byId.get(a.id);
-    if (!e) { e = { id: a.id, severity: a.severity, count: 0, connections: 0 }; byId.set(a.id, e); }
-    e.count++;
-    return e;
-  };
-  for (const c of connections) {
-    const seen = new Set<AnomalyId>();
-    for (const a of c.anomalies) {
-      const e = add(a);
-      if (!seen.has(a.id)) { seen.add(a.id); e.connections++; }
-    }
-  }
-  for (const a of global) add(a);
-  return sortAnomalyCounts([...byId.values()]);
 }
 
 /**

@@ -54,8 +54,3 @@ export function padEndVisible(s: string, width: number): string {
   return n >= width ? s : s + ' '.repeat(width - n);
 }
 
-export function padStartVisible(s: string, width: number): string {
-  const n = visibleLength(s);
-  return n >= width ? s : ' '.repeat(width - n) + s;
-}
-
