@@ -1,4 +1,5 @@
 /** Option-value parsers for commander: each throws InvalidArgumentError with what was expected. */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { TcpState, TrackerOptions } from '../flow/model.js';
@@ -27,11 +28,34 @@ export function nonNegativeNumber(v: string): number {
   return n;
 }
 
-/** --jobs: a thread count; 0 or 'auto' means one per core. */
+/** --jobs: a thread count, or JOBS_AUTO (0 or 'auto'): see threadsFor. */
 export function jobs(v: string): number {
-  if (v.trim().toLowerCase() === 'auto') return availableParallelism();
-  const n = nonNegativeInt(v);
-  return n === 0 ? availableParallelism() : n;
+  if (v.trim().toLowerCase() === 'auto') return JOBS_AUTO;
+  return nonNegativeInt(v);
+}
+
+export const JOBS_AUTO = 0;
+/**
+ * Below this much input, `--jobs auto` stays on one thread: a worker costs about 0.1 s to start and
+ * reads every input again, which a small capture does not win back.
+ */
+export const AUTO_THREADS_MIN_BYTES = 48 * 1024 * 1024;
+/** Most threads `auto` picks: each reads and decodes every input, so more threads add less. */
+const AUTO_THREADS_MAX = 4;
+
+/**
+ * The threads an analysis runs on: 1 for standard input (it cannot be read twice) and when asked for
+ * connections by id (--conn: ids are the run's, known only after the merge); `auto`: one per core
+ * for inputs of AUTO_THREADS_MIN_BYTES or more.
+ */
+export function threadsFor(requested: number, paths: readonly string[], byId: boolean): number {
+  if (paths.includes('-') || byId) return 1;
+  if (requested !== JOBS_AUTO) return requested;
+  let bytes = 0;
+  for (const p of paths) {
+    try { bytes += statSync(p).size; } catch { return 1; } // the reader names the file in its error
+  }
+  return bytes >= AUTO_THREADS_MIN_BYTES ? Math.max(1, Math.min(availableParallelism(), AUTO_THREADS_MAX)) : 1;
 }
 
 export function port(v: string): number {

@@ -3,8 +3,11 @@
  * `decodeInputs` for the decode stage alone (packets listing, bench).
  */
 import type { Segment } from '../decode/segment.js';
+import { shardOf, tupleHash } from '../flow/conn-table.js';
 import type { Connection, FlowEvent, TrackerOptions } from '../flow/model.js';
+import type { Tracker as TrackerType } from '../flow/tracker.js';
 import { readInputs, type Progress } from './inputs.js';
+import { END_FRAME, PHASE_END, PHASE_EXPIRE, PHASE_PACKET, type ShardLog } from './shard-log.js';
 import { FrameSink } from './sink.js';
 import { Tracker } from './stages.js';
 import type { AnalysisResult, FrameCounts, InputSummary } from './types.js';
@@ -22,6 +25,32 @@ export interface AnalyzeOptions {
   keepConnections?: boolean;
   onProgress?: (p: Progress, connections: number) => void;
   signal?: AbortSignal;
+  /** This run is one shard of a sharded one (shards.ts): it tracks only its share of the connections. */
+  shard?: ShardSetup;
+}
+
+export interface ShardSetup {
+  index: number;
+  count: number;
+  log: ShardLog;
+  /** Called after each read (every frame up to `through` handled) and once at the end. */
+  flush(through: number): void;
+}
+
+/**
+ * A shard's segment loop: every segment moves the clock (expiry is the same in every shard), only
+ * the shard's own 4-tuples reach the tracker.
+ */
+function shardSegments(tracker: TrackerType, s: ShardSetup): (seg: Segment) => void {
+  const { log, index, count } = s;
+  return (seg) => {
+    log.at(seg.frameNo, PHASE_EXPIRE);
+    tracker.advanceTo(seg.tsSec + seg.tsNsec / 1e9);
+    const hash = tupleHash(seg.ipVersion, seg.src, seg.srcPort, seg.dst, seg.dstPort);
+    if (shardOf(hash, count) !== index) return;
+    log.at(seg.frameNo, PHASE_PACKET);
+    tracker.push(seg, hash);
+  };
 }
 
 export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptions): Promise<AnalysisResult> {
@@ -37,14 +66,23 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
       onConn?.(c);
     },
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
-  });
-  const sink = new FrameSink(opts.verifyChecksums, (seg) => tracker.push(seg));
+  }, opts.shard?.log.hooks);
+  const shard = opts.shard;
+  const sink = new FrameSink(opts.verifyChecksums, shard ? shardSegments(tracker, shard) : (seg) => tracker.push(seg));
   const progress = opts.onProgress;
+  const onRead = shard
+    ? (p: Progress): void => { shard.flush(sink.lastFrameNo); progress?.(p, finished); }
+    : progress ? (p: Progress): void => progress(p, finished) : undefined;
   const inputs = await readInputs(paths, sink, {
     ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(progress ? { onProgress: (p: Progress) => progress(p, finished) } : {}),
+    ...(onRead ? { onProgress: onRead } : {}),
   });
+  if (shard) {
+    shard.flush(sink.lastFrameNo);
+    shard.log.at(END_FRAME, PHASE_END);
+  }
   const done = tracker.finish();
+  shard?.flush(END_FRAME + 1);
   connections.sort((a, b) => a.id - b.id);
   return {
     inputs,

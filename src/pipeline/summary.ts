@@ -180,7 +180,7 @@ export class SummaryBuilder {
       frames: r.counts,
       captureWarnings: r.inputs.reduce((n, i) => n + i.warnings.length, 0),
       connections: this.connections,
-      outcomes: { ...this.outcomes }, closes: { ...this.closes }, connStates: { ...this.connStates },
+      outcomes: byCount(this.outcomes), closes: byCount(this.closes), connStates: byCount(this.connStates),
       handshakeRtt: rttStatsSorted(this.rtts.slice(0, this.rttCount).sort()),
       anomalies: sortAnomalyCounts([...counts.values()]),
       globalAnomalies: r.anomalies,
@@ -205,6 +205,16 @@ export class SummaryBuilder {
     if (!e) { e = { id, severity, count: 0, connections: 0 }; this.byId.set(id, e); }
     return e;
   }
+}
+
+/**
+ * A count record with its keys most frequent first (ties by name): the same whatever order the
+ * connections finished in (threads, files merged).
+ */
+function byCount<K extends string>(rec: Partial<Record<K, number>>): Partial<Record<K, number>> {
+  const entries = Object.entries(rec) as Array<[K, number]>;
+  entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return Object.fromEntries(entries) as Partial<Record<K, number>>;
 }
 
 function sortAnomalyCounts(list: AnomalyCount[]): AnomalyCount[] {

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import type { AnomalyId, Connection, TcpState, TrackerOptions } from '../../flow/model.js';
 import { analyzeInputs } from '../../pipeline/analyze.js';
+import type { Progress } from '../../pipeline/inputs.js';
 import { ConnectionDigest, type ConnectionRows, type DigestParts } from '../../pipeline/digest.js';
 import { isEmptyFilter, type ConnectionFilter } from '../../pipeline/filter.js';
 import { collectLadders } from '../../pipeline/ladder.js';
@@ -17,7 +18,7 @@ import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
 import { BufferedWriter } from '../output.js';
 import {
-  addTrackerOptions, collectInts, collectList, collectPorts, collectStates, jobs, nonNegativeInt, trackerOptions,
+  addTrackerOptions, collectInts, collectList, collectPorts, collectStates, jobs, JOBS_AUTO, nonNegativeInt, threadsFor, trackerOptions,
   type TrackerFlags,
 } from '../parse.js';
 
@@ -32,7 +33,7 @@ export interface AnalyzeCommandOptions {
   ladder: boolean;
   /** Most detail views and table rows: only this many selected connections are kept. */
   limit: number;
-  /** Worker threads (--jobs); 1 reads the inputs in turn in this thread. */
+  /** Threads (--jobs; JOBS_AUTO: by input size, see threadsFor); 1 runs in this thread. */
   jobs?: number;
   /** Each selected connection as it finishes (--json, --ndjson), in the run's numbering. */
   onConnection?: (c: Connection) => void;
@@ -49,13 +50,9 @@ export interface AnalyzeCommandResult {
   rows: ConnectionRows;
   /** Segments of the detailed connections (second pass), by connection id. */
   ladders: Map<number, LadderSegment[]>;
-  /** Whether worker threads ran (--jobs above 1, several files, no stdin, no --conn). */
-  parallel: boolean;
-}
-
-/** --jobs runs files apart; stdin, one file, or --conn (ids need the whole run's numbering) run in turn. */
-function useWorkers(o: AnalyzeCommandOptions): boolean {
-  return (o.jobs ?? 1) > 1 && o.paths.length > 1 && !o.paths.includes('-') && !o.filter.ids?.length;
+  /** Threads the analysis ran on (--jobs; 1 for stdin and --conn), and what each did. */
+  threads: number;
+  shards?: Array<{ connections: number; seconds: number }>;
 }
 
 export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeCommandResult> {
@@ -63,24 +60,28 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeC
   const keep = Math.max(o.limit, o.filter.ids?.length ?? 0);
   let result: AnalysisResult;
   let parts: DigestParts;
-  const parallel = useWorkers(o);
-  if (parallel) {
+  const threads = threadsFor(o.jobs ?? 1, o.paths, Boolean(o.filter.ids?.length));
+  const onProgress = o.progress ? (p: Progress, n: number) => o.progress!.update(p, n) : undefined;
+  let shards: AnalyzeCommandResult['shards'];
+  if (threads > 1) {
     // Loaded only when threads run (keeps the other commands' start-up as it was).
-    const { analyzeInParallel } = await import('../../pipeline/jobs.js');
-    const r = await analyzeInParallel(o.paths, {
-      jobs: o.jobs!, mode: 'analyze', tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: o.filter, limit: keep,
+    const { analyzeSharded } = await import('../../pipeline/shards.js');
+    const r = await analyzeSharded(o.paths, {
+      jobs: threads, mode: 'analyze', tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: o.filter, limit: keep,
       ...(o.onConnection ? { onConnection: o.onConnection } : {}),
       ...(o.onJson ? { onJson: o.onJson } : {}),
+      ...(onProgress ? { onProgress } : {}),
     });
     result = r.result;
     parts = r.digest!;
+    shards = r.shards;
   } else {
     const digest = new ConnectionDigest(o.filter, keep);
     const emit = o.onConnection;
     result = await analyzeInputs(o.paths, {
       tracker: o.tracker, verifyChecksums: o.verifyChecksums,
       onConnection: emit ? (c) => { if (digest.add(c)) emit(c); } : (c) => { digest.add(c); },
-      ...(o.progress ? { onProgress: (p, n) => o.progress!.update(p, n) } : {}),
+      ...(onProgress ? { onProgress } : {}),
     });
     parts = digest.parts();
   }
@@ -101,7 +102,7 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeC
   if (o.detail && o.ladder && rows.shown.length > 0 && !o.paths.includes('-')) {
     ladders = await collectLadders(o.paths, rows.shown.slice(0, keep), o.verifyChecksums);
   }
-  return { result, summary, rows, ladders, parallel };
+  return { result, summary, rows, ladders, threads, ...(shards ? { shards } : {}) };
 }
 
 interface AnalyzeFlags extends TrackerFlags {
@@ -129,6 +130,13 @@ function describeFilter(f: ConnectionFilter): string {
   return parts.join(' ');
 }
 
+/** --debug: how the work was shared out (on stderr, so the report is the same on any thread count). */
+function debugThreads(c: Ctx, r: AnalyzeCommandResult): void {
+  if (!c.debug) return;
+  const each = r.shards ? `; connections per thread: ${r.shards.map((s) => `${s.connections} (${s.seconds.toFixed(2)} s)`).join(', ')}` : '';
+  c.err(`debug: ${r.threads} thread${r.threads === 1 ? '' : 's'}${each}\n`);
+}
+
 export function validateAnomalyIds(ids: readonly string[], flag: string): AnomalyId[] {
   for (const id of ids) {
     if (!(id in ANOMALIES)) throw new UsageError(`${flag} ${id}: unknown anomaly id; run \`synack anomalies\` for the list`);
@@ -151,7 +159,7 @@ export function defineAnalyze(program: Command, ctx: () => Ctx): void {
     .option('--detail', 'show every selected connection in detail (implied by --conn)')
     .option('--no-ladder', 'detail views without the ladder diagram (skips the second read of the capture)')
     .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)')
-    .option('-j, --jobs <n>', "analyse the files on n threads, one file each (0 or 'auto': one per core)", jobs, 1);
+    .option('-j, --jobs <n>', "threads sharing the connections (default 'auto': one per core for inputs of 48 MB or more)", jobs, JOBS_AUTO);
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
 Output: text for people by default; --json / --ndjson for tools. Connections are sorted trouble
@@ -159,9 +167,9 @@ first (worst anomaly severity, then failed handshakes). Filters narrow the table
 "connections" and --ndjson; the summary always covers the whole capture. --json and --ndjson
 stream connections in the order they finish (their "id" is first-packet order).
 
---jobs: each file gets its own tracker (a connection continued from one file into the next counts
-twice; listener half-open peaks are per file); packet numbers and ids still run on across files.
-Standard input, a single file and --conn run in one thread.
+--jobs: every thread reads every input and tracks its share of the connections (by 4-tuple); the
+report is the one a single thread gives (same ids, timelines, listeners, order). Standard input and
+--conn run in one thread.
 
 Examples:
   $ synack analyze capture.pcap
@@ -194,6 +202,7 @@ Examples:
         onConnection: doc ? doc.connection : (conn) => w.write(JSON.stringify(conn) + '\n'),
         onJson: doc ? doc.connectionJson : (json) => w.write(json + '\n'),
       });
+      debugThreads(c, r);
       doc?.end(r.result, r.summary);
       await w.drained();
       if (f.ndjson && !c.quiet) {
@@ -202,6 +211,7 @@ Examples:
       return;
     }
     const r = await analyzeCommand({ ...base, jobs: f.jobs });
+    debugThreads(c, r);
     if (f.conn?.length) {
       // Asked for by number: the detail views alone, in the order asked.
       for (const [k, id] of f.conn.entries()) {

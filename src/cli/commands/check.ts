@@ -13,14 +13,14 @@ import { stripAnsi } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
 import { EXIT, ExitStatus } from '../exit.js';
-import { addTrackerOptions, collect, collectList, jobs, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
+import { addTrackerOptions, collect, collectList, jobs, JOBS_AUTO, nonNegativeNumber, threadsFor, trackerOptions, type TrackerFlags } from '../parse.js';
 
 export interface CheckCommandOptions {
   paths: string[];
   policy: Policy;
   tracker: TrackerOptions;
   verifyChecksums: boolean;
-  /** Worker threads (--jobs); 1 reads the inputs in turn in this thread. */
+  /** Threads (--jobs; JOBS_AUTO: by input size, see threadsFor); 1 runs in this thread. */
   jobs?: number;
 }
 
@@ -33,11 +33,12 @@ export interface CheckCommandResult {
 
 export async function checkCommand(o: CheckCommandOptions): Promise<CheckCommandResult> {
   const verdict = new VerdictBuilder(o.policy);
-  if ((o.jobs ?? 1) > 1 && o.paths.length > 1 && !o.paths.includes('-')) {
+  const threads = threadsFor(o.jobs ?? 1, o.paths, false);
+  if (threads > 1) {
     // Loaded only when threads run (keeps the other commands' start-up as it was).
-    const { analyzeInParallel } = await import('../../pipeline/jobs.js');
-    const r = await analyzeInParallel(o.paths, {
-      jobs: o.jobs!, mode: 'check', tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: {}, limit: 0, policy: o.policy,
+    const { analyzeSharded } = await import('../../pipeline/shards.js');
+    const r = await analyzeSharded(o.paths, {
+      jobs: threads, mode: 'check', tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: {}, limit: 0, policy: o.policy,
     });
     verdict.merge(r.verdict!);
     return { verdict: verdict.finish(), result: r.result };
@@ -79,11 +80,11 @@ export function defineCheck(program: Command, ctx: () => Ctx): void {
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'junit', 'github']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)')
-    .option('-j, --jobs <n>', "judge the files on n threads, one file each (0 or 'auto': one per core)", jobs, 1);
+    .option('-j, --jobs <n>', "threads sharing the connections (default 'auto': one per core for inputs of 48 MB or more)", jobs, JOBS_AUTO);
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
 Offences: every rule counts them all and lists the first ${OFFENCE_CAP} (lowest connection id first).
---jobs: each file gets its own tracker (see \`synack analyze --help\`).
+--jobs: threads share the connections; the verdict is the one a single thread gives (see \`synack analyze --help\`).
 
 Policy: flags win over the config file, key by key. The config file is JSON:
   { "failOn": ["error", "half-open"], "allow": ["reset"], "max": { "retransmission": 10 },
