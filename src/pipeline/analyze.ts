@@ -3,9 +3,7 @@
  * `decodeInputs` for the decode stage alone (packets listing, bench).
  */
 import type { Segment } from '../decode/segment.js';
-import { shardOf, tupleHash } from '../flow/conn-table.js';
 import type { Connection, FlowEvent, TrackerOptions } from '../flow/model.js';
-import type { Tracker as TrackerType } from '../flow/tracker.js';
 import { readInputs, type Progress } from './inputs.js';
 import { END_FRAME, PHASE_END, PHASE_EXPIRE, PHASE_PACKET, type ShardLog } from './shard-log.js';
 import { FrameSink } from './sink.js';
@@ -37,22 +35,6 @@ export interface ShardSetup {
   flush(through: number): void;
 }
 
-/**
- * A shard's segment loop: every segment moves the clock (expiry is the same in every shard), only
- * the shard's own 4-tuples reach the tracker.
- */
-function shardSegments(tracker: TrackerType, s: ShardSetup): (seg: Segment) => void {
-  const { log, index, count } = s;
-  return (seg) => {
-    log.at(seg.frameNo, PHASE_EXPIRE);
-    tracker.advanceTo(seg.tsSec + seg.tsNsec / 1e9);
-    const hash = tupleHash(seg.ipVersion, seg.src, seg.srcPort, seg.dst, seg.dstPort);
-    if (shardOf(hash, count) !== index) return;
-    log.at(seg.frameNo, PHASE_PACKET);
-    tracker.push(seg, hash);
-  };
-}
-
 export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptions): Promise<AnalysisResult> {
   const t0 = process.hrtime.bigint();
   const keep = opts.keepConnections ?? false;
@@ -68,7 +50,23 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   }, opts.shard?.log.hooks);
   const shard = opts.shard;
-  const sink = new FrameSink(opts.verifyChecksums, shard ? shardSegments(tracker, shard) : (seg) => tracker.push(seg));
+  let sink: FrameSink;
+  if (shard) {
+    // Every segment moves the clock (expiry is the same in every shard); only the shard's own
+    // 4-tuples reach its tracker.
+    const log = shard.log;
+    sink = new FrameSink(opts.verifyChecksums, (seg, hash) => {
+      log.at(seg.frameNo, PHASE_EXPIRE);
+      tracker.advanceTo(seg.tsSec + seg.tsNsec / 1e9);
+      log.at(seg.frameNo, PHASE_PACKET);
+      tracker.push(seg, hash);
+    }, {
+      index: shard.index, count: shard.count,
+      foreign: (frameNo, t) => { log.at(frameNo, PHASE_EXPIRE); tracker.advanceTo(t); },
+    });
+  } else {
+    sink = new FrameSink(opts.verifyChecksums, (seg) => tracker.push(seg));
+  }
   const progress = opts.onProgress;
   const onRead = shard
     ? (p: Progress): void => { shard.flush(sink.lastFrameNo); progress?.(p, finished); }

@@ -24,20 +24,26 @@ export class ShardGate {
     this.progress = new Float64Array(buffer, 8);
   }
 
+  /** Seconds spent waiting for the others (what --debug shows). */
+  waited = 0;
+
   /** This shard has handled every frame up to `through`: tell the others, then wait if too far ahead. */
   reached(through: number): void {
     this.progress[this.me] = through;
     Atomics.add(this.tick, 0, 1);
     Atomics.notify(this.tick, 0);
+    if (through - this.slowest() <= LAG) return;
+    const t0 = performance.now();
     let slowest = -1;
     let stalled = 0;
     for (;;) {
       const seen = Atomics.load(this.tick, 0);
       const now = this.slowest();
-      if (through - now <= LAG) return;
-      if (now !== slowest) { slowest = now; stalled = 0; } else if ((stalled += SLICE_MS) > STALLED_MS) return;
+      if (through - now <= LAG) break;
+      if (now !== slowest) { slowest = now; stalled = 0; } else if ((stalled += SLICE_MS) > STALLED_MS) break;
       Atomics.wait(this.tick, 0, seen, SLICE_MS);
     }
+    this.waited += (performance.now() - t0) / 1000;
   }
 
   private slowest(): number {

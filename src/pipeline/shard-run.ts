@@ -44,6 +44,8 @@ export interface ShardDone {
   listeners: Listener[];
   totals: TrackerTotals;
   elapsedSeconds: number;
+  /** Of which waiting for the other shards to catch up. */
+  waitedSeconds: number;
   digest?: DigestParts;
   verdict?: VerdictParts;
 }
@@ -82,6 +84,7 @@ export async function runShard(task: ShardTask, onBatch: (b: ShardBatch) => void
   });
   return {
     inputs: r.inputs, counts: r.counts, listeners: r.listeners, totals: r.totals, elapsedSeconds: r.elapsedSeconds,
+    waitedSeconds: gate.waited,
     ...(digest ? { digest: digest.parts() } : {}), ...(verdict ? { verdict: verdict.parts() } : {}),
   };
 }

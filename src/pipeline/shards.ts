@@ -10,6 +10,7 @@
  * bound allows, which ones are let go early (and which late segments are then only counted) can
  * differ, and with it the peak of records held.
  */
+import { ISSUE_NAMES } from '../decode/segment.js';
 import type { Connection } from '../flow/model.js';
 import { InputError, SynackError, UsageError } from '../util/errors.js';
 import type { DigestParts } from './digest.js';
@@ -18,7 +19,7 @@ import { gateBuffer } from './shard-gate.js';
 import { ShardMerger, type MergedPayload } from './shard-merge.js';
 import { runShard, type FromShard, type ShardDone, type ShardSettings, type ShardTask } from './shard-run.js';
 import { byTrouble, SummaryBuilder } from './summary.js';
-import type { AnalysisResult } from './types.js';
+import type { AnalysisResult, FrameCounts } from './types.js';
 import { VerdictBuilder, type VerdictParts } from './verdict.js';
 
 export interface ShardedOptions extends ShardSettings {
@@ -35,7 +36,7 @@ export interface ShardedResult {
   digest: DigestParts | null;
   verdict: VerdictParts | null;
   /** Per thread (shard 0 first): the connections it tracked and its seconds (what --debug shows). */
-  shards: Array<{ connections: number; seconds: number }>;
+  shards: Array<{ connections: number; seconds: number; waited: number }>;
 }
 
 export async function analyzeSharded(paths: readonly string[], o: ShardedOptions): Promise<ShardedResult> {
@@ -95,8 +96,18 @@ function merge(dones: readonly ShardDone[], merger: ShardMerger, o: ShardedOptio
     totals.unplaced += d.totals.unplaced;
     totals.late += d.totals.late ?? 0;
   }
+  // Frames were counted by one shard each (sink.ts): the counts add up.
+  const counts: FrameCounts = { ...first.counts, tcpSegments: 0, nonTcp: { ...first.counts.nonTcp }, decodeIssues: {} };
+  for (const k of Object.keys(counts.nonTcp) as Array<keyof FrameCounts['nonTcp']>) counts.nonTcp[k] = 0;
+  for (const d of dones) {
+    counts.tcpSegments += d.counts.tcpSegments;
+    for (const k of Object.keys(d.counts.nonTcp) as Array<keyof FrameCounts['nonTcp']>) counts.nonTcp[k] += d.counts.nonTcp[k];
+    for (const [k, n] of Object.entries(d.counts.decodeIssues)) counts.decodeIssues[k] = (counts.decodeIssues[k] ?? 0) + n;
+  }
+  // In the decoder's order of issues, as one thread lists them.
+  counts.decodeIssues = Object.fromEntries(Object.values(ISSUE_NAMES).filter((k) => k in counts.decodeIssues).map((k) => [k, counts.decodeIssues[k]!]));
   const result: AnalysisResult = {
-    inputs: first.inputs, counts: first.counts, connections: [],
+    inputs: first.inputs, counts, connections: [],
     listeners: merger.listeners(dones.map((d) => d.listeners)), anomalies: merger.anomalies, totals,
     tracker: o.tracker, elapsedSeconds,
   };
@@ -128,5 +139,5 @@ function merge(dones: readonly ShardDone[], merger: ShardMerger, o: ShardedOptio
     v.addGlobal(merger.anomalies);
     verdict = v.parts();
   }
-  return { result, digest, verdict, shards: dones.map((d) => ({ connections: d.totals.connections, seconds: d.elapsedSeconds })) };
+  return { result, digest, verdict, shards: dones.map((d) => ({ connections: d.totals.connections, seconds: d.elapsedSeconds, waited: d.waitedSeconds })) };
 }

@@ -52,7 +52,7 @@ export interface AnalyzeCommandResult {
   ladders: Map<number, LadderSegment[]>;
   /** Threads the analysis ran on (--jobs; 1 for stdin and --conn), and what each did. */
   threads: number;
-  shards?: Array<{ connections: number; seconds: number }>;
+  shards?: Array<{ connections: number; seconds: number; waited: number }>;
 }
 
 export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeCommandResult> {
@@ -133,7 +133,7 @@ function describeFilter(f: ConnectionFilter): string {
 /** --debug: how the work was shared out (on stderr, so the report is the same on any thread count). */
 function debugThreads(c: Ctx, r: AnalyzeCommandResult): void {
   if (!c.debug) return;
-  const each = r.shards ? `; connections per thread: ${r.shards.map((s) => `${s.connections} (${s.seconds.toFixed(2)} s)`).join(', ')}` : '';
+  const each = r.shards ? `; connections per thread: ${r.shards.map((s) => `${s.connections} (${s.seconds.toFixed(2)} s, ${s.waited.toFixed(2)} s waiting)`).join(', ')}` : '';
   c.err(`debug: ${r.threads} thread${r.threads === 1 ? '' : 's'}${each}\n`);
 }
 
@@ -159,7 +159,7 @@ export function defineAnalyze(program: Command, ctx: () => Ctx): void {
     .option('--detail', 'show every selected connection in detail (implied by --conn)')
     .option('--no-ladder', 'detail views without the ladder diagram (skips the second read of the capture)')
     .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)')
-    .option('-j, --jobs <n>', "threads sharing the connections (default 'auto': one per core for inputs of 48 MB or more)", jobs, JOBS_AUTO);
+    .option('-j, --jobs <n>', "threads sharing the connections (default 'auto': one per core for inputs of 256 MB or more)", jobs, JOBS_AUTO);
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
 Output: text for people by default; --json / --ndjson for tools. Connections are sorted trouble
