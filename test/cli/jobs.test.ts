@@ -26,7 +26,7 @@ function perThread(args: string[]): number[] {
   const r = synack(['--debug', ...args]);
   const m = /connections per thread: (.*)$/m.exec(r.stderr);
   if (!m) throw new Error(`no per-thread line in: ${r.stderr}`);
-  return m[1]!.split(', ').map((x) => Number(x.split(' ')[0]));
+  return m[1]!.split(' | ').map((x) => Number(x.split(' ')[0]));
 }
 
 describe('--jobs N gives what one thread gives', () => {

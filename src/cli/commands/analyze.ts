@@ -133,7 +133,7 @@ function describeFilter(f: ConnectionFilter): string {
 /** --debug: how the work was shared out (on stderr, so the report is the same on any thread count). */
 function debugThreads(c: Ctx, r: AnalyzeCommandResult): void {
   if (!c.debug) return;
-  const each = r.shards ? `; connections per thread: ${r.shards.map((s) => `${s.connections} (${s.seconds.toFixed(2)} s, ${s.waited.toFixed(2)} s waiting)`).join(', ')}` : '';
+  const each = r.shards ? `; connections per thread: ${r.shards.map((s) => `${s.connections} (${s.seconds.toFixed(2)} s, ${s.waited.toFixed(2)} s waiting)`).join(' | ')}` : '';
   c.err(`debug: ${r.threads} thread${r.threads === 1 ? '' : 's'}${each}\n`);
 }
 
