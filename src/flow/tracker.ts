@@ -36,10 +36,15 @@ import { onFin, onFinAck, onRst, placeFinsInFlight, placePendingFin } from './te
 import { internCause, newTransition } from './timeline-log.js';
 import { TombstoneTable } from './tombstones.js';
 import { transition, type TcpEvent } from './transition.js';
-import { buildConnection, endOfConnectionAnomalies } from './verdict.js';
+import { buildConnection, connectionFacts, endOfConnectionAnomalies, newFacts, type ConnectionFacts } from './verdict.js';
 
 export interface TrackerSink {
   onConnection(c: Connection): void;
+  /**
+   * Instead of onConnection: each finished connection's facts (reused object), and `build` to get the
+   * Connection itself, valid during the call only. A report that keeps a few connections builds those.
+   */
+  onFinished?(facts: ConnectionFacts, build: () => Connection): void;
   onEvent?(e: FlowEvent): void;
 }
 
@@ -89,6 +94,10 @@ export class Tracker implements FlowContext {
   private now = -Infinity;
   private finished = false;
   private finalListeners: Listener[] = [];
+  /** The record onFinished may build, and why it ended; the facts object handed out (reused). */
+  private finishing: Conn | null = null;
+  private finishingReason: Connection['endReason'] = 'closed';
+  private readonly facts = newFacts();
 
   constructor(opts: TrackerOptions, private readonly sink: TrackerSink, private readonly hooks?: TrackerHooks) {
     this.opts = opts;
@@ -371,11 +380,26 @@ export class Tracker implements FlowContext {
     if (c.list === LIST_ACTIVE) this.active.remove(c);
     else if (c.list === LIST_CLOSING) { this.closing.remove(c); this.lingering--; }
     if (leaveTombstone) this.tombstones.add(c, c.finishedT + this.twoMsl, this.now);
+    const onFinished = this.sink.onFinished;
+    if (onFinished !== undefined && this.sink.onEvent === undefined) {
+      this.finishing = c;
+      this.finishingReason = reason;
+      onFinished(connectionFacts(c, this.facts), this.buildFinishing);
+      this.finishing = null;
+      this.records.give(c);
+      return;
+    }
     const conn = buildConnection(c, reason, this);
     this.records.give(c); // nothing refers to the record any more: the output holds no part of it
     this.sink.onConnection(conn);
     this.sink.onEvent?.({ type: 'connection-end', connection: conn });
   }
+
+  /** onFinished's `build`: the connection being emitted, as a Connection (once per call at most). */
+  private readonly buildFinishing = (): Connection => {
+    if (this.finishing === null) throw new Error('build() called after onFinished returned');
+    return buildConnection(this.finishing, this.finishingReason, this);
+  };
 
   /** TIME_WAIT whose 2×MSL ran out in capture time: CLOSED, inferred (no packet shows it). */
   private endTimeWait(c: Conn, ep: Endpoint): void {

@@ -6,7 +6,7 @@
 import type { Conn, Endpoint } from './conn.js';
 import type {
   AnomalyId, AnomalyOccurrence, Close, CloseKind, Connection, EndpointRole, Handshake, HandshakeOutcome, OfferedOptions,
-  Transition,
+  Transition, ZeekConnState,
 } from './model.js';
 
 /** RFC 9293 §3.7.1: a side that sent no MSS option is assumed to accept 536 (IPv4) / 1220 (IPv6). */
@@ -88,12 +88,58 @@ function offered(ep: Endpoint): OfferedOptions {
   };
 }
 
+/** Handshake RTT split: first SYN → SYN-ACK (the server's side), SYN-ACK → completing ACK (the client's). */
+function synToSynAckOf(c: Conn): number | null {
+  return c.synAckT >= 0 && c.synBeforeSynAckT >= 0 && c.client.synSeen ? c.synAckT - c.synBeforeSynAckT : null;
+}
+function synAckToAckOf(c: Conn): number | null {
+  return c.ackT >= 0 && c.lastSynAckBeforeAckT >= 0 && c.server.synSeen && c.synAckT >= 0 ? c.ackT - c.lastSynAckBeforeAckT : null;
+}
+
+/**
+ * What a summary keeps of a finished connection (pipeline/summary.ts), read off the record without
+ * building the Connection: a report that shows a few connections builds only those.
+ */
+export interface ConnectionFacts {
+  id: number;
+  outcome: HandshakeOutcome;
+  closeKind: CloseKind;
+  connState: ZeekConnState;
+  /** The Connection's handshake.rtt.total, else its synToSynAck (null when neither). */
+  rtt: number | null;
+  start: number;
+  end: number;
+  roleInferred: boolean;
+  anomalies: readonly AnomalyOccurrence[];
+}
+
+const NO_ANOMALIES: readonly AnomalyOccurrence[] = Object.freeze([]);
+
+export function newFacts(): ConnectionFacts {
+  return { id: 0, outcome: 'not-seen', closeKind: 'open', connState: 'OTH', rtt: null, start: 0, end: 0, roleInferred: false, anomalies: NO_ANOMALIES };
+}
+
+/** Fill `f` (reused: valid until the next connection) with c's facts, as buildConnection would give them. */
+export function connectionFacts(c: Conn, f: ConnectionFacts): ConnectionFacts {
+  const a = synToSynAckOf(c), b = synAckToAckOf(c);
+  f.id = c.id;
+  f.outcome = handshakeOutcome(c);
+  f.closeKind = closeKind(c);
+  f.connState = c.zeek.connState();
+  f.rtt = a !== null && b !== null ? a + b : a;
+  f.start = c.start;
+  f.end = c.end;
+  f.roleInferred = c.roleInferred;
+  f.anomalies = c.anomalies ?? NO_ANOMALIES;
+  return f;
+}
+
 function handshake(c: Conn): Handshake {
   const cl = c.client, sv = c.server;
   const both = cl.synSeen && sv.synSeen;
   const ws = both && cl.wscale >= 0 && sv.wscale >= 0;
-  const synToSynAck = c.synAckT >= 0 && c.synBeforeSynAckT >= 0 && cl.synSeen ? c.synAckT - c.synBeforeSynAckT : null;
-  const synAckToAck = c.ackT >= 0 && c.lastSynAckBeforeAckT >= 0 && sv.synSeen && c.synAckT >= 0 ? c.ackT - c.lastSynAckBeforeAckT : null;
+  const synToSynAck = synToSynAckOf(c);
+  const synAckToAck = synAckToAckOf(c);
   let effectiveMss: number | null = null;
   if (cl.synSeen || sv.synSeen) {
     const d = defaultMss(c.ipVersion);

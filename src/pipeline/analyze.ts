@@ -4,6 +4,8 @@
  */
 import type { Segment } from '../decode/segment.js';
 import type { Connection, FlowEvent, TrackerOptions } from '../flow/model.js';
+import type { ConnectionFacts } from '../flow/verdict.js';
+import { connectionRtt } from './summary.js';
 import { readInputs, type Progress } from './inputs.js';
 import { END_FRAME, PHASE_END, PHASE_EXPIRE, PHASE_PACKET, type ShardLog } from './shard-log.js';
 import { FrameSink } from './sink.js';
@@ -15,6 +17,11 @@ export interface AnalyzeOptions {
   verifyChecksums: boolean;
   /** Each connection as the tracker finishes it (for --ndjson). */
   onConnection?: (c: Connection) => void;
+  /**
+   * Instead of onConnection: each finished connection's facts, and `build` for the Connection (valid
+   * during the call): for a report that keeps only a few (TrackerSink.onFinished).
+   */
+  onFinished?: (facts: ConnectionFacts, build: () => Connection) => void;
   onEvent?: (e: FlowEvent) => void;
   /**
    * Keep finished connections in the result (default false: memory then follows the connections open
@@ -35,18 +42,30 @@ export interface ShardSetup {
   flush(through: number): void;
 }
 
+/** The facts of a built connection (when the tracker built it anyway: its sink wants events too). */
+function factsOf(c: Connection): ConnectionFacts {
+  return {
+    id: c.id, outcome: c.handshake.outcome, closeKind: c.close.kind, connState: c.zeek.connState,
+    rtt: connectionRtt(c), start: c.start, end: c.end, roleInferred: c.roleInferred,
+    anomalies: c.anomalies,
+  };
+}
+
 export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptions): Promise<AnalysisResult> {
   const t0 = process.hrtime.bigint();
   const keep = opts.keepConnections ?? false;
   const connections: Connection[] = [];
   let finished = 0;
   const onConn = opts.onConnection;
+  const onFinished = keep ? undefined : opts.onFinished;
   const tracker = new Tracker(opts.tracker, {
     onConnection: (c: Connection) => {
       finished++;
       if (keep) connections.push(c);
-      onConn?.(c);
+      if (onFinished) onFinished(factsOf(c), () => c);
+      else onConn?.(c);
     },
+    ...(onFinished ? { onFinished: (f: ConnectionFacts, build: () => Connection) => { finished++; onFinished(f, build); } } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   }, opts.shard?.log.hooks);
   const shard = opts.shard;

@@ -5,8 +5,9 @@
  * Parts are plain data: a worker (`--jobs`) sends them back to be merged.
  */
 import type { Connection } from '../flow/model.js';
+import type { ConnectionFacts } from '../flow/verdict.js';
 import { isEmptyFilter, matchesFilter, type ConnectionFilter } from './filter.js';
-import { byTrouble, SummaryBuilder, type SummaryParts } from './summary.js';
+import { byTrouble, SummaryBuilder, troubleScore, troubleScoreOf, type SummaryParts } from './summary.js';
 import { TopK } from './top-k.js';
 
 export interface DigestParts {
@@ -28,6 +29,9 @@ export class ConnectionDigest {
   private readonly wantIds: Set<number>;
   private readonly foundIds = new Set<number>();
   private roleInferred = false;
+  /** The worst kept row and its trouble score (the bar a newcomer must pass), cached between calls. */
+  private bar: Connection | undefined;
+  private barScore = 0;
 
   constructor(private readonly filter: ConnectionFilter, limit: number) {
     this.top = new TopK(limit, byTrouble);
@@ -43,6 +47,21 @@ export class ConnectionDigest {
     this.top.add(c);
     if (c.roleInferred) this.roleInferred = true;
     return true;
+  }
+
+  /**
+   * add() for a connection known by its facts (TrackerSink.onFinished): the summary counts the
+   * facts, and only a connection the table keeps is built. Filters read the whole connection.
+   */
+  addFinished(f: ConnectionFacts, build: () => Connection): void {
+    if (!this.all || this.wantIds.size > 0) { this.add(build()); return; }
+    this.summary.addFacts(f);
+    if (f.roleInferred) this.roleInferred = true;
+    const bar = this.top.bar();
+    if (bar !== undefined && bar !== this.bar) { this.bar = bar; this.barScore = troubleScore(bar); }
+    // byTrouble, on the facts: kept while there is room, or when it ranks before the worst kept.
+    const kept = this.top.k > 0 && (bar === undefined || (troubleScoreOf(f.anomalies, f.outcome) - this.barScore || f.id - bar.id) < 0);
+    if (kept) this.top.add(build()); else this.top.skip();
   }
 
   parts(): DigestParts {

@@ -72,10 +72,15 @@ export async function runShard(task: ShardTask, onBatch: (b: ShardBatch) => void
   const r = await analyzeInputs(task.paths, {
     tracker: { ...task.tracker, maxLingering },
     verifyChecksums: task.verifyChecksums,
-    onConnection: (c) => {
-      verdict?.add(c);
-      if (digest && digest.add(c) && task.stream) log.attach(task.streamJson && !namesAnother(c) ? JSON.stringify(c) : c);
-    },
+    ...(digest && !task.stream
+      // A report: only the connections it keeps are built.
+      ? { onFinished: (f, build) => digest.addFinished(f, build) }
+      : {
+        onConnection: (c) => {
+          verdict?.add(c);
+          if (digest && digest.add(c) && task.stream) log.attach(task.streamJson && !namesAnother(c) ? JSON.stringify(c) : c);
+        },
+      }),
     shard: {
       index: task.index, count: task.count, log,
       flush: (through) => { onBatch(log.take(through)); gate.reached(through); },

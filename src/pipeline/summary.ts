@@ -6,6 +6,7 @@
 import type {
   AnomalyId, AnomalyOccurrence, CloseKind, Connection, HandshakeOutcome, Severity, ZeekConnState,
 } from '../flow/model.js';
+import type { ConnectionFacts } from '../flow/verdict.js';
 import type { AnalysisResult, FrameCounts } from './types.js';
 
 export interface RttStats {
@@ -124,15 +125,23 @@ export class SummaryBuilder {
   private end: number | null = null;
 
   add(c: Connection): void {
+    this.count(c.handshake.outcome, c.close.kind, c.zeek.connState, connectionRtt(c), c.start, c.end, c.anomalies);
+  }
+
+  /** The same from a finished connection's facts (no Connection built: see TrackerSink.onFinished). */
+  addFacts(f: ConnectionFacts): void {
+    this.count(f.outcome, f.closeKind, f.connState, f.rtt, f.start, f.end, f.anomalies);
+  }
+
+  private count(outcome: HandshakeOutcome, close: CloseKind, connState: ZeekConnState, rtt: number | null,
+    start: number, end: number, as: readonly AnomalyOccurrence[]): void {
     this.connections++;
-    bump(this.outcomes, c.handshake.outcome);
-    bump(this.closes, c.close.kind);
-    bump(this.connStates, c.zeek.connState);
-    const rtt = c.handshake.outcome === 'complete' ? connectionRtt(c) : null;
-    if (rtt !== null) this.pushRtt(rtt);
-    if (this.start === null || c.start < this.start) this.start = c.start;
-    if (this.end === null || c.end > this.end) this.end = c.end;
-    const as = c.anomalies;
+    bump(this.outcomes, outcome);
+    bump(this.closes, close);
+    bump(this.connStates, connState);
+    if (outcome === 'complete' && rtt !== null) this.pushRtt(rtt);
+    if (this.start === null || start < this.start) this.start = start;
+    if (this.end === null || end > this.end) this.end = end;
     for (let i = 0; i < as.length; i++) {
       const a = as[i]!;
       const e = this.entry(a.id, a.severity);
@@ -234,11 +243,15 @@ export function summarize(r: AnalysisResult): Summary {
  * then id (stable). Used by the connection table and by check's failure lists.
  */
 export function troubleScore(c: Connection): number {
+  return troubleScoreOf(c.anomalies, c.handshake.outcome);
+}
+
+export function troubleScoreOf(anomalies: readonly AnomalyOccurrence[], outcome: HandshakeOutcome): number {
   let worst = 3;
-  for (const a of c.anomalies) worst = Math.min(worst, SEVERITY_RANK[a.severity]);
-  const incomplete = c.handshake.outcome === 'complete' || c.handshake.outcome === 'not-seen' ? 0 : 1;
+  for (const a of anomalies) worst = Math.min(worst, SEVERITY_RANK[a.severity]);
+  const incomplete = outcome === 'complete' || outcome === 'not-seen' ? 0 : 1;
   // Lower is more trouble: severity dominates, then an incomplete handshake, then many anomalies.
-  return worst * 1e6 - incomplete * 1e5 - Math.min(c.anomalies.length, 99999);
+  return worst * 1e6 - incomplete * 1e5 - Math.min(anomalies.length, 99999);
 }
 
 export function byTrouble(a: Connection, b: Connection): number {

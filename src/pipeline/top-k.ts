@@ -24,6 +24,19 @@ export class TopK<T> {
     }
   }
 
+  /**
+   * The item a newcomer must rank before to be kept, or undefined while there is room: lets a caller
+   * that builds items on demand build only those kept (then add them, or skip()).
+   */
+  bar(): T | undefined {
+    return this.heap.length < this.k ? undefined : this.heap[0];
+  }
+
+  /** An item offered and not kept (it did not pass bar()). */
+  skip(): void {
+    this.offered++;
+  }
+
   /** Items offered but not kept. */
   get dropped(): number {
     return this.offered - this.heap.length;

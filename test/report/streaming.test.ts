@@ -2,14 +2,18 @@
  * The pieces that keep `analyze` and `check` memory flat: the bounded top-K, the incremental summary
  * (and its merge across files), the incremental verdict, the streamed JSON document.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_POLICY, evaluatePolicy } from '../../src/check/policy.js';
 import { DEFAULT_TRACKER_OPTIONS, type Connection } from '../../src/flow/model.js';
+import { analyzeInputs } from '../../src/pipeline/analyze.js';
 import { ConnectionDigest, connectionRows } from '../../src/pipeline/digest.js';
 import { byTrouble, summarize, SummaryBuilder } from '../../src/pipeline/summary.js';
 import { TopK } from '../../src/pipeline/top-k.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
 import { OFFENCE_CAP, VerdictBuilder } from '../../src/pipeline/verdict.js';
 import { AnalyzeJsonStream, analyzeDocument } from '../../src/report/analyze-json.js';
+import { FIXTURES } from '../helpers/cli.js';
 import { anomalyAt, completeConnection, refusedConnection } from '../helpers/connection.js';
 import { schemaErrors, validateAnalyze } from '../helpers/schema.js';
 
@@ -135,5 +139,41 @@ describe('AnalyzeJsonStream', () => {
     const doc = new AnalyzeJsonStream((x) => { out += x; }, { version: '1', tracker: r.tracker, verifyChecksums: true });
     doc.end(r, summarize(r));
     expect((JSON.parse(out) as { connections: unknown[] }).connections).toEqual([]);
+  });
+});
+
+describe('facts without building (TrackerSink.onFinished)', () => {
+  const files = readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng|pcap\.gz)$/.test(f)).sort().map((f) => join(FIXTURES, f));
+  const opts = { tracker: DEFAULT_TRACKER_OPTIONS, verifyChecksums: false };
+
+  test('each connection\'s facts are what its Connection says', async () => {
+    let n = 0;
+    await analyzeInputs(files, {
+      ...opts,
+      onFinished: (f, build) => {
+        const c = build();
+        n++;
+        expect({ ...f, anomalies: [...f.anomalies] }).toEqual({
+          id: c.id, outcome: c.handshake.outcome, closeKind: c.close.kind, connState: c.zeek.connState,
+          rtt: c.handshake.rtt.total ?? c.handshake.rtt.synToSynAck, start: c.start, end: c.end, roleInferred: c.roleInferred,
+          anomalies: c.anomalies,
+        });
+      },
+    });
+    expect(n).toBeGreaterThan(200);
+  });
+
+  test('the digest built from facts equals the one built from every connection', async () => {
+    for (const limit of [0, 3, 40]) {
+      const all = new ConnectionDigest({}, limit);
+      const lazy = new ConnectionDigest({}, limit);
+      let built = 0;
+      await analyzeInputs(files, { ...opts, onConnection: (c) => { all.add(c); } });
+      await analyzeInputs(files, { ...opts, onFinished: (f, build) => lazy.addFinished(f, () => { built++; return build(); }) });
+      expect(lazy.parts()).toEqual(all.parts());
+      expect(lazy.parts().top).toHaveLength(limit);
+      // Only rows that were kept at some point were built: far fewer than the connections.
+      expect(built).toBeLessThan(all.parts().summary.connections / 2);
+    }
   });
 });

@@ -80,7 +80,8 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeC
     const emit = o.onConnection;
     result = await analyzeInputs(o.paths, {
       tracker: o.tracker, verifyChecksums: o.verifyChecksums,
-      onConnection: emit ? (c) => { if (digest.add(c)) emit(c); } : (c) => { digest.add(c); },
+      // Streamed: every connection is built; a report builds only those it keeps.
+      ...(emit ? { onConnection: (c) => { if (digest.add(c)) emit(c); } } : { onFinished: (f, build) => digest.addFinished(f, build) }),
       ...(onProgress ? { onProgress } : {}),
     });
     parts = digest.parts();
