@@ -47,12 +47,15 @@ const AUTO_THREADS_MAX = 4;
 
 /**
  * The threads an analysis runs on: 1 for standard input (it cannot be read twice) and when asked for
- * connections by id (--conn: ids are the run's, known only after the merge); `auto`: one per core
- * for inputs of AUTO_THREADS_MIN_BYTES or more.
+ * connections by id (--conn: ids are the run's, known only after the merge); `auto`: one per core for
+ * inputs of AUTO_THREADS_MIN_BYTES or more, except when every connection is streamed out (--json,
+ * --ndjson): the main thread then builds, renumbers and writes them all, and on the bench machine two
+ * threads were no faster and held three times the memory.
  */
-export function threadsFor(requested: number, paths: readonly string[], byId: boolean): number {
+export function threadsFor(requested: number, paths: readonly string[], byId: boolean, streamed = false): number {
   if (paths.includes('-') || byId) return 1;
   if (requested !== JOBS_AUTO) return requested;
+  if (streamed) return 1;
   let bytes = 0;
   for (const p of paths) {
     try { bytes += statSync(p).size; } catch { return 1; } // the reader names the file in its error

@@ -7,6 +7,8 @@
 
 /** Frames a shard may be ahead of the slowest (about 30 MB of capture at 230 bytes a frame). */
 export const LAG = 1 << 17;
+/** The same when connections are streamed (they wait in the merge): about 1,000 connections' worth. */
+export const STREAM_LAG = 1 << 14;
 /** Waits are sliced; a peer that reports nothing for this long is not waited for (it failed: its error ends the run). */
 const SLICE_MS = 20;
 const STALLED_MS = 2000;
@@ -19,7 +21,7 @@ export class ShardGate {
   private readonly tick: Int32Array;
   private readonly progress: Float64Array;
 
-  constructor(buffer: SharedArrayBuffer, private readonly me: number) {
+  constructor(buffer: SharedArrayBuffer, private readonly me: number, private readonly lag = LAG) {
     this.tick = new Int32Array(buffer, 0, 1);
     this.progress = new Float64Array(buffer, 8);
   }
@@ -32,15 +34,16 @@ export class ShardGate {
     this.progress[this.me] = through;
     Atomics.add(this.tick, 0, 1);
     Atomics.notify(this.tick, 0);
-    if (through - this.slowest() <= LAG) return;
+    if (through - this.slowest() <= this.lag) return;
     const t0 = performance.now();
     let slowest = -1;
-    let stalled = 0;
+    let since = t0;
     for (;;) {
       const seen = Atomics.load(this.tick, 0);
       const now = this.slowest();
-      if (through - now <= LAG) break;
-      if (now !== slowest) { slowest = now; stalled = 0; } else if ((stalled += SLICE_MS) > STALLED_MS) break;
+      if (through - now <= this.lag) break;
+      const t = performance.now();
+      if (now !== slowest) { slowest = now; since = t; } else if (t - since > STALLED_MS) break;
       Atomics.wait(this.tick, 0, seen, SLICE_MS);
     }
     this.waited += (performance.now() - t0) / 1000;

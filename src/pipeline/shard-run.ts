@@ -35,6 +35,8 @@ export interface ShardTask extends ShardSettings {
   /** ...as JSON text (a worker: stringified in parallel) rather than objects (the main thread's shard). */
   streamJson: boolean;
   gate: SharedArrayBuffer;
+  /** Frames a shard may run ahead of the slowest (shard-gate.ts LAG). */
+  lag: number;
 }
 
 export interface ShardDone {
@@ -64,7 +66,7 @@ function namesAnother(c: Connection): boolean {
 export async function runShard(task: ShardTask, onBatch: (b: ShardBatch) => void,
   onProgress?: (p: Progress) => void): Promise<ShardDone> {
   const log = new ShardLog();
-  const gate = new ShardGate(task.gate, task.index);
+  const gate = new ShardGate(task.gate, task.index, task.lag);
   const digest = task.mode === 'analyze' ? new ConnectionDigest(task.filter, task.limit) : null;
   const verdict = task.mode === 'check' && task.policy ? new VerdictBuilder(task.policy) : null;
   // The linger bound is the run's: each shard holds its share of it.

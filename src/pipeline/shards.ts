@@ -15,7 +15,7 @@ import type { Connection } from '../flow/model.js';
 import { InputError, SynackError, UsageError } from '../util/errors.js';
 import type { DigestParts } from './digest.js';
 import { checkInputPath, type Progress } from './inputs.js';
-import { gateBuffer } from './shard-gate.js';
+import { gateBuffer, LAG, STREAM_LAG } from './shard-gate.js';
 import { ShardMerger, type MergedPayload } from './shard-merge.js';
 import { runShard, type FromShard, type ShardDone, type ShardSettings, type ShardTask } from './shard-run.js';
 import { byTrouble, SummaryBuilder } from './summary.js';
@@ -55,10 +55,13 @@ export async function analyzeSharded(paths: readonly string[], o: ShardedOptions
     : undefined;
   const merger = new ShardMerger(count, o.tracker, deliver);
   const gate = gateBuffer(count);
+  // SYNACK_SHARD_LAG (frames): a smaller bound makes the threads wait for each other often (tests).
+  // Streamed connections wait in the merge while the threads are apart: keep them closer then.
+  const lag = Number(process.env['SYNACK_SHARD_LAG']) > 0 ? Number(process.env['SYNACK_SHARD_LAG']) : stream ? STREAM_LAG : LAG;
   const task = (index: number): ShardTask => ({
     mode: o.mode, tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: o.filter, limit: o.limit,
     ...(o.policy ? { policy: o.policy } : {}),
-    paths: [...paths], index, count, stream, streamJson: index > 0, gate,
+    paths: [...paths], index, count, stream, streamJson: index > 0, gate, lag,
   });
 
   const workers = Array.from({ length: count - 1 }, (_, i) => new Worker(new URL('./worker.js', import.meta.url), { workerData: task(i + 1) }));

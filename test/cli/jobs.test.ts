@@ -65,6 +65,14 @@ describe('--jobs N gives what one thread gives', () => {
     expect(synack(['--debug', 'analyze', ...FILES]).stderr).toBe('debug: 1 thread\n');
   });
 
+  test('threads made to wait for each other at every read still merge to the same', () => {
+    const args = ['analyze', '--ndjson', ...FILES];
+    const one = run([...args, '--jobs', '1']);
+    const r = synack([...args, '--jobs', '3'], { env: { SYNACK_SHARD_LAG: '16' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(one);
+  });
+
   test('check --format json: the same verdict', () => {
     const args = ['check', '--format', 'json', '--fail-on', 'error,warning', '--max', 'retransmission=1', '--max-rtt', '0.01', '--require-complete', ...FILES];
     const one = synack(['--quiet', ...args, '--jobs', '1']);

@@ -60,7 +60,7 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeC
   const keep = Math.max(o.limit, o.filter.ids?.length ?? 0);
   let result: AnalysisResult;
   let parts: DigestParts;
-  const threads = threadsFor(o.jobs ?? 1, o.paths, Boolean(o.filter.ids?.length));
+  const threads = threadsFor(o.jobs ?? 1, o.paths, Boolean(o.filter.ids?.length), o.onConnection !== undefined || o.onJson !== undefined);
   const onProgress = o.progress ? (p: Progress, n: number) => o.progress!.update(p, n) : undefined;
   let shards: AnalyzeCommandResult['shards'];
   if (threads > 1) {
