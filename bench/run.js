@@ -212,32 +212,44 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-async function runTool(tool, capture, runs, timeoutSec) {
+/**
+ * One tool on one capture, measured a run at a time: the runs of all tools are interleaved (round 1 of
+ * every tool, then round 2...), so a machine whose speed drifts over minutes (shared hosts do) weighs
+ * on every tool alike instead of on whichever ran during a slow spell.
+ */
+function startTool(tool, capture) {
   const base = { tool: tool.name, kind: tool.kind, ref: tool.ref ?? false, scale: capture.scale, packets: capture.packets, bytes: capture.bytes };
-  if (tool.unavailable) return { ...base, status: tool.unavailable };
-  if (tool.maxScale !== undefined && capture.scale > tool.maxScale) {
-    return { ...base, status: `skipped above ${tool.maxScale}× (--tshark-max-scale)` };
+  let done = null;
+  if (tool.unavailable) done = { ...base, status: tool.unavailable };
+  else if (tool.maxScale !== undefined && capture.scale > tool.maxScale) {
+    done = { ...base, status: `skipped above ${tool.maxScale}× (--tshark-max-scale)` };
   }
-  const [cmd, args] = tool.command(capture.file);
-  const walls = [];
-  const cpuTimes = [];
-  const loopSecs = [];
-  let rss = 0;
-  for (let i = 0; i < runs; i++) {
-    const r = await measure(cmd, args, { timeoutSec });
-    if (r.timedOut || r.code !== 0) {
-      const why = r.timedOut ? `timed out after ${timeoutSec} s` : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
-      return { ...base, status: why, command: [cmd, ...args].join(' '), stderr: stderrExcerpt(r.stderr) };
-    }
-    walls.push(r.wallSec);
-    // bench/decode.js reports its own rate inside the read+decode loop (no process start, no imports).
-    const inLoop = /([\d.]+) s in the loop/.exec(r.stderr);
-    if (inLoop) loopSecs.push(Number(inLoop[1]));
-    if (r.cpuSec !== null) cpuTimes.push(r.cpuSec);
-    if (r.rssMB !== null) rss = Math.max(rss, r.rssMB);
-    log(`  ${tool.name.padEnd(16)} ${capture.scale}×  run ${i + 1}/${runs}: ${r.wallSec.toFixed(2)} s wall, ` +
-      `${r.cpuSec?.toFixed(2) ?? '?'} s CPU, ${r.rssMB?.toFixed(0) ?? '?'} MB`);
+  const [cmd, args] = done ? [null, []] : tool.command(capture.file);
+  return { tool, capture, base, cmd, args, done, walls: [], cpuTimes: [], loopSecs: [], rss: 0 };
+}
+
+async function runOnce(t, i, runs, timeoutSec) {
+  if (t.done) return;
+  const { tool, capture, base, cmd, args } = t;
+  const r = await measure(cmd, args, { timeoutSec });
+  if (r.timedOut || r.code !== 0) {
+    const why = r.timedOut ? `timed out after ${timeoutSec} s` : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
+    t.done = { ...base, status: why, command: [cmd, ...args].join(' '), stderr: stderrExcerpt(r.stderr) };
+    return;
   }
+  t.walls.push(r.wallSec);
+  // bench/decode.js reports its own rate inside the read+decode loop (no process start, no imports).
+  const inLoop = /([\d.]+) s in the loop/.exec(r.stderr);
+  if (inLoop) t.loopSecs.push(Number(inLoop[1]));
+  if (r.cpuSec !== null) t.cpuTimes.push(r.cpuSec);
+  if (r.rssMB !== null) t.rss = Math.max(t.rss, r.rssMB);
+  log(`  ${tool.name.padEnd(16)} ${capture.scale}×  run ${i + 1}/${runs}: ${r.wallSec.toFixed(2)} s wall, ` +
+    `${r.cpuSec?.toFixed(2) ?? '?'} s CPU, ${r.rssMB?.toFixed(0) ?? '?'} MB`);
+}
+
+function finishTool(t) {
+  if (t.done) return t.done;
+  const { capture, base, cmd, args, walls, cpuTimes, loopSecs, rss } = t;
   const wallSec = median(walls);
   return {
     ...base,
@@ -305,15 +317,19 @@ async function runJobs(opts, synack) {
   // --jobs shares one analysis's connections between threads: measured on the four files read as one
   // run, and on the 1× capture (one big file, what it is for).
   const jobsOn = async (label, paths) => {
-    const cli = {};
-    for (const jobs of [1, 2]) {
-      const args = [SYNACK, 'analyze', '--jobs', String(jobs), ...paths];
-      const r = await timed(`analyze --jobs ${jobs} (${label})`, async () => failed(
-        await measure(process.execPath, args, { timeoutSec: opts.timeoutSec }), `--jobs ${jobs}`));
-      if (r.failure) return { status: 'failed', stderr: r.failure };
-      cli[`jobs${jobs}`] = r;
+    // Rounds interleaved (--jobs 1, --jobs 2, --jobs 1...), like the tools above.
+    const walls = { 1: [], 2: [] };
+    for (let i = 0; i < opts.runs; i++) {
+      for (const jobs of [1, 2]) {
+        const r = await measure(process.execPath, [SYNACK, 'analyze', '--jobs', String(jobs), ...paths], { timeoutSec: opts.timeoutSec });
+        const failure = failed(r, `--jobs ${jobs}`);
+        if (failure) return { status: 'failed', stderr: failure };
+        walls[jobs].push(r.wallSec);
+        log(`  ${`analyze --jobs ${jobs} (${label})`.padEnd(30)} run ${i + 1}/${opts.runs}: ${r.wallSec.toFixed(2)} s`);
+      }
     }
-    return { status: 'ok', ...cli, speedup: cli.jobs1.wallSec / cli.jobs2.wallSec };
+    const jobs1 = { wallSec: median(walls[1]), runs: walls[1] }, jobs2 = { wallSec: median(walls[2]), runs: walls[2] };
+    return { status: 'ok', jobs1, jobs2, speedup: jobs1.wallSec / jobs2.wallSec };
   };
   out.cli = await jobsOn('4 files', files.map((f) => f.file));
   if (out.cli.status !== 'ok') return out;
@@ -521,7 +537,9 @@ async function main() {
   for (const capture of captures) {
     await warmCache(capture.file);
     const runs = capture.scale >= 4 ? 1 : opts.runs;
-    for (const tool of list) results.push(await runTool(tool, capture, runs, opts.timeoutSec));
+    const started = list.map((tool) => startTool(tool, capture));
+    for (let i = 0; i < runs; i++) for (const t of started) await runOnce(t, i, runs, opts.timeoutSec);
+    results.push(...started.map(finishTool));
   }
   const jobs = opts.jobs ? await runJobs(opts, synack) : { status: 'not run (--no-jobs)' };
   const report = {

@@ -64,7 +64,7 @@ function namesAnother(c: Connection): boolean {
 }
 
 export async function runShard(task: ShardTask, onBatch: (b: ShardBatch) => void,
-  onProgress?: (p: Progress) => void): Promise<ShardDone> {
+  onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<ShardDone> {
   const log = new ShardLog();
   const gate = new ShardGate(task.gate, task.index, task.lag);
   const digest = task.mode === 'analyze' ? new ConnectionDigest(task.filter, task.limit) : null;
@@ -88,6 +88,7 @@ export async function runShard(task: ShardTask, onBatch: (b: ShardBatch) => void
       flush: (through) => { onBatch(log.take(through)); gate.reached(through); },
     },
     ...(onProgress ? { onProgress } : {}),
+    ...(signal ? { signal } : {}),
   });
   return {
     inputs: r.inputs, counts: r.counts, listeners: r.listeners, totals: r.totals, elapsedSeconds: r.elapsedSeconds,

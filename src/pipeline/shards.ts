@@ -64,23 +64,28 @@ export async function analyzeSharded(paths: readonly string[], o: ShardedOptions
     paths: [...paths], index, count, stream, streamJson: index > 0, gate, lag,
   });
 
+  // A failed worker: the others stop waiting for it (its progress is set past everything) and the
+  // main thread's shard stops reading; the failure is then reported.
+  const stop = new AbortController();
+  const progress = new Float64Array(gate, 8);
   const workers = Array.from({ length: count - 1 }, (_, i) => new Worker(new URL('./worker.js', import.meta.url), { workerData: task(i + 1) }));
   const finished = workers.map((w, i) => new Promise<ShardDone>((resolve, reject) => {
+    const fail = (e: Error): void => { progress[i + 1] = Infinity; stop.abort(); reject(e); };
     w.on('message', (m: FromShard) => {
       if (m.type === 'batch') merger.add(i + 1, m.batch);
       else if (m.type === 'done') resolve(m.done);
-      else reject(m.exitCode !== null ? new SynackError(m.message, m.exitCode) : Object.assign(new Error(m.message), { stack: m.stack }));
+      else fail(m.exitCode !== null ? new SynackError(m.message, m.exitCode) : Object.assign(new Error(m.message), { stack: m.stack }));
     });
-    w.on('error', reject);
-    w.on('exit', (code) => reject(new Error(`a --jobs worker exited with code ${code}`)));
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new Error(`a --jobs worker exited with code ${code}`)));
   }));
   // A failure of one shard is reported once; the others' rejections are then of no interest.
   for (const f of finished) f.catch(() => undefined);
 
   let dones: ShardDone[];
   try {
-    const progress = o.onProgress;
-    const mine = await runShard(task(0), (b) => merger.add(0, b), progress ? (p) => progress(p, merger.finished) : undefined);
+    const onProgress = o.onProgress;
+    const mine = await runShard(task(0), (b) => merger.add(0, b), onProgress ? (p) => onProgress(p, merger.finished) : undefined, stop.signal);
     dones = [mine, ...(await Promise.all(finished))];
   } finally {
     await Promise.all(workers.map((w) => { w.removeAllListeners('exit'); return w.terminate(); }));

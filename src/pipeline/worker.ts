@@ -9,7 +9,14 @@ import { runShard, type FromShard, type ShardTask } from './shard-run.js';
 const port = parentPort!;
 const post = (m: FromShard, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
-runShard(workerData as ShardTask, (batch) => post({ type: 'batch', batch }, [batch.events.buffer as ArrayBuffer]))
+/** SYNACK_TEST_WORKER_FAIL=<n>: the worker fails after n batches (tests: a failed thread must end the run). */
+const failAfter = Number(process.env['SYNACK_TEST_WORKER_FAIL'] ?? NaN);
+let batches = 0;
+
+runShard(workerData as ShardTask, (batch) => {
+  if (++batches > failAfter) throw new Error(`worker failed on purpose after ${failAfter} batches (SYNACK_TEST_WORKER_FAIL)`);
+  post({ type: 'batch', batch }, [batch.events.buffer as ArrayBuffer]);
+})
   .then((done) => post({ type: 'done', done }))
   .catch((e: unknown) => {
     const err = e instanceof Error ? e : new Error(String(e));

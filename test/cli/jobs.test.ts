@@ -73,6 +73,16 @@ describe('--jobs N gives what one thread gives', () => {
     expect(r.stdout).toBe(one);
   });
 
+  test('a thread that fails ends the run at once with its error, exit 3', () => {
+    const t0 = Date.now();
+    // Its peer is made to wait for it at every read: the failure must release that wait too.
+    const r = synack(['analyze', '--jobs', '2', ...FILES], { env: { SYNACK_TEST_WORKER_FAIL: '2', SYNACK_SHARD_LAG: '16' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^synack: internal error: worker failed on purpose after 2 batches/);
+    expect(r.stdout).toBe('');
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
   test('check --format json: the same verdict', () => {
     const args = ['check', '--format', 'json', '--fail-on', 'error,warning', '--max', 'retransmission=1', '--max-rtt', '0.01', '--require-complete', ...FILES];
     const one = synack(['--quiet', ...args, '--jobs', '1']);
