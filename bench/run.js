@@ -168,9 +168,9 @@ function tools(opts, synack) {
   // the peers are compared with (tcptrace -n and tshark conv print human summaries too); --ndjson is
   // the streaming mode (flat memory); --json keeps every connection for one document.
   const modes = [
-    // The default: --jobs auto (threads share the connections on inputs of 256 MB or more).
+    // The default: --jobs auto (one thread below 4 cores), and two threads sharing the connections.
     { name: 'synack analyze', flags: [], ref: true },
-    { name: 'synack --jobs 1', flags: ['--jobs', '1'] },
+    { name: 'synack --jobs 2', flags: ['--jobs', '2'] },
     { name: 'synack --ndjson', flags: ['--ndjson'] },
     { name: 'synack --json', flags: ['--json'] },
   ];

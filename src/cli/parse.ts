@@ -36,19 +36,26 @@ export function jobs(v: string): number {
 
 export const JOBS_AUTO = 0;
 /**
- * Below this much input, `--jobs auto` stays on one thread. Each thread reads and decodes every input
- * and compiles the code afresh, and two busy threads slow each other down (memory, GC and compiler
- * threads share the cores): measured on the 2-core bench machine, two threads were slower than one
- * on a 77 MB capture, even at 233 MB, and 25-30 % faster at 776 MB.
+ * Below this much input, `--jobs auto` stays on one thread: each thread reads and decodes every input
+ * and compiles the code afresh, which a small capture does not win back (on the 2-core bench machine
+ * two threads lost on 77 MB and tied at 233 MB).
  */
 export const AUTO_THREADS_MIN_BYTES = 256 * 1024 * 1024;
+/**
+ * Fewest cores for `auto` to use threads. On the 2-vCPU bench machine two concurrent analyses get
+ * only 1.4-1.6× the throughput of one (memory, GC and compiler threads share the cores), and a sharded
+ * run spends ~50 % more CPU than one thread (every thread decodes everything): two threads gave
+ * 1.0-1.16× on the 777 MB capture, not worth the CPU. With 4 cores and more, each thread's share of
+ * the tracking shrinks while its decoding stays (not measured here: no such machine).
+ */
+export const AUTO_THREADS_MIN_CORES = 4;
 /** Most threads `auto` picks: each reads and decodes every input, so more threads add less. */
 const AUTO_THREADS_MAX = 4;
 
 /**
  * The threads an analysis runs on: 1 for standard input (it cannot be read twice) and when asked for
- * connections by id (--conn: ids are the run's, known only after the merge); `auto`: one per core for
- * inputs of AUTO_THREADS_MIN_BYTES or more, except when every connection is streamed out (--json,
+ * connections by id (--conn: ids are the run's, known only after the merge); `auto`: one per core (at
+ * most 4) on machines of AUTO_THREADS_MIN_CORES or more, for inputs of AUTO_THREADS_MIN_BYTES or more, except when every connection is streamed out (--json,
  * --ndjson): the main thread then builds, renumbers and writes them all, and on the bench machine two
  * threads were no faster and held three times the memory.
  */
@@ -60,7 +67,8 @@ export function threadsFor(requested: number, paths: readonly string[], byId: bo
   for (const p of paths) {
     try { bytes += statSync(p).size; } catch { return 1; } // the reader names the file in its error
   }
-  return bytes >= AUTO_THREADS_MIN_BYTES ? Math.max(1, Math.min(availableParallelism(), AUTO_THREADS_MAX)) : 1;
+  const cores = availableParallelism();
+  return bytes >= AUTO_THREADS_MIN_BYTES && cores >= AUTO_THREADS_MIN_CORES ? Math.min(cores, AUTO_THREADS_MAX) : 1;
 }
 
 export function port(v: string): number {

@@ -70,10 +70,18 @@ export async function analyzeSharded(paths: readonly string[], o: ShardedOptions
   const progress = new Float64Array(gate, 8);
   const workers = Array.from({ length: count - 1 }, (_, i) => new Worker(new URL('./worker.js', import.meta.url), { workerData: task(i + 1) }));
   const finished = workers.map((w, i) => new Promise<ShardDone>((resolve, reject) => {
-    const fail = (e: Error): void => { progress[i + 1] = Infinity; stop.abort(); reject(e); };
+    // A worker exits by itself once it has sent 'done': only what comes before that is a failure.
+    let settled = false;
+    const fail = (e: Error): void => {
+      if (settled) return;
+      settled = true;
+      progress[i + 1] = Infinity;
+      stop.abort();
+      reject(e);
+    };
     w.on('message', (m: FromShard) => {
       if (m.type === 'batch') merger.add(i + 1, m.batch);
-      else if (m.type === 'done') resolve(m.done);
+      else if (m.type === 'done') { settled = true; resolve(m.done); }
       else fail(m.exitCode !== null ? new SynackError(m.message, m.exitCode) : Object.assign(new Error(m.message), { stack: m.stack }));
     });
     w.on('error', fail);

@@ -160,7 +160,7 @@ export function defineAnalyze(program: Command, ctx: () => Ctx): void {
     .option('--detail', 'show every selected connection in detail (implied by --conn)')
     .option('--no-ladder', 'detail views without the ladder diagram (skips the second read of the capture)')
     .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)')
-    .option('-j, --jobs <n>', "threads sharing the connections (default 'auto': one per core for inputs of 256 MB or more)", jobs, JOBS_AUTO);
+    .option('-j, --jobs <n>', "threads sharing the connections (default 'auto': one per core with 4 cores or more, for inputs of 256 MB or more)", jobs, JOBS_AUTO);
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
 Output: text for people by default; --json / --ndjson for tools. Connections are sorted trouble

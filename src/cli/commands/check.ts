@@ -80,7 +80,7 @@ export function defineCheck(program: Command, ctx: () => Ctx): void {
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'junit', 'github']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)')
-    .option('-j, --jobs <n>', "threads sharing the connections (default 'auto': one per core for inputs of 256 MB or more)", jobs, JOBS_AUTO);
+    .option('-j, --jobs <n>', "threads sharing the connections (default 'auto': one per core with 4 cores or more, for inputs of 256 MB or more)", jobs, JOBS_AUTO);
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
 Offences: every rule counts them all and lists the first ${OFFENCE_CAP} (lowest connection id first).
