@@ -5,7 +5,9 @@
  *   node bench/profile.js [--top 15] [--interval-us 500] [--keep DIR] -- analyze --json FILE
  *   node bench/profile.js --read FILE.cpuprofile [--top 15]
  *
- * Runs `node --cpu-prof bin/synack.js <args>` (stdout to /dev/null) and prints, per function
+ * Runs `node --cpu-prof bench/unbundled.js <args>` (the CLI from dist/'s separate modules, not the
+ * one-file bundle bin/synack.js loads, so functions are named by their files; stdout to /dev/null)
+ * and prints, per function
  * (name, file:line), its self time and its inclusive time as shares of all samples. Files are shown
  * relative to the repository (dist/... maps to src/... by name; lines are dist's: see the .js.map).
  */
@@ -41,7 +43,7 @@ if (!profileFile) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [
     '--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${values['interval-us']}`,
-    join(ROOT, 'bin', 'synack.js'), ...positionals,
+    join(ROOT, 'bench', 'unbundled.js'), ...positionals,
   ], { stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit'] });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) {

@@ -135,7 +135,7 @@ function which(cmd) {
 
 /** What the built CLI offers (flags are probed from `analyze --help`, so the bench follows the CLI). */
 function detectSynack() {
-  const info = { built: existsSync(SYNACK) && existsSync(join(ROOT, 'dist', 'cli', 'main.js')), help: '' };
+  const info = { built: existsSync(SYNACK) && existsSync(join(ROOT, 'dist', 'bundle', 'synack.js')), help: '' };
   if (!info.built) return info;
   info.help = probe(process.execPath, [SYNACK, 'analyze', '--help']) ?? '';
   info.version = (probe(process.execPath, [SYNACK, '--version']) ?? '').trim().split('\n')[0];
@@ -528,7 +528,7 @@ async function main() {
     return;
   }
   const synack = detectSynack();
-  if (!synack.built) log('bench: synack is not built (dist/cli/main.js or bin/synack.js missing); measuring peers only');
+  if (!synack.built) log('bench: synack is not built (dist/bundle/synack.js or bin/synack.js missing: npm run build); measuring peers only');
   const list = tools(opts, synack);
   const captures = opts.sizes.map((s) => ensureCapture(s, opts.seed, opts.plain));
   const results = [];

@@ -1,9 +1,16 @@
 /** Small text helpers shared by the renderers (numbers, durations, times, endpoints). */
 import type { Address } from '../flow/model.js';
 
-/** "1,234,567". */
+/** "1,234,567". Whole numbers are grouped here: toLocaleString's first call loads ICU (~10 ms). */
 export function num(n: number): string {
-  return n.toLocaleString('en-US');
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n));
+  let out = '';
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? `-${out}` : out;
 }
 
 /** Seconds → "812 µs", "12.3 ms", "1.25 s" (three significant-ish digits, unit chosen for reading). */

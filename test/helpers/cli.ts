@@ -1,5 +1,5 @@
 /**
- * Spawning the built CLI as a user would: `node bin/synack.js ...` (build first: `npx tsc`, which
+ * Spawning the built CLI as a user would: `node bin/synack.js ...` (build first: `npm run build`, which
  * `npm test` does). Every run is bounded in time.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
@@ -18,7 +18,7 @@ export function fixture(name: string): string {
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
 export function synack(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): CliResult {
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.json` (npm test does) first');
+  if (!existsSync(join(ROOT, 'dist', 'bundle', 'synack.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first');
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   // Colour only when a test asks for it.
   if (!opts.env || !('FORCE_COLOR' in opts.env)) delete env.FORCE_COLOR;

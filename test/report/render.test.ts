@@ -8,7 +8,7 @@ import { renderCheckText, renderGitHub, renderJUnit, xmlEscape } from '../../src
 import { renderConnectionDetail } from '../../src/report/detail.js';
 import { renderLadder, type LadderSegment } from '../../src/report/ladder.js';
 import { colorLevel, makePaint } from '../../src/report/style.js';
-import { visibleLength } from '../../src/report/text.js';
+import { num, visibleLength } from '../../src/report/text.js';
 import { DEFAULT_TRACKER_OPTIONS } from '../../src/flow/model.js';
 import { anomalyAt, completeConnection, refusedConnection, T0 } from '../helpers/connection.js';
 
@@ -49,6 +49,14 @@ describe('summary numbers', () => {
     const warn = completeConnection({ id: 3, anomalies: [anomalyAt('retransmission', 'warning', 4)] });
     const sorted = [completeConnection(), warn, refusedConnection(2)].sort(byTrouble).map((c) => c.id);
     expect(sorted).toEqual([2, 3, 1]);
+  });
+});
+
+describe('num', () => {
+  test('groups thousands exactly as toLocaleString(\'en-US\') does', () => {
+    const xs = [0, 7, -7, 999, 1000, -1000, 65535, 1_000_000, -1_234_567, 3_526_658, 2 ** 53 - 1, -(2 ** 53 - 1), 1.5, -0.25, 1e21];
+    for (let i = 0, x = 1; i < 200; i++) { x = (x * 48271) % 2147483647; xs.push(x * (i % 2 ? -1 : 1) * 10 ** (i % 7)); }
+    for (const n of xs) expect(num(n)).toBe(n.toLocaleString('en-US'));
   });
 });
 
