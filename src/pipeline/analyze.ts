@@ -57,15 +57,16 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
   const connections: Connection[] = [];
   let finished = 0;
   const onConn = opts.onConnection;
-  const onFinished = keep ? undefined : opts.onFinished;
+  const onFinished = opts.onFinished;
   const tracker = new Tracker(opts.tracker, {
+    // Connections built anyway (kept, or the sink wants events too) reach onFinished as well.
     onConnection: (c: Connection) => {
       finished++;
       if (keep) connections.push(c);
       if (onFinished) onFinished(factsOf(c), () => c);
       else onConn?.(c);
     },
-    ...(onFinished ? { onFinished: (f: ConnectionFacts, build: () => Connection) => { finished++; onFinished(f, build); } } : {}),
+    ...(onFinished && !keep ? { onFinished: (f: ConnectionFacts, build: () => Connection) => { finished++; onFinished(f, build); } } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   }, opts.shard?.log.hooks);
   const shard = opts.shard;
