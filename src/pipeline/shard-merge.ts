@@ -37,7 +37,7 @@ export type MergedPayload = { json: string } | { connection: Connection };
 
 export class ShardMerger {
   private readonly queues: Queue[];
-  readonly listenerTable: ListenerTable;
+  private readonly listenerTable: ListenerTable;
   private created = 0;
   private held = 0;
   peakHeld = 0;

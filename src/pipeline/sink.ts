@@ -29,7 +29,7 @@ const src4 = new Uint32Array(4), dst4 = new Uint32Array(4);
  * its peers' segments. Only frames the decoder certainly makes a TCP segment of pass, with the
  * addresses and ports it would read, so the hash is the one tupleHash gives for the decoded segment.
  */
-export function plainTcpHash(f: Frame): number {
+function plainTcpHash(f: Frame): number {
   if (f.linkType !== ETHERNET || f.fcsLen !== 0) return -1;
   const b = f.data, o = f.offset, cap = f.caplen;
   if (cap < ETH_HEADER + IPV4_MIN + TCP_MIN || o + cap > b.length) return -1;
