@@ -7,17 +7,10 @@ import type {
   AnomalyId, AnomalyOccurrence, CloseKind, Connection, HandshakeOutcome, Severity, ZeekConnState,
 } from '../flow/model.js';
 import type { ConnectionFacts } from '../flow/verdict.js';
+import { RttHistogram, type RttParts, type RttStats } from './rtt-histogram.js';
 import type { AnalysisResult, FrameCounts } from './types.js';
 
-export interface RttStats {
-  /** Connections that contributed a handshake RTT (SYN → completing ACK). */
-  samples: number;
-  /** Seconds; null when there are no samples. */
-  min: number | null;
-  median: number | null;
-  p95: number | null;
-  max: number | null;
-}
+export type { RttStats };
 
 export interface AnomalyCount {
   id: AnomalyId;
@@ -51,33 +44,11 @@ export interface Summary {
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-/** Nearest-rank percentile of an ascending array (p in 0..100). */
-export function percentile(sorted: ArrayLike<number>, p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
-}
-
-/** Median: the mean of the two middle values for an even count. */
-export function median(sorted: ArrayLike<number>): number | null {
-  const n = sorted.length;
-  if (n === 0) return null;
-  const mid = n >> 1;
-  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-export function rttStats(rtts: number[]): RttStats {
-  return rttStatsSorted([...rtts].sort((a, b) => a - b));
-}
-
-function rttStatsSorted(sorted: ArrayLike<number>): RttStats {
-  return {
-    samples: sorted.length,
-    min: sorted.length ? sorted[0]! : null,
-    median: median(sorted),
-    p95: percentile(sorted, 95),
-    max: sorted.length ? sorted[sorted.length - 1]! : null,
-  };
+/** The summary's RTT figures for a list of RTTs (as SummaryBuilder computes them). */
+export function rttStats(rtts: readonly number[]): RttStats {
+  const h = new RttHistogram();
+  for (const v of rtts) h.add(v);
+  return h.stats();
 }
 
 /** The handshake RTT synack reports for one connection: first SYN → completing ACK, else SYN → SYN-ACK. */
@@ -99,9 +70,8 @@ export interface SummaryParts {
   outcomes: Partial<Record<HandshakeOutcome, number>>;
   closes: Partial<Record<CloseKind, number>>;
   connStates: Partial<Record<ZeekConnState, number>>;
-  /** Handshake RTTs in seconds, in arrival order (`rttCount` of them are valid). */
-  rtts: Float64Array;
-  rttCount: number;
+  /** Handshake RTTs in seconds, as histogram buckets (rtt-histogram.ts). */
+  rtt: RttParts;
   /** Per anomaly id: occurrences and distinct connections (connection anomalies only). */
   anomalies: Array<{ id: AnomalyId; severity: Severity; count: number; connections: number }>;
   start: number | null;
@@ -109,17 +79,16 @@ export interface SummaryParts {
 }
 
 /**
- * Incremental summary. RTT percentiles are exact: every sample is kept in a growable Float64Array
- * (8 bytes a connection: 1.6 MB for 200 k connections) and sorted once at the end, so the median and
- * p95 are the same numbers a sort of all connections gives.
+ * Incremental summary. Nothing is kept per connection: RTTs go into a histogram whose size depends
+ * on their spread, not their number (rtt-histogram.ts: min and max exact, median and p95 exact or
+ * within 0.05 %, and flagged as such).
  */
 export class SummaryBuilder {
   private connections = 0;
   private readonly outcomes: Summary['outcomes'] = {};
   private readonly closes: Summary['closes'] = {};
   private readonly connStates: Summary['connStates'] = {};
-  private rtts = new Float64Array(1024);
-  private rttCount = 0;
+  private readonly rtts = new RttHistogram();
   private readonly byId = new Map<AnomalyId, AnomalyCount>();
   private start: number | null = null;
   private end: number | null = null;
@@ -139,7 +108,7 @@ export class SummaryBuilder {
     bump(this.outcomes, outcome);
     bump(this.closes, close);
     bump(this.connStates, connState);
-    if (outcome === 'complete' && rtt !== null) this.pushRtt(rtt);
+    if (outcome === 'complete' && rtt !== null) this.rtts.add(rtt);
     if (this.start === null || start < this.start) this.start = start;
     if (this.end === null || end > this.end) this.end = end;
     for (let i = 0; i < as.length; i++) {
@@ -159,7 +128,7 @@ export class SummaryBuilder {
     for (const [k, n] of Object.entries(p.outcomes)) this.outcomes[k as HandshakeOutcome] = (this.outcomes[k as HandshakeOutcome] ?? 0) + n;
     for (const [k, n] of Object.entries(p.closes)) this.closes[k as CloseKind] = (this.closes[k as CloseKind] ?? 0) + n;
     for (const [k, n] of Object.entries(p.connStates)) this.connStates[k as ZeekConnState] = (this.connStates[k as ZeekConnState] ?? 0) + n;
-    for (let i = 0; i < p.rttCount; i++) this.pushRtt(p.rtts[i]!);
+    this.rtts.merge(p.rtt);
     for (const a of p.anomalies) {
       const e = this.entry(a.id, a.severity);
       e.count += a.count;
@@ -172,7 +141,7 @@ export class SummaryBuilder {
   parts(): SummaryParts {
     return {
       connections: this.connections, outcomes: { ...this.outcomes }, closes: { ...this.closes }, connStates: { ...this.connStates },
-      rtts: this.rtts.slice(0, this.rttCount), rttCount: this.rttCount,
+      rtt: this.rtts.parts(),
       anomalies: [...this.byId.values()].map((a) => ({ ...a })), start: this.start, end: this.end,
     };
   }
@@ -190,7 +159,7 @@ export class SummaryBuilder {
       captureWarnings: r.inputs.reduce((n, i) => n + i.warnings.length, 0),
       connections: this.connections,
       outcomes: byCount(this.outcomes), closes: byCount(this.closes), connStates: byCount(this.connStates),
-      handshakeRtt: rttStatsSorted(this.rtts.slice(0, this.rttCount).sort()),
+      handshakeRtt: this.rtts.stats(),
       anomalies: sortAnomalyCounts([...counts.values()]),
       globalAnomalies: r.anomalies,
       unplacedSegments: r.totals.unplaced,
@@ -198,15 +167,6 @@ export class SummaryBuilder {
       peakConcurrent: r.totals.peakConcurrent,
       start: this.start, end: this.end,
     };
-  }
-
-  private pushRtt(v: number): void {
-    if (this.rttCount === this.rtts.length) {
-      const grown = new Float64Array(this.rtts.length * 2);
-      grown.set(this.rtts);
-      this.rtts = grown;
-    }
-    this.rtts[this.rttCount++] = v;
   }
 
   private entry(id: AnomalyId, severity: Severity): AnomalyCount {

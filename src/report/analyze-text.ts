@@ -66,7 +66,9 @@ export function renderOverview(p: Paint, s: Summary): string {
   if (closes.length) lines.push(`  close:     ${closes.join('  ')}`);
   const r = s.handshakeRtt;
   if (r.samples > 0) {
-    lines.push(`  handshake RTT (SYN → ACK, ${plural(r.samples, 'sample')}): min ${duration(r.min)}  median ${duration(r.median)}  p95 ${duration(r.p95)}  max ${duration(r.max)}`);
+    // "≈": read from a histogram bucket of different values (within 0.05 %: summary's RttStats.exact).
+    const about = r.exact ? '' : '≈';
+    lines.push(`  handshake RTT (SYN → ACK, ${plural(r.samples, 'sample')}): min ${duration(r.min)}  median ${about}${duration(r.median)}  p95 ${about}${duration(r.p95)}  max ${duration(r.max)}`);
   } else {
     lines.push('  handshake RTT: no completed handshake seen');
   }
