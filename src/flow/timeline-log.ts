@@ -39,12 +39,14 @@ export function internCause(cause: string): number {
 }
 
 /**
- * The log: a Float64Array grown by doubling and kept when the connection record is reused
- * (the tracker recycles records: lifecycle.ts RecordPool), so a connection's timeline costs no
- * allocation at all once the tracker has warmed up.
+ * The log: a plain array of numbers (V8 stores them unboxed, as doubles), grown as transitions come
+ * and kept when the connection record is reused (the tracker recycles records: lifecycle.ts
+ * RecordPool), so a connection's timeline costs no allocation once the tracker has warmed up.
+ * Not a Float64Array: a typed array's two objects and fixed capacity cost ~560 bytes a record, a
+ * third of a half-open connection's record under a SYN flood; this costs ~190 for its 4 transitions.
  */
 export class TimelineLog {
-  private data = new Float64Array(3 * 16);
+  private readonly data: number[] = [];
   /** Numbers used (three per transition). */
   private used = 0;
 
@@ -58,16 +60,11 @@ export class TimelineLog {
 
   /** add() with the states and cause already as codes (stateCode, internCause): the tracker's path. */
   addCodes(t: number, packet: number, server: boolean, from: number, to: number, cause: number, inferred: boolean): void {
-    if (this.used + 3 > this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
     const d = this.data, i = this.used;
-    d[i] = t;
-    d[i + 1] = packet;
-    d[i + 2] = (server ? SERVER_BIT : 0) | (from << FROM_SHIFT) | (to << TO_SHIFT) | (inferred ? INFERRED_BIT : 0) |
+    const code = (server ? SERVER_BIT : 0) | (from << FROM_SHIFT) | (to << TO_SHIFT) | (inferred ? INFERRED_BIT : 0) |
       (cause << CAUSE_SHIFT);
+    if (i === d.length) d.push(t, packet, code);
+    else { d[i] = t; d[i + 1] = packet; d[i + 2] = code; }
     this.used = i + 3;
   }
 
