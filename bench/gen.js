@@ -3,7 +3,7 @@
  * Deterministic synthetic capture generator for `npm run bench`.
  *
  *   node bench/gen.js --connections 200000 --out bench/out/x.pcap [--seed 1] [--scale 0.1]
- *                     [--concurrency 64] [--gap-us 10] [--plain]
+ *                     [--concurrency 64] [--gap-us 10] [--plain] [--half-open PCT]
  *
  * Writes a classic pcap (Ethernet, microsecond timestamps) and a sidecar `<out>.json` with the exact
  * packet, byte and connection counts (bench/run.js reads it for packets/s and MB/s).
@@ -19,6 +19,8 @@
  * its retransmissions at 1, 2, 4... s, no ACK), resets mid-stream, refused SYNs (RST/ACK).
  * Packets that wait for a timer leave the interleaving slots and come back from a timer heap, so
  * they never hold a slot. With `--plain`, the capture has exactly 18 × connections packets.
+ * `--half-open PCT` makes that share of the connections half-open (the other variants shrink to
+ * fit): `--half-open 100` is a SYN flood whose server retransmits every SYN-ACK, for memory tests.
  */
 import { openSync, writeSync, closeSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -78,6 +80,7 @@ function parseOptions(argv) {
         concurrency: { type: 'string', default: '64' },
         'gap-us': { type: 'string', default: '10' },
         plain: { type: 'boolean', default: false },
+        'half-open': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -88,7 +91,7 @@ function parseOptions(argv) {
   }
   if (parsed.help) {
     process.stdout.write('usage: node bench/gen.js --connections N --out FILE [--seed S] [--scale F] ' +
-      '[--concurrency 64] [--gap-us 10] [--plain] [--quiet]\n' +
+      '[--concurrency 64] [--gap-us 10] [--plain] [--half-open PCT] [--quiet]\n' +
       'Writes a classic pcap of N × scale synthetic TCP connections and FILE.json with its exact counts.\n');
     process.exit(0);
   }
@@ -100,6 +103,8 @@ function parseOptions(argv) {
   if (!parsed.out) usage('--out is required');
   const connections = Math.round(num('connections', 1) * num('scale', 0));
   if (connections < 1) usage('--connections × --scale must be at least 1');
+  const halfOpen = parsed['half-open'] === undefined ? null : num('half-open', 0) / 100;
+  if (halfOpen !== null && halfOpen > 1) usage('--half-open must be a percentage from 0 to 100');
   return {
     out: parsed.out,
     connections,
@@ -107,6 +112,7 @@ function parseOptions(argv) {
     concurrency: Math.floor(num('concurrency', 1)),
     gapUs: num('gap-us', 0.001),
     plain: parsed.plain,
+    halfOpen,
     quiet: parsed.quiet,
   };
 }
@@ -467,6 +473,12 @@ function generate(opts) {
   mkdirSync(dirname(opts.out) || '.', { recursive: true });
   const out = new Writer(opts.out);
   const enc = makeEncoder(out, rnd);
+  if (opts.halfOpen !== null) {
+    // The other variants keep their proportions in what is left.
+    const rest = (1 - opts.halfOpen) / (1 - MIX.halfOpen);
+    for (const k of ['retransmission', 'reset', 'refused']) MIX[k] *= rest;
+    MIX.halfOpen = opts.halfOpen;
+  }
   const newConnection = makeConnectionFactory(rnd, opts.plain);
 
   // Classic pcap global header: microsecond magic, v2.4, snaplen 262144, LINKTYPE_ETHERNET.
@@ -532,6 +544,7 @@ function generate(opts) {
     file: opts.out,
     seed: opts.seed,
     plain: opts.plain,
+    ...(opts.halfOpen !== null ? { halfOpen: opts.halfOpen } : {}),
     concurrency: opts.concurrency,
     connections: started,
     packets: enc.packets,
