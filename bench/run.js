@@ -2,7 +2,7 @@
 /**
  * `npm run bench`: synack against tcptrace and tshark on synthetic captures (bench/gen.js).
  *
- *   node bench/run.js [--sizes 0.1,1] [--runs 3] [--json] [--seed 1] [--plain]
+ *   node bench/run.js [--sizes 0.1,1] [--runs 3] [--json] [--seed 1] [--plain] [--flood 200000]
  *                     [--no-peers] [--no-jobs] [--tshark-max-scale 1] [--timeout 600]
  *   node bench/run.js --report saved.json [--report more.json]   (re-render saved --json output)
  *
@@ -10,6 +10,8 @@
  * generated into bench/out/ when missing. Each command runs --runs times (once at sizes >= 4) and the
  * median wall time is reported, with the largest peak RSS of its runs. Peers that are not installed
  * are shown as such; a failing synack run is shown with its exit code and the end of its stderr.
+ * `--flood N` (0 to skip) also measures a SYN flood: N half-open connections (bench/gen.js
+ * --half-open 100), where memory follows the connections held, not the file.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
@@ -50,6 +52,7 @@ function parseOptions() {
       json: { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
       plain: { type: 'boolean', default: false },
+      flood: { type: 'string', default: '200000' },
       'no-peers': { type: 'boolean', default: false },
       'no-jobs': { type: 'boolean', default: false },
       'tshark-max-scale': { type: 'string', default: '1' },
@@ -68,12 +71,15 @@ function parseOptions() {
   if (sizes.some((s) => !Number.isFinite(s) || s <= 0)) fail(`--sizes: positive numbers expected, got ${values.sizes}`);
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) fail('--runs must be a positive integer');
+  const flood = Number(values.flood);
+  if (!Number.isInteger(flood) || flood < 0) fail('--flood must be a whole number of connections (0: none)');
   return {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     runs,
     json: values.json,
     seed: Number(values.seed) >>> 0,
     plain: values.plain,
+    flood,
     peers: !values['no-peers'],
     jobs: !values['no-jobs'],
     tsharkMaxScale: Number(values['tshark-max-scale']),
@@ -116,6 +122,22 @@ function ensureCapture(scale, seed, plain) {
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) fail(`generator failed for ${file} (exit ${r.status ?? r.signal})`);
   return { ...JSON.parse(readFileSync(metaFile, 'utf8')), file, scale };
+}
+
+/** The SYN-flood capture: `connections` half-open connections, each SYN-ACK retransmitted. */
+function ensureFlood(connections, seed) {
+  const file = join(OUT_DIR, `flood-${connections}-seed${seed}.pcap`);
+  const metaFile = `${file}.json`;
+  const label = { scale: 'flood', sizeLabel: 'flood' };
+  if (existsSync(file) && existsSync(metaFile)) {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+    if (meta.generatorVersion === GENERATOR_VERSION && meta.halfOpen === 1) return { ...meta, file, ...label };
+  }
+  log(`bench: generating ${file}`);
+  const args = [GEN, '--connections', String(connections), '--half-open', '100', '--seed', String(seed), '--out', file];
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) fail(`generator failed for ${file} (exit ${r.status ?? r.signal})`);
+  return { ...JSON.parse(readFileSync(metaFile, 'utf8')), file, ...label };
 }
 
 /** Reads the file once so every tool starts with it in the page cache. */
@@ -219,9 +241,10 @@ const median = (xs) => {
  */
 function startTool(tool, capture) {
   const base = { tool: tool.name, kind: tool.kind, ref: tool.ref ?? false, scale: capture.scale, packets: capture.packets, bytes: capture.bytes };
+  if (capture.sizeLabel) base.sizeLabel = capture.sizeLabel;
   let done = null;
   if (tool.unavailable) done = { ...base, status: tool.unavailable };
-  else if (tool.maxScale !== undefined && capture.scale > tool.maxScale) {
+  else if (tool.maxScale !== undefined && typeof capture.scale === 'number' && capture.scale > tool.maxScale) {
     done = { ...base, status: `skipped above ${tool.maxScale}× (--tshark-max-scale)` };
   }
   const [cmd, args] = done ? [null, []] : tool.command(capture.file);
@@ -243,7 +266,7 @@ async function runOnce(t, i, runs, timeoutSec) {
   if (inLoop) t.loopSecs.push(Number(inLoop[1]));
   if (r.cpuSec !== null) t.cpuTimes.push(r.cpuSec);
   if (r.rssMB !== null) t.rss = Math.max(t.rss, r.rssMB);
-  log(`  ${tool.name.padEnd(16)} ${capture.scale}×  run ${i + 1}/${runs}: ${r.wallSec.toFixed(2)} s wall, ` +
+  log(`  ${tool.name.padEnd(16)} ${capture.sizeLabel ?? `${capture.scale}×`}  run ${i + 1}/${runs}: ${r.wallSec.toFixed(2)} s wall, ` +
     `${r.cpuSec?.toFixed(2) ?? '?'} s CPU, ${r.rssMB?.toFixed(0) ?? '?'} MB`);
 }
 
@@ -438,7 +461,7 @@ function si(n) {
 function renderTable(rows) {
   const head = ['tool', 'size', 'packets', 'wall s', 'CPU s', 'packets/s', 'MB/s', 'peak RSS MB', 'time / synack', 'note'];
   const body = rows.map((r) => {
-    const size = `${r.scale}×`;
+    const size = r.sizeLabel ?? `${r.scale}×`;
     if (r.status !== 'ok') return [r.tool, size, si(r.packets), '-', '-', '-', '-', '-', '-', r.status];
     const ref = rows.find((x) => x.ref && x.scale === r.scale && x.status === 'ok');
     const ratio = ref && !r.ref ? `${(r.wallSec / ref.wallSec).toFixed(2)}×` : '';
@@ -463,7 +486,8 @@ function mergeReports(base, extra) {
   // Prefer the run that measured --jobs itself, then one that measured the process ceiling.
   const rank = (j) => (j?.cli?.status === 'ok' ? 2 : j?.status === 'ok' ? 1 : 0);
   const jobs = rank(extra.jobs) > rank(base.jobs) ? extra.jobs : base.jobs;
-  return { ...base, captures, results, scaling: scaling(results), jobs, goals: checkGoals(results, jobs) };
+  const flood = base.flood ?? extra.flood ?? null;
+  return { ...base, captures, results, scaling: scaling(results), jobs, flood, goals: checkGoals(results, jobs) };
 }
 
 function render(report) {
@@ -474,8 +498,8 @@ function render(report) {
     out.push(`  ${c.scale}×: ${c.file} — ${c.connections} connections, ${c.packets} packets, ${(c.bytes / 1e6).toFixed(0)} MB`);
   }
   out.push('', renderTable(report.results), '');
-  for (const r of report.results.filter((x) => x.kind !== 'peer' && x.status !== 'ok' && x.stderr !== undefined)) {
-    out.push(`${r.tool} at ${r.scale}× failed (${r.status}): ${r.command}`, ...r.stderr.split('\n').map((l) => `    ${l}`), '');
+  for (const r of [...report.results, ...(report.flood?.results ?? [])].filter((x) => x.kind !== 'peer' && x.status !== 'ok' && x.stderr !== undefined)) {
+    out.push(`${r.tool} at ${r.sizeLabel ?? `${r.scale}×`} failed (${r.status}): ${r.command}`, ...r.stderr.split('\n').map((l) => `    ${l}`), '');
   }
   for (const x of report.scaling) {
     out.push(`${x.tool}: time at 4× / 1× = ${x.linearity.toFixed(2)} (CPU time: ${fmt(x.cpuLinearity)}), ` +
@@ -501,6 +525,11 @@ function render(report) {
     }
   } else {
     out.push(`--jobs: ${jobs.status}${jobs.stderr ? `\n    ${indent(jobs.stderr)}` : ''}`);
+  }
+  if (report.flood) {
+    const f = report.flood;
+    out.push('', `SYN flood: ${f.capture.file} — ${f.capture.connections} half-open connections (each SYN-ACK retransmitted ` +
+      `at 1, 2, 4, 8 s), ${f.capture.packets} packets, ${(f.capture.bytes / 1e6).toFixed(0)} MB`, '', renderTable(f.results));
   }
   if (report.goals.length) {
     out.push('', 'goals:');
@@ -541,6 +570,18 @@ async function main() {
     for (let i = 0; i < runs; i++) for (const t of started) await runOnce(t, i, runs, opts.timeoutSec);
     results.push(...started.map(finishTool));
   }
+  let flood = null;
+  if (opts.flood > 0) {
+    // What the flood tells: memory and time per connection held. The default report, the streamed
+    // one, and the peers; not --jobs or --json, which add nothing here.
+    const capture = ensureFlood(opts.flood, opts.seed);
+    await warmCache(capture.file);
+    const started = list.filter((t) => ['synack analyze', 'synack --ndjson'].includes(t.name) || t.kind === 'peer')
+      .map((tool) => startTool(tool, capture));
+    for (let i = 0; i < opts.runs; i++) for (const t of started) await runOnce(t, i, opts.runs, opts.timeoutSec);
+    const { file, connections, packets, bytes, durationSec, seed } = capture;
+    flood = { capture: { file, connections, packets, bytes, durationSec, seed }, results: started.map(finishTool) };
+  }
   const jobs = opts.jobs ? await runJobs(opts, synack) : { status: 'not run (--no-jobs)' };
   const report = {
     machine: machine(),
@@ -550,6 +591,7 @@ async function main() {
     results,
     scaling: scaling(results),
     jobs,
+    flood,
     goals: checkGoals(results, jobs),
     benchSeconds: (Date.now() - t0) / 1000,
     loadAverage: { before: loadBefore, after: loadavg()[0] },

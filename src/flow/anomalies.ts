@@ -47,13 +47,32 @@ export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = {
   'syn-flood': { severity: 'error', meaning: 'A listener\'s half-open (SYN_RECEIVED) count passed the SYN-flood threshold.', reference: 'RFC 4987' },
 };
 
+/**
+ * Messages repeat from connection to connection: under a SYN flood, 200,000 half-open connections
+ * share a handful of texts ("SYN-ACK sent again after 1.000 s (attempt 2)"). A template literal
+ * builds a fresh chain of string pieces each time, held until the connection is emitted; one copy
+ * of each text is kept instead. Bounded: past MESSAGES_MAX distinct texts the table starts over, so
+ * texts unique to one connection (sequence numbers, counts) cost it nothing for long.
+ */
+const MESSAGES_MAX = 4096;
+let messages = new Map<string, string>();
+
+function sharedMessage(m: string): string {
+  const known = messages.get(m);
+  if (known !== undefined) return known;
+  if (messages.size >= MESSAGES_MAX) messages = new Map();
+  messages.set(m, m);
+  return m;
+}
+
 /** Build one occurrence of a catalogued anomaly. */
 export function anomaly(
-  id: AnomalyId, packet: number, t: number, endpoint: EndpointRole | null, message: string,
+  id: AnomalyId, packet: number, t: number, endpoint: EndpointRole | null, text: string,
   details?: Record<string, unknown>,
 ): AnomalyOccurrence {
   // Each shape built whole (details only when given, as the contract has it): no shape change later.
   const severity = ANOMALIES[id].severity;
+  const message = sharedMessage(text);
   return details === undefined
     ? { id, severity, packet, t, endpoint, message }
     : { id, severity, packet, t, endpoint, message, details };
