@@ -529,7 +529,7 @@ function render(report) {
   if (report.flood) {
     const f = report.flood;
     out.push('', `SYN flood: ${f.capture.file} — ${f.capture.connections} half-open connections (each SYN-ACK retransmitted ` +
-      `at 1, 2, 4, 8 s), ${f.capture.packets} packets, ${(f.capture.bytes / 1e6).toFixed(0)} MB`, '', renderTable(f.results));
+      `1-5 times at 1, 2, 4... s), ${f.capture.packets} packets, ${(f.capture.bytes / 1e6).toFixed(0)} MB`, '', renderTable(f.results));
   }
   if (report.goals.length) {
     out.push('', 'goals:');
