@@ -90,13 +90,22 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
   }
 }
 
+/**
+ * Back-off intervals an anomaly lists (`details.intervals`): the first ones show the pattern (Linux
+ * waits 1, 2, 4... s and gives up after 6 SYNs or 5 SYN-ACKs). Each anomaly carries a copy of the
+ * list so far, so without a bound a capture that repeats one SYN n times (a few megabytes) made
+ * n²/2 numbers: 20,000 repeats took 1.7 GB. `attempt` and `interval` still count every one.
+ */
+export const MAX_LISTED_INTERVALS = 16;
+
 /** Retransmission of this side's SYN or SYN-ACK (same ISN), with its back-off interval. */
 function synRetransmission(ctx: FlowContext, c: Conn, s: Endpoint, seg: Segment, t: number, ack: boolean): void {
   const pkt = seg.frameNo;
   if (!ack && s === c.client && c.synAckT < 0) c.synBeforeSynAckT = t;
   s.synCount++;
   const interval = t - s.synLastT;
-  (s.synIntervals ??= []).push(interval);
+  s.synIntervals ??= [];
+  if (s.synIntervals.length < MAX_LISTED_INTERVALS) s.synIntervals.push(interval);
   s.synLastT = t;
   const id: AnomalyId = ack ? 'synack-retransmission' : 'syn-retransmission';
   ctx.raise(c, id, pkt, t, s.role, `${ack ? 'SYN-ACK' : 'SYN'} sent again after ${interval.toFixed(3)} s (attempt ${s.synCount})`,

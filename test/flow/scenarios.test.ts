@@ -3,6 +3,7 @@
  * per-endpoint timelines, verdicts and anomaly ids they must produce.
  */
 import { Conversation, ids, only, run, runConversations, steps } from './helpers.js';
+import { MAX_LISTED_INTERVALS } from '../../src/flow/handshake.js';
 
 describe('normal lifecycles', () => {
   test('handshake, data, close by the client: four-way, both timelines complete', () => {
@@ -144,6 +145,21 @@ describe('handshake anomalies', () => {
     expect(c.handshake.outcome).toBe('complete');
     // RTT measured from the SYN that was answered, not the first one.
     expect(c.handshake.rtt.synToSynAck).toBeCloseTo(0.001, 6);
+  });
+
+  test('a SYN repeated thousands of times: every attempt counted, the listed intervals bounded', () => {
+    const conv = new Conversation().syn();
+    for (let i = 0; i < 3000; i++) conv.synRetransmit({ dt: 0.5 + (i % 7) * 0.125 });
+    const c = only(run(conv));
+    const retx = c.anomalies.filter((a) => a.id === 'syn-retransmission');
+    expect(retx).toHaveLength(3000);
+    expect(retx.map((a) => a.details!['attempt'])).toEqual(Array.from({ length: 3000 }, (_, i) => i + 2));
+    expect(retx[2999]!.details!['interval']).toBeCloseTo(0.5 + (2999 % 7) * 0.125, 6);
+    const lists = retx.map((a) => a.details!['intervals'] as number[]);
+    expect(Math.max(...lists.map((l) => l.length))).toBe(MAX_LISTED_INTERVALS);
+    // Each list is the first intervals, in order: the 16th attempt's list is a prefix of every later one.
+    expect(lists[2999]).toEqual(lists[MAX_LISTED_INTERVALS - 1]);
+    expect(lists[5]).toEqual(lists[2999]!.slice(0, 6));
   });
 
   test('a new SYN with a different ISN after close starts a new connection (TIME_WAIT reuse)', () => {
