@@ -90,6 +90,7 @@ export class SummaryBuilder {
   private readonly connStates: Summary['connStates'] = {};
   private readonly rtts = new RttHistogram();
   private readonly byId = new Map<AnomalyId, AnomalyCount>();
+  private readonly idsSeen = new Set<AnomalyId>();
   private start: number | null = null;
   private end: number | null = null;
 
@@ -111,14 +112,15 @@ export class SummaryBuilder {
     if (outcome === 'complete' && rtt !== null) this.rtts.add(rtt);
     if (this.start === null || start < this.start) this.start = start;
     if (this.end === null || end > this.end) this.end = end;
+    // Distinct connections: count an id at its first occurrence in this connection only. A set, not
+    // a look back along the list: a connection can hold 100,000 anomalies of one id after another's.
+    const seen = this.idsSeen;
+    seen.clear();
     for (let i = 0; i < as.length; i++) {
       const a = as[i]!;
       const e = this.entry(a.id, a.severity);
       e.count++;
-      // Distinct connections: count the id at its first occurrence in this connection only.
-      let first = true;
-      for (let j = 0; j < i; j++) if (as[j]!.id === a.id) { first = false; break; }
-      if (first) e.connections++;
+      if (!seen.has(a.id)) { seen.add(a.id); e.connections++; }
     }
   }
 

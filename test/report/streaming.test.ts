@@ -76,6 +76,29 @@ describe('SummaryBuilder', () => {
     expect(retrans.count).toBe(2 * retrans.connections);
   });
 
+  test('a connection with thousands of anomalies of two ids: each id counted once for it, each occurrence read once', () => {
+    const list = [
+      ...Array.from({ length: 2000 }, (_, i) => anomalyAt('syn-retransmission', 'warning', i + 1)),
+      ...Array.from({ length: 2000 }, (_, i) => anomalyAt('duplicate-ack', 'info', 2001 + i)),
+    ];
+    // Count reads of the list's entries: a look back along the list for each occurrence read it
+    // n²/2 times (tens of seconds for a connection with 100,000 anomalies of one id after another's).
+    let reads = 0;
+    const anomalies = new Proxy(list, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const b = new SummaryBuilder();
+    b.add(completeConnection({ id: 1, anomalies }));
+    b.add(completeConnection({ id: 2, anomalies: [anomalyAt('duplicate-ack', 'info', 3)] }));
+    expect(reads).toBeLessThanOrEqual(2 * list.length);
+    const counts = b.parts().anomalies;
+    expect(counts.find((x) => x.id === 'syn-retransmission')).toMatchObject({ count: 2000, connections: 1 });
+    expect(counts.find((x) => x.id === 'duplicate-ack')).toMatchObject({ count: 2001, connections: 2 });
+  });
+
   test('merged parts of two halves equal the summary of the whole', () => {
     const conns = mix(400);
     const a = new SummaryBuilder();
