@@ -2,6 +2,7 @@
  * CI policy evaluation: a pure function of (policy, connections) → verdict, one result per rule.
  * No I/O here; src/check/config.ts builds the Policy from flags and synack.config.json.
  */
+import { ANOMALIES } from '../flow/anomalies.js';
 import type { AnomalyId, AnomalyOccurrence, Connection, Severity } from '../flow/model.js';
 import { connectionRtt } from '../pipeline/summary.js';
 
@@ -75,6 +76,19 @@ function offence(c: Connection | null, a: AnomalyOccurrence): Offence {
   };
 }
 
+/**
+ * Occurrences the connections counted without listing them (flow/anomalies.ts MAX_LISTED_PER_ID) whose
+ * id passes `match`: they count against a rule like listed ones, with no offence line of their own.
+ */
+function omittedMatching(conns: readonly Connection[], match: (id: AnomalyId) => boolean): number {
+  let n = 0;
+  for (const c of conns) {
+    const o = c.anomaliesOmitted;
+    if (o) for (const [id, k] of Object.entries(o) as Array<[AnomalyId, number]>) if (match(id)) n += k;
+  }
+  return n;
+}
+
 function isSeverity(x: string): x is Severity {
   return (SEVERITIES as readonly string[]).includes(x);
 }
@@ -98,23 +112,23 @@ export function evaluatePolicy(
   for (const entry of policy.failOn) {
     const sev = isSeverity(entry);
     const offences: Offence[] = [];
-    for (const [c, a] of occurrences(connections, globalAnomalies)) {
-      if (allowed.has(a.id)) continue;
-      if (sev ? a.severity === entry : a.id === entry) offences.push(offence(c, a));
-    }
+    const matches = (id: AnomalyId, severity: Severity) => !allowed.has(id) && (sev ? severity === entry : id === entry);
+    for (const [c, a] of occurrences(connections, globalAnomalies)) if (matches(a.id, a.severity)) offences.push(offence(c, a));
+    const count = offences.length + omittedMatching(connections, (id) => matches(id, ANOMALIES[id].severity));
     rules.push({
       rule: `fail-on:${entry}`,
       description: sev ? `no ${entry}-severity anomalies${allowNote}` : `no ${entry} anomalies${allowed.has(entry) ? ' (allowed)' : ''}`,
-      passed: offences.length === 0, count: offences.length, limit: 0, offences,
+      passed: count === 0, count, limit: 0, offences,
     });
   }
 
   for (const [id, limit] of Object.entries(policy.max) as Array<[AnomalyId, number]>) {
     const offences: Offence[] = [];
     for (const [c, a] of occurrences(connections, globalAnomalies)) if (a.id === id) offences.push(offence(c, a));
+    const count = offences.length + omittedMatching(connections, (x) => x === id);
     rules.push({
       rule: `max:${id}`, description: `at most ${limit} ${id} occurrence${limit === 1 ? '' : 's'}`,
-      passed: offences.length <= limit, count: offences.length, limit, offences,
+      passed: count <= limit, count, limit, offences,
     });
   }
 

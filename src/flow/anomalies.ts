@@ -65,6 +65,15 @@ function sharedMessage(m: string): string {
   return m;
 }
 
+/**
+ * Occurrences of one id a connection lists; past this they are counted (Connection.anomaliesOmitted)
+ * and not kept. A long connection over a lossy path can raise hundreds of thousands of
+ * `retransmission`s, ~300 bytes each, held until it ends: memory would follow that connection's
+ * length instead of the connections in flight. The first thousand show the pattern; the counts,
+ * the summary and `check` stay exact, and live event streams still carry every occurrence.
+ */
+export const MAX_LISTED_PER_ID = 1000;
+
 /** Build one occurrence of a catalogued anomaly. */
 export function anomaly(
   id: AnomalyId, packet: number, t: number, endpoint: EndpointRole | null, text: string,

@@ -11,7 +11,7 @@
  */
 import type { TableEntry } from './conn-table.js';
 import type { ListenerRecord } from './listeners.js';
-import type { AnomalyOccurrence, EndpointRole, TcpState } from './model.js';
+import type { AnomalyId, AnomalyOccurrence, EndpointRole, TcpState } from './model.js';
 import { TimelineLog } from './timeline-log.js';
 import { ZeekView } from './zeek.js';
 
@@ -142,6 +142,12 @@ export class Conn implements TableEntry {
   /** The timeline as numbers (timeline-log.ts); Transition objects are built when it is emitted. */
   readonly timeline = new TimelineLog();
   anomalies: AnomalyOccurrence[] | null = null;
+  /**
+   * Listed occurrences by id, counted from the moment `anomalies` reaches MAX_LISTED_PER_ID entries
+   * (no connection below that can have too many of one id), and what was counted but not listed.
+   */
+  listedById: Map<AnomalyId, number> | null = null;
+  omittedById: Map<AnomalyId, number> | null = null;
   readonly zeek = new ZeekView();
   listener!: ListenerRecord;
 
@@ -165,6 +171,8 @@ export class Conn implements TableEntry {
     this.closeInitiator = null; this.resetBy = null; this.simultaneousCloseFlagged = false;
     this.timeline.clear();
     this.anomalies = null;
+    this.listedById = null;
+    this.omittedById = null;
     this.zeek.reset();
     // listener is set by the tracker for every connection.
     this.list = LIST_NONE; this.prev = null; this.next = null;

@@ -146,6 +146,11 @@ export interface Connection {
   finalStates: { client: TcpState; server: TcpState };
   timeline: Transition[];
   anomalies: AnomalyOccurrence[];
+  /**
+   * Occurrences counted but not listed in `anomalies`, by id: past MAX_LISTED_PER_ID (1,000) of one id
+   * on one connection (flow/anomalies.ts). Present only when some were.
+   */
+  anomaliesOmitted?: Partial<Record<AnomalyId, number>>;
   zeek: { connState: ZeekConnState; history: string };
   /**
    * Why the tracker emitted it: closed and lingered, idle timeout, end of input, or 'reused': a new

@@ -20,7 +20,7 @@
  */
 import { FLAG, ISSUE, type Segment } from '../decode/segment.js';
 import { AddressNames } from './address-names.js';
-import { anomaly } from './anomalies.js';
+import { anomaly, MAX_LISTED_PER_ID } from './anomalies.js';
 import { ConnList, LIST_ACTIVE, LIST_CLOSING, type Conn, type Endpoint } from './conn.js';
 import { ConnTable, tupleHash } from './conn-table.js';
 import type { FlowContext } from './context.js';
@@ -277,9 +277,24 @@ export class Tracker implements FlowContext {
   raise(c: Conn, id: AnomalyId, packet: number, t: number, endpoint: EndpointRole | null,
     message: string, details?: Record<string, unknown>): AnomalyOccurrence {
     const a = anomaly(id, packet, t, endpoint, message, details);
-    (c.anomalies ??= []).push(a);
+    const listed = (c.anomalies ??= []);
+    if (listed.length < MAX_LISTED_PER_ID || this.listsAnother(c, id)) listed.push(a);
     this.sink.onEvent?.({ type: 'anomaly', connection: c.id, anomaly: a });
     return a;
+  }
+
+  /** c lists MAX_LISTED_PER_ID anomalies or more: may it list one more of `id`? Else it is counted. */
+  private listsAnother(c: Conn, id: AnomalyId): boolean {
+    let byId = c.listedById;
+    if (byId === null) {
+      byId = c.listedById = new Map();
+      for (const x of c.anomalies!) byId.set(x.id, (byId.get(x.id) ?? 0) + 1);
+    }
+    const n = byId.get(id) ?? 0;
+    if (n < MAX_LISTED_PER_ID) { byId.set(id, n + 1); return true; }
+    const omitted = (c.omittedById ??= new Map());
+    omitted.set(id, (omitted.get(id) ?? 0) + 1);
+    return false;
   }
 
   // ---------------------------------------------------------------- connection lifecycle

@@ -111,12 +111,14 @@ export interface ConnectionFacts {
   end: number;
   roleInferred: boolean;
   anomalies: readonly AnomalyOccurrence[];
+  /** Connection.anomaliesOmitted, or null. */
+  anomaliesOmitted: Partial<Record<AnomalyId, number>> | null;
 }
 
 const NO_ANOMALIES: readonly AnomalyOccurrence[] = Object.freeze([]);
 
 export function newFacts(): ConnectionFacts {
-  return { id: 0, outcome: 'not-seen', closeKind: 'open', connState: 'OTH', rtt: null, start: 0, end: 0, roleInferred: false, anomalies: NO_ANOMALIES };
+  return { id: 0, outcome: 'not-seen', closeKind: 'open', connState: 'OTH', rtt: null, start: 0, end: 0, roleInferred: false, anomalies: NO_ANOMALIES, anomaliesOmitted: null };
 }
 
 /** Fill `f` (reused: valid until the next connection) with c's facts, as buildConnection would give them. */
@@ -131,7 +133,13 @@ export function connectionFacts(c: Conn, f: ConnectionFacts): ConnectionFacts {
   f.end = c.end;
   f.roleInferred = c.roleInferred;
   f.anomalies = c.anomalies ?? NO_ANOMALIES;
+  f.anomaliesOmitted = omitted(c);
   return f;
+}
+
+/** The occurrences counted but not listed (MAX_LISTED_PER_ID), by id; null when none. */
+function omitted(c: Conn): Partial<Record<AnomalyId, number>> | null {
+  return c.omittedById === null ? null : Object.fromEntries(c.omittedById) as Partial<Record<AnomalyId, number>>;
 }
 
 function handshake(c: Conn): Handshake {
@@ -219,6 +227,7 @@ export function buildConnection(c: Conn, reason: Connection['endReason'], names:
     finalStates: { client: c.client.state, server: c.server.state },
     timeline,
     anomalies: c.anomalies ?? [],
+    ...(c.omittedById !== null ? { anomaliesOmitted: omitted(c)! } : {}),
     zeek: { connState: c.zeek.connState(), history: c.zeek.history },
     endReason: reason,
   };

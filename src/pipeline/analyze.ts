@@ -47,7 +47,7 @@ function factsOf(c: Connection): ConnectionFacts {
   return {
     id: c.id, outcome: c.handshake.outcome, closeKind: c.close.kind, connState: c.zeek.connState,
     rtt: connectionRtt(c), start: c.start, end: c.end, roleInferred: c.roleInferred,
-    anomalies: c.anomalies,
+    anomalies: c.anomalies, anomaliesOmitted: c.anomaliesOmitted ?? null,
   };
 }
 

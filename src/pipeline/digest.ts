@@ -60,7 +60,7 @@ export class ConnectionDigest {
     const bar = this.top.bar();
     if (bar !== undefined && bar !== this.bar) { this.bar = bar; this.barScore = troubleScore(bar); }
     // byTrouble, on the facts: kept while there is room, or when it ranks before the worst kept.
-    const kept = this.top.k > 0 && (bar === undefined || (troubleScoreOf(f.anomalies, f.outcome) - this.barScore || f.id - bar.id) < 0);
+    const kept = this.top.k > 0 && (bar === undefined || (troubleScoreOf(f.anomalies, f.outcome, f.anomaliesOmitted) - this.barScore || f.id - bar.id) < 0);
     if (kept) this.top.add(build()); else this.top.skip();
   }
 

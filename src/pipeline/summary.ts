@@ -6,6 +6,7 @@
 import type {
   AnomalyId, AnomalyOccurrence, CloseKind, Connection, HandshakeOutcome, Severity, ZeekConnState,
 } from '../flow/model.js';
+import { ANOMALIES } from '../flow/anomalies.js';
 import type { ConnectionFacts } from '../flow/verdict.js';
 import { RttHistogram, type RttParts, type RttStats } from './rtt-histogram.js';
 import type { AnalysisResult, FrameCounts } from './types.js';
@@ -95,16 +96,16 @@ export class SummaryBuilder {
   private end: number | null = null;
 
   add(c: Connection): void {
-    this.count(c.handshake.outcome, c.close.kind, c.zeek.connState, connectionRtt(c), c.start, c.end, c.anomalies);
+    this.count(c.handshake.outcome, c.close.kind, c.zeek.connState, connectionRtt(c), c.start, c.end, c.anomalies, c.anomaliesOmitted ?? null);
   }
 
   /** The same from a finished connection's facts (no Connection built: see TrackerSink.onFinished). */
   addFacts(f: ConnectionFacts): void {
-    this.count(f.outcome, f.closeKind, f.connState, f.rtt, f.start, f.end, f.anomalies);
+    this.count(f.outcome, f.closeKind, f.connState, f.rtt, f.start, f.end, f.anomalies, f.anomaliesOmitted);
   }
 
   private count(outcome: HandshakeOutcome, close: CloseKind, connState: ZeekConnState, rtt: number | null,
-    start: number, end: number, as: readonly AnomalyOccurrence[]): void {
+    start: number, end: number, as: readonly AnomalyOccurrence[], omitted: OmittedCounts | null): void {
     this.connections++;
     bump(this.outcomes, outcome);
     bump(this.closes, close);
@@ -121,6 +122,11 @@ export class SummaryBuilder {
       const e = this.entry(a.id, a.severity);
       e.count++;
       if (!seen.has(a.id)) { seen.add(a.id); e.connections++; }
+    }
+    // Counted but not listed (flow/anomalies.ts MAX_LISTED_PER_ID): their id is listed too, so the
+    // connection is counted already.
+    if (omitted !== null) {
+      for (const [id, n] of Object.entries(omitted) as Array<[AnomalyId, number]>) this.entry(id, ANOMALIES[id].severity).count += n;
     }
   }
 
@@ -205,15 +211,24 @@ export function summarize(r: AnalysisResult): Summary {
  * then id (stable). Used by the connection table and by check's failure lists.
  */
 export function troubleScore(c: Connection): number {
-  return troubleScoreOf(c.anomalies, c.handshake.outcome);
+  return troubleScoreOf(c.anomalies, c.handshake.outcome, c.anomaliesOmitted ?? null);
 }
 
-export function troubleScoreOf(anomalies: readonly AnomalyOccurrence[], outcome: HandshakeOutcome): number {
+type OmittedCounts = Partial<Record<AnomalyId, number>>;
+
+/** How many occurrences a connection counted without listing them. */
+export function omittedTotal(omitted: OmittedCounts | null | undefined): number {
+  let n = 0;
+  if (omitted) for (const k in omitted) n += omitted[k as AnomalyId]!;
+  return n;
+}
+
+export function troubleScoreOf(anomalies: readonly AnomalyOccurrence[], outcome: HandshakeOutcome, omitted: OmittedCounts | null): number {
   let worst = 3;
   for (const a of anomalies) worst = Math.min(worst, SEVERITY_RANK[a.severity]);
   const incomplete = outcome === 'complete' || outcome === 'not-seen' ? 0 : 1;
   // Lower is more trouble: severity dominates, then an incomplete handshake, then many anomalies.
-  return worst * 1e6 - incomplete * 1e5 - Math.min(anomalies.length, 99999);
+  return worst * 1e6 - incomplete * 1e5 - Math.min(anomalies.length + omittedTotal(omitted), 99999);
 }
 
 export function byTrouble(a: Connection, b: Connection): number {

@@ -2,6 +2,7 @@
  * One connection in detail (`analyze --conn`): endpoints, handshake and negotiated options, close,
  * both endpoints' state timelines in colour, anomalies, and (when the segments were re-read) a ladder.
  */
+import { MAX_LISTED_PER_ID } from '../flow/anomalies.js';
 import type { Connection, OfferedOptions, Transition } from '../flow/model.js';
 import { connectionRtt } from '../pipeline/summary.js';
 import { renderLadder, type LadderSegment } from './ladder.js';
@@ -83,6 +84,9 @@ export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly
     out.push(p.bold('Anomalies'));
     for (const a of c.anomalies) {
       out.push(`  ${severityColor(p, a.severity)(a.severity.padEnd(7))} ${a.id.padEnd(22)} #${String(a.packet).padEnd(6)} ${rel(a.t, t0)}  ${a.endpoint ?? 'both'}: ${a.message}`);
+    }
+    for (const [id, n] of Object.entries(c.anomaliesOmitted ?? {})) {
+      out.push(p.dim(`  … and ${num(n)} more ${id} (counted, not listed: the first ${num(MAX_LISTED_PER_ID)} of an id are)`));
     }
   }
   if (ladder) {

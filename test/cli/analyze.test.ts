@@ -1,6 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Connection } from '../../src/flow/model.js';
 import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
+import { pcapFile } from '../capture/build.js';
+import { eth, ip4tcp, type TcpSpec } from '../decode/build.js';
 import { fixture, FIXTURES, synack } from '../helpers/cli.js';
 import { schemaErrors, validateAnalyze, validateConnection } from '../helpers/schema.js';
 
@@ -165,5 +169,45 @@ describe('analyze --conn', () => {
     const r = synack(['analyze', '--detail', '--anomaly', 'handshake-refused', fixture('demo.pcap')]);
     expect(r.code).toBe(0);
     expect(r.stdout.match(/^Connection #\d+:/gm)).toHaveLength(doc.connections.length);
+  });
+});
+
+describe('a connection with more anomalies of one id than it lists', () => {
+  // Handshake, one data segment, then the same segment 1,500 times more: 1,500 retransmissions.
+  const V4_CLIENT = [198, 18, 0, 2], V4_SERVER = [198, 18, 0, 1];
+  const seg = (i: number, fromClient: boolean, t: TcpSpec) => ({
+    sec: 1_700_000_000 + Math.floor(i / 1000), frac: (i % 1000) * 1000,
+    data: Buffer.from(eth(ip4tcp({ srcPort: fromClient ? 40000 : 80, dstPort: fromClient ? 80 : 40000, window: 1000, ...t },
+      { src: fromClient ? V4_CLIENT : V4_SERVER, dst: fromClient ? V4_SERVER : V4_CLIENT }))),
+  });
+  const records = [
+    seg(0, true, { seq: 1000, flags: 0x02 }), seg(1, false, { seq: 5000, ack: 1001, flags: 0x12 }), seg(2, true, { seq: 1001, ack: 5001, flags: 0x10 }),
+    ...Array.from({ length: 1501 }, (_, k) => seg(3 + k * 300, true, { seq: 1001, ack: 5001, flags: 0x18, payload: Array(50).fill(120) })),
+  ];
+  let dir = '';
+  let file = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'synack-omitted-'));
+    file = join(dir, 'retransmissions.pcap');
+    writeFileSync(file, pcapFile({}, records));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('--json lists the first 1,000, counts the rest; the summary and check count all 1,500', () => {
+    const doc = JSON.parse(synack(['analyze', '--json', file]).stdout) as AnalyzeDocument;
+    if (!validateAnalyze(doc)) throw new Error(schemaErrors(validateAnalyze));
+    const c = doc.connections[0]!;
+    expect(c.anomalies.filter((a) => a.id === 'retransmission')).toHaveLength(1000);
+    expect(c.anomaliesOmitted).toEqual({ retransmission: 500 });
+    expect(doc.summary.anomalies.find((a) => a.id === 'retransmission')).toMatchObject({ count: 1500, connections: 1 });
+    const check = synack(['check', '--format', 'json', '--max', 'retransmission=1200', file]);
+    expect(check.code).toBe(1);
+    const verdict = JSON.parse(check.stdout) as { rules: Array<{ rule: string; count: number; passed: boolean }> };
+    expect(verdict.rules.find((r) => r.rule === 'max:retransmission')).toMatchObject({ count: 1500, passed: false });
+  });
+
+  test('the detail view says how many more there were', () => {
+    const r = synack(['analyze', '--conn', '1', '--no-ladder', file]);
+    expect(r.stdout).toMatch(/… and 500 more retransmission \(counted, not listed/);
   });
 });

@@ -3,6 +3,7 @@
  * per-endpoint timelines, verdicts and anomaly ids they must produce.
  */
 import { Conversation, ids, only, run, runConversations, steps } from './helpers.js';
+import { MAX_LISTED_PER_ID } from '../../src/flow/anomalies.js';
 import { MAX_LISTED_INTERVALS } from '../../src/flow/handshake.js';
 
 describe('normal lifecycles', () => {
@@ -150,8 +151,12 @@ describe('handshake anomalies', () => {
   test('a SYN repeated thousands of times: every attempt counted, the listed intervals bounded', () => {
     const conv = new Conversation().syn();
     for (let i = 0; i < 3000; i++) conv.synRetransmit({ dt: 0.5 + (i % 7) * 0.125 });
-    const c = only(run(conv));
-    const retx = c.anomalies.filter((a) => a.id === 'syn-retransmission');
+    const r = run(conv);
+    const c = only(r);
+    expect(c.anomalies.filter((a) => a.id === 'syn-retransmission')).toHaveLength(MAX_LISTED_PER_ID);
+    expect(c.anomaliesOmitted).toEqual({ 'syn-retransmission': 3000 - MAX_LISTED_PER_ID });
+    // The event stream carries every occurrence.
+    const retx = r.events.flatMap((e) => (e.type === 'anomaly' && e.anomaly.id === 'syn-retransmission' ? [e.anomaly] : []));
     expect(retx).toHaveLength(3000);
     expect(retx.map((a) => a.details!['attempt'])).toEqual(Array.from({ length: 3000 }, (_, i) => i + 2));
     expect(retx[2999]!.details!['interval']).toBeCloseTo(0.5 + (2999 % 7) * 0.125, 6);
@@ -160,6 +165,21 @@ describe('handshake anomalies', () => {
     // Each list is the first intervals, in order: the 16th attempt's list is a prefix of every later one.
     expect(lists[2999]).toEqual(lists[MAX_LISTED_INTERVALS - 1]);
     expect(lists[5]).toEqual(lists[2999]!.slice(0, 6));
+  });
+
+  test('past 1,000 occurrences of one id a connection counts them without listing them; events carry all', () => {
+    const conv = new Conversation().handshake().data('client', 100);
+    const seq = conv.cNext - 100;
+    for (let i = 0; i < 2500; i++) conv.data('client', 100, { seq, dt: 0.3 });
+    const r = run(conv);
+    const c = only(r);
+    const listed = c.anomalies.filter((a) => a.id === 'retransmission');
+    expect(listed).toHaveLength(MAX_LISTED_PER_ID);
+    expect(c.anomaliesOmitted).toEqual({ retransmission: 2500 - MAX_LISTED_PER_ID });
+    // The first ones are listed, in order.
+    expect(listed.map((a) => a.packet)).toEqual(Array.from({ length: MAX_LISTED_PER_ID }, (_, i) => listed[0]!.packet + i));
+    const streamed = r.events.filter((e) => e.type === 'anomaly' && e.anomaly.id === 'retransmission');
+    expect(streamed).toHaveLength(2500);
   });
 
   test('a new SYN with a different ISN after close starts a new connection (TIME_WAIT reuse)', () => {

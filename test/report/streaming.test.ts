@@ -16,7 +16,7 @@ import { OFFENCE_CAP, VerdictBuilder } from '../../src/pipeline/verdict.js';
 import { AnalyzeJsonStream, analyzeDocument } from '../../src/report/analyze-json.js';
 import { FIXTURES } from '../helpers/cli.js';
 import { anomalyAt, completeConnection, refusedConnection } from '../helpers/connection.js';
-import { schemaErrors, validateAnalyze } from '../helpers/schema.js';
+import { schemaErrors, validateAnalyze, validateConnection } from '../helpers/schema.js';
 
 /** A deterministic mix: clean, refused, warnings; RTTs that differ. */
 function mix(n: number): Connection[] {
@@ -97,6 +97,27 @@ describe('SummaryBuilder', () => {
     const counts = b.parts().anomalies;
     expect(counts.find((x) => x.id === 'syn-retransmission')).toMatchObject({ count: 2000, connections: 1 });
     expect(counts.find((x) => x.id === 'duplicate-ack')).toMatchObject({ count: 2001, connections: 2 });
+  });
+
+  test('occurrences counted but not listed (anomaliesOmitted) count in the summary, the trouble order and check', () => {
+    const listed = Array.from({ length: 1000 }, (_, i) => anomalyAt('retransmission', 'warning', 10 + i));
+    const heavy = completeConnection({ id: 1, anomalies: listed, anomaliesOmitted: { retransmission: 1500 } });
+    const light = completeConnection({ id: 2, anomalies: Array.from({ length: 1200 }, (_, i) => anomalyAt('retransmission', 'warning', 10 + i)) });
+    expect(validateConnection(JSON.parse(JSON.stringify(heavy)))).toBe(true);
+    const s = summarize(result([heavy, light]));
+    expect(s.anomalies.find((a) => a.id === 'retransmission')).toMatchObject({ count: 3700, connections: 2 });
+    // 2,500 occurrences are more trouble than 1,200, though fewer are listed.
+    expect([light, heavy].sort(byTrouble).map((c) => c.id)).toEqual([1, 2]);
+    const max = evaluatePolicy({ ...DEFAULT_POLICY, max: { retransmission: 2000 } }, [heavy]).rules.find((r) => r.rule === 'max:retransmission')!;
+    expect(max).toMatchObject({ passed: false, count: 2500 });
+    expect(max.offences).toHaveLength(1000);
+    const warn = evaluatePolicy({ ...DEFAULT_POLICY, failOn: ['warning'] }, [heavy]).rules[0]!;
+    expect(warn).toMatchObject({ passed: false, count: 2500 });
+    const allowed = evaluatePolicy({ ...DEFAULT_POLICY, failOn: ['warning'], allow: ['retransmission'] }, [heavy]).rules[0]!;
+    expect(allowed).toMatchObject({ passed: true, count: 0 });
+    const v = new VerdictBuilder({ ...DEFAULT_POLICY, max: { retransmission: 2000 } });
+    v.add(heavy);
+    expect(v.finish().rules.find((r) => r.rule === 'max:retransmission')).toMatchObject({ passed: false, count: 2500 });
   });
 
   test('merged parts of two halves equal the summary of the whole', () => {
@@ -182,7 +203,7 @@ describe('facts without building (TrackerSink.onFinished)', () => {
         expect({ ...f, anomalies: [...f.anomalies] }).toEqual({
           id: c.id, outcome: c.handshake.outcome, closeKind: c.close.kind, connState: c.zeek.connState,
           rtt: c.handshake.rtt.total ?? c.handshake.rtt.synToSynAck, start: c.start, end: c.end, roleInferred: c.roleInferred,
-          anomalies: c.anomalies,
+          anomalies: c.anomalies, anomaliesOmitted: c.anomaliesOmitted ?? null,
         });
       },
     });
