@@ -92,7 +92,7 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
 
 /**
  * Back-off intervals an anomaly lists (`details.intervals`): the first ones show the pattern (Linux
- * waits 1, 2, 4... s and gives up after 6 SYNs or 5 SYN-ACKs). Each anomaly carries a copy of the
+ * waits 1, 2, 4... s and gives up after 6 SYN or 5 SYN-ACK retries). Each anomaly carries a copy of the
  * list so far, so without a bound a capture that repeats one SYN n times (a few megabytes) made
  * n²/2 numbers: 20,000 repeats took 1.7 GB. `attempt` and `interval` still count every one.
  */

@@ -219,7 +219,7 @@ export function troubleScore(c: Connection): number {
 type OmittedCounts = Partial<Record<AnomalyId, number>>;
 
 /** How many occurrences a connection counted without listing them. */
-export function omittedTotal(omitted: OmittedCounts | null | undefined): number {
+function omittedTotal(omitted: OmittedCounts | null | undefined): number {
   let n = 0;
   if (omitted) for (const k in omitted) n += omitted[k as AnomalyId]!;
   return n;
