@@ -35,3 +35,13 @@ export function hasCommand(cmd: string): boolean {
 
 /** A stack trace line, as Node prints them. */
 export const STACK_LINE = /^\s+at .+\(.+:\d+:\d+\)$/m;
+
+/** The promise's value, or 'timeout' after `ms` (the timer is cleared either way). */
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

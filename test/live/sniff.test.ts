@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection, FlowEvent } from '../../src/flow/model.js';
 import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
-import { BIN, hasCommand, ROOT, synack } from '../helpers/cli.js';
+import { BIN, hasCommand, ROOT, synack, within } from '../helpers/cli.js';
 import { assertValid, validateAnalyze, validateConnection, validateSniffEvent } from '../helpers/schema.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-live-'));
@@ -64,16 +64,6 @@ async function pingPong(port: number): Promise<void> {
     c.on('error', reject);
     c.setTimeout(5000, () => { c.destroy(); reject(new Error('client timed out')); });
   });
-}
-
-/** The promise's value, or 'timeout' after `ms` (the timer is cleared either way). */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ms); })]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function parseLines(s: string): Array<Record<string, unknown>> {

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { Connection } from '../../src/flow/model.js';
 import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
-import { BIN, ROOT } from '../helpers/cli.js';
+import { BIN, ROOT, within } from '../helpers/cli.js';
 import { assertValid, validateConnection, validateSniffEvent } from '../helpers/schema.js';
 
 const MSL = 1; // TIME_WAIT lingers 2×MSL = 2 s in capture time
@@ -70,16 +70,6 @@ function startSniff(args: string[]): Sniffer {
     });
   });
   return { child, lines, stderr: () => err, stoppedAt: () => stoppedAt, exited, waitStderr };
-}
-
-/** The promise's value, or 'timeout' after `ms` (the timer is cleared either way). */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ms); })]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Connects, sends one line, resolves once the server's answer has come back. */
