@@ -58,7 +58,6 @@ export class RttHistogram {
   private readonly buckets = new Map<number, Bucket>();
   private count = 0;
 
-  get samples(): number { return this.count; }
   /** Buckets in use (the memory held: at most 1,024 a power of two the samples span). */
   get bucketCount(): number { return this.buckets.size; }
 
