@@ -3,7 +3,7 @@
  * `npm run bench`: synack against tcptrace and tshark on synthetic captures (bench/gen.js).
  *
  *   node bench/run.js [--sizes 0.1,1] [--runs 3] [--json] [--seed 1] [--plain] [--flood 200000]
- *                     [--no-peers] [--no-jobs] [--tshark-max-scale 1] [--timeout 600]
+ *                     [--no-peers] [--no-parallel] [--tshark-max-scale 1] [--timeout 600]
  *   node bench/run.js --report saved.json [--report more.json]   (re-render saved --json output)
  *
  * Sizes are fractions of the issue's capture (200,000 connections, ~3.6 M packets). Captures are
@@ -38,7 +38,6 @@ const GOALS = {
   peakRssMB: 256,
   rssFlatness: 1.25, // RSS at 4× / RSS at 1× (our reading of "flat")
   linearity: 4.4, // time at 4× / time at 1×
-  jobsSpeedup: 1.7, // --jobs 2 vs --jobs 1 on 2 cores (our reading of "near-linear")
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -54,7 +53,7 @@ function parseOptions() {
       plain: { type: 'boolean', default: false },
       flood: { type: 'string', default: '200000' },
       'no-peers': { type: 'boolean', default: false },
-      'no-jobs': { type: 'boolean', default: false },
+      'no-parallel': { type: 'boolean', default: false },
       'tshark-max-scale': { type: 'string', default: '1' },
       timeout: { type: 'string', default: '600' },
       report: { type: 'string', multiple: true },
@@ -81,7 +80,7 @@ function parseOptions() {
     plain: values.plain,
     flood,
     peers: !values['no-peers'],
-    jobs: !values['no-jobs'],
+    parallel: !values['no-parallel'],
     tsharkMaxScale: Number(values['tshark-max-scale']),
     timeoutSec: Number(values.timeout),
     report: values.report ?? null,
@@ -190,9 +189,7 @@ function tools(opts, synack) {
   // the peers are compared with (tcptrace -n and tshark conv print human summaries too); --ndjson is
   // the streaming mode (flat memory); --json keeps every connection for one document.
   const modes = [
-    // The default: --jobs auto (one thread below 4 cores), and two threads sharing the connections.
     { name: 'synack analyze', flags: [], ref: true },
-    { name: 'synack --jobs 2', flags: ['--jobs', '2'] },
     { name: 'synack --ndjson', flags: ['--ndjson'] },
     { name: 'synack --json', flags: ['--json'] },
   ];
@@ -290,11 +287,10 @@ function finishTool(t) {
 }
 
 /**
- * Parallelism over four tenth-size captures (different seeds): `analyze --jobs 1` vs `--jobs 2` when
- * the CLI has --jobs, and always the ceiling on this machine: four separate `analyze` processes run
- * one at a time vs two at a time.
+ * Many captures at once, as the README advises (one synack process per file, `xargs -P`): four
+ * tenth-size captures (different seeds) analysed one at a time, then two at a time.
  */
-async function runJobs(opts, synack) {
+async function runParallel(opts, synack) {
   if (!synack.built) return { status: 'not built' };
   const files = [1, 2, 3, 4].map((k) => ensureCapture(0.1, opts.seed + k - 1, opts.plain));
   for (const f of files) await warmCache(f.file);
@@ -314,7 +310,6 @@ async function runJobs(opts, synack) {
   const failed = (r, what) => (r.timedOut || r.code !== 0
     ? `${what}: ${r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}`}: ${stderrExcerpt(r.stderr)}` : null);
 
-  // The ceiling: separate processes, `width` at a time.
   const processes = async (width) => {
     const queue = [...files];
     const worker = async () => {
@@ -332,33 +327,6 @@ async function runJobs(opts, synack) {
   const p2 = await timed('4 processes, 2 at a time', () => processes(2));
   if (p1.failure || p2.failure) return { status: 'failed', stderr: p1.failure ?? p2.failure };
   out.processes = { one: p1, two: p2, speedup: p1.wallSec / p2.wallSec };
-
-  if (!has(synack.help, '--jobs')) {
-    out.cli = { status: 'analyze has no --jobs option' };
-    return out;
-  }
-  // --jobs shares one analysis's connections between threads: measured on the four files read as one
-  // run, and on the 1× capture (one big file, what it is for).
-  const jobsOn = async (label, paths) => {
-    // Rounds interleaved (--jobs 1, --jobs 2, --jobs 1...), like the tools above.
-    const walls = { 1: [], 2: [] };
-    for (let i = 0; i < opts.runs; i++) {
-      for (const jobs of [1, 2]) {
-        const r = await measure(process.execPath, [SYNACK, 'analyze', '--jobs', String(jobs), ...paths], { timeoutSec: opts.timeoutSec });
-        const failure = failed(r, `--jobs ${jobs}`);
-        if (failure) return { status: 'failed', stderr: failure };
-        walls[jobs].push(r.wallSec);
-        log(`  ${`analyze --jobs ${jobs} (${label})`.padEnd(30)} run ${i + 1}/${opts.runs}: ${r.wallSec.toFixed(2)} s`);
-      }
-    }
-    const jobs1 = { wallSec: median(walls[1]), runs: walls[1] }, jobs2 = { wallSec: median(walls[2]), runs: walls[2] };
-    return { status: 'ok', jobs1, jobs2, speedup: jobs1.wallSec / jobs2.wallSec };
-  };
-  out.cli = await jobsOn('4 files', files.map((f) => f.file));
-  if (out.cli.status !== 'ok') return out;
-  const big = ensureCapture(1, opts.seed, opts.plain);
-  await warmCache(big.file);
-  out.big = { file: big.file, ...(await jobsOn('1× capture', [big.file])) };
   return out;
 }
 
@@ -384,7 +352,7 @@ function machine() {
   };
 }
 
-function checkGoals(results, jobs) {
+function checkGoals(results) {
   const ok = (r) => r.status === 'ok';
   const peer = (scale, name) => results.find((r) => ok(r) && r.kind === 'peer' && r.scale === scale && r.tool === name);
   const goals = [];
@@ -421,12 +389,6 @@ function checkGoals(results, jobs) {
     if (s.rssFlatness !== null) {
       add(`${s.tool}: RSS at 4× ≤ ${GOALS.rssFlatness} × RSS at 1× (flat)`, `${s.rssFlatness.toFixed(2)}×`, s.rssFlatness <= GOALS.rssFlatness);
     }
-  }
-  if (jobs?.cli?.status === 'ok') {
-    add(`--jobs 2 ≥ ${GOALS.jobsSpeedup}× --jobs 1 (4 files of 0.1×)`, `${jobs.cli.speedup.toFixed(2)}×`, jobs.cli.speedup >= GOALS.jobsSpeedup);
-  }
-  if (jobs?.big?.status === 'ok') {
-    add(`--jobs 2 ≥ ${GOALS.jobsSpeedup}× --jobs 1 (the 1× capture)`, `${jobs.big.speedup.toFixed(2)}×`, jobs.big.speedup >= GOALS.jobsSpeedup);
   }
   return goals;
 }
@@ -483,11 +445,9 @@ function mergeReports(base, extra) {
     .sort((a, b) => a.scale - b.scale);
   const scales = new Set(base.captures.map((c) => c.scale));
   const captures = [...base.captures, ...extra.captures.filter((c) => !scales.has(c.scale))].sort((a, b) => a.scale - b.scale);
-  // Prefer the run that measured --jobs itself, then one that measured the process ceiling.
-  const rank = (j) => (j?.cli?.status === 'ok' ? 2 : j?.status === 'ok' ? 1 : 0);
-  const jobs = rank(extra.jobs) > rank(base.jobs) ? extra.jobs : base.jobs;
+  const parallel = base.parallel?.status === 'ok' ? base.parallel : extra.parallel ?? base.parallel ?? null;
   const flood = base.flood ?? extra.flood ?? null;
-  return { ...base, captures, results, scaling: scaling(results), jobs, flood, goals: checkGoals(results, jobs) };
+  return { ...base, captures, results, scaling: scaling(results), parallel, flood, goals: checkGoals(results) };
 }
 
 function render(report) {
@@ -505,26 +465,14 @@ function render(report) {
     out.push(`${x.tool}: time at 4× / 1× = ${x.linearity.toFixed(2)} (CPU time: ${fmt(x.cpuLinearity)}), ` +
       `peak RSS at 4× / 1× = ${fmt(x.rssFlatness)}`);
   }
-  const jobs = report.jobs;
+  const par = report.parallel;
   const indent = (t) => t.split('\n').join('\n    ');
-  if (jobs.status === 'ok') {
-    const p = jobs.processes;
-    out.push(`parallel ceiling, 4 files of 0.1× as separate analyze processes: 1 at a time ${fmt(p.one.wallSec)} s, ` +
+  if (par?.status === 'ok') {
+    const p = par.processes;
+    out.push(`4 files of 0.1× as separate analyze processes (xargs -P): 1 at a time ${fmt(p.one.wallSec)} s, ` +
       `2 at a time ${fmt(p.two.wallSec)} s, speed-up ${p.speedup.toFixed(2)}×`);
-    if (jobs.cli.status === 'ok') {
-      out.push(`analyze --jobs on the same 4 files: --jobs 1 ${fmt(jobs.cli.jobs1.wallSec)} s, --jobs 2 ${fmt(jobs.cli.jobs2.wallSec)} s, ` +
-        `speed-up ${jobs.cli.speedup.toFixed(2)}×`);
-      if (jobs.big?.status === 'ok') {
-        out.push(`analyze --jobs on the 1× capture: --jobs 1 ${fmt(jobs.big.jobs1.wallSec)} s, --jobs 2 ${fmt(jobs.big.jobs2.wallSec)} s, ` +
-          `speed-up ${jobs.big.speedup.toFixed(2)}×`);
-      } else if (jobs.big) {
-        out.push(`analyze --jobs on the 1× capture: ${jobs.big.status}${jobs.big.stderr ? `\n    ${indent(jobs.big.stderr)}` : ''}`);
-      }
-    } else {
-      out.push(`analyze --jobs: ${jobs.cli.status}${jobs.cli.stderr ? `\n    ${indent(jobs.cli.stderr)}` : ''}`);
-    }
-  } else {
-    out.push(`--jobs: ${jobs.status}${jobs.stderr ? `\n    ${indent(jobs.stderr)}` : ''}`);
+  } else if (par) {
+    out.push(`parallel processes: ${par.status}${par.stderr ? `\n    ${indent(par.stderr)}` : ''}`);
   }
   if (report.flood) {
     const f = report.flood;
@@ -552,7 +500,7 @@ async function main() {
   if (opts.report) {
     // Re-render saved --json output (merging several: later files fill in what earlier ones lack).
     const [first, ...rest] = opts.report.map((f) => JSON.parse(readFileSync(f, 'utf8')));
-    const report = rest.reduce(mergeReports, mergeReports(first, { results: [], captures: [], jobs: null }));
+    const report = rest.reduce(mergeReports, mergeReports(first, { results: [], captures: [], parallel: null }));
     process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : render(report));
     return;
   }
@@ -573,7 +521,7 @@ async function main() {
   let flood = null;
   if (opts.flood > 0) {
     // What the flood tells: memory and time per connection held. The default report, the streamed
-    // one, and the peers; not --jobs or --json, which add nothing here.
+    // one, and the peers; not --json, which adds nothing here.
     const capture = ensureFlood(opts.flood, opts.seed);
     await warmCache(capture.file);
     const started = list.filter((t) => ['synack analyze', 'synack --ndjson'].includes(t.name) || t.kind === 'peer')
@@ -582,7 +530,7 @@ async function main() {
     const { file, connections, packets, bytes, durationSec, seed } = capture;
     flood = { capture: { file, connections, packets, bytes, durationSec, seed }, results: started.map(finishTool) };
   }
-  const jobs = opts.jobs ? await runJobs(opts, synack) : { status: 'not run (--no-jobs)' };
+  const parallel = opts.parallel ? await runParallel(opts, synack) : { status: 'not run (--no-parallel)' };
   const report = {
     machine: machine(),
     synackVersion: synack.version ?? null,
@@ -590,9 +538,9 @@ async function main() {
       ({ file, scale, connections, packets, bytes, durationSec, seed, plain, variants })),
     results,
     scaling: scaling(results),
-    jobs,
+    parallel,
     flood,
-    goals: checkGoals(results, jobs),
+    goals: checkGoals(results),
     benchSeconds: (Date.now() - t0) / 1000,
     loadAverage: { before: loadBefore, after: loadavg()[0] },
   };

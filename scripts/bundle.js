@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npm run build`'s second step: the compiled CLI (dist/cli/main.js) and the --jobs worker
- * (dist/pipeline/worker.js) bundled into one file each, in dist/bundle/. Loading one file instead of
+ * `npm run build`'s second step: the compiled CLI (dist/cli/main.js) bundled into one file,
+ * dist/bundle/synack.js. Loading one file instead of
  * ~70 ES modules takes ~60 ms off every start (0.16 s → 0.10 s for `synack --version` on the bench
  * machine), which a CI job analysing many small captures pays on each one.
  *
  * The bundle sits two levels below the package root, as dist/cli/main.js does, so its relative
- * paths still hold: ../../package.json (the version), ./worker.js (the --jobs worker, bundled beside
- * it), and `cap` is left out (a native module, required at run time from node_modules).
+ * paths still hold: ../../package.json (the version), and `cap` is left out (a native module, required at run time from node_modules).
  */
 import { build } from 'esbuild';
 import { dirname, join, resolve } from 'node:path';
@@ -26,4 +25,3 @@ const common = {
   banner: { js: "import { createRequire as __synackCreateRequire } from 'node:module'; const require = __synackCreateRequire(import.meta.url);" },
 };
 await build({ ...common, entryPoints: [join(ROOT, 'dist/cli/main.js')], outfile: join(ROOT, 'dist/bundle/synack.js') });
-await build({ ...common, entryPoints: [join(ROOT, 'dist/pipeline/worker.js')], outfile: join(ROOT, 'dist/bundle/worker.js') });

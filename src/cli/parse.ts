@@ -1,6 +1,4 @@
 /** Option-value parsers for commander: each throws InvalidArgumentError with what was expected. */
-import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { TcpState, TrackerOptions } from '../flow/model.js';
 import { DEFAULT_TRACKER_OPTIONS } from '../flow/model.js';
@@ -26,49 +24,6 @@ export function nonNegativeNumber(v: string): number {
   const n = Number(v.trim());
   if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number, 0 or more.');
   return n;
-}
-
-/** --jobs: a thread count, or JOBS_AUTO (0 or 'auto'): see threadsFor. */
-export function jobs(v: string): number {
-  if (v.trim().toLowerCase() === 'auto') return JOBS_AUTO;
-  return nonNegativeInt(v);
-}
-
-export const JOBS_AUTO = 0;
-/**
- * Below this much input, `--jobs auto` stays on one thread: each thread reads and decodes every input
- * and compiles the code afresh, which a small capture does not win back (on the 2-core bench machine
- * two threads lost on 77 MB and tied at 233 MB).
- */
-export const AUTO_THREADS_MIN_BYTES = 256 * 1024 * 1024;
-/**
- * Fewest cores for `auto` to use threads. On the 2-vCPU bench machine two concurrent analyses get
- * only 1.4-1.6× the throughput of one (memory, GC and compiler threads share the cores), and a sharded
- * run spends ~50 % more CPU than one thread (every thread decodes everything): two threads gave
- * 1.0-1.16× on the 777 MB capture, not worth the CPU. With 4 cores and more, each thread's share of
- * the tracking shrinks while its decoding stays (not measured here: no such machine).
- */
-export const AUTO_THREADS_MIN_CORES = 4;
-/** Most threads `auto` picks: each reads and decodes every input, so more threads add less. */
-const AUTO_THREADS_MAX = 4;
-
-/**
- * The threads an analysis runs on: 1 for standard input (it cannot be read twice) and when asked for
- * connections by id (--conn: ids are the run's, known only after the merge); `auto`: one per core (at
- * most 4) on machines of AUTO_THREADS_MIN_CORES or more, for inputs of AUTO_THREADS_MIN_BYTES or more, except when every connection is streamed out (--json,
- * --ndjson): the main thread then builds, renumbers and writes them all, and on the bench machine two
- * threads were no faster and held three times the memory.
- */
-export function threadsFor(requested: number, paths: readonly string[], byId: boolean, streamed = false): number {
-  if (paths.includes('-') || byId) return 1;
-  if (requested !== JOBS_AUTO) return requested;
-  if (streamed) return 1;
-  let bytes = 0;
-  for (const p of paths) {
-    try { bytes += statSync(p).size; } catch { return 1; } // the reader names the file in its error
-  }
-  const cores = availableParallelism();
-  return bytes >= AUTO_THREADS_MIN_BYTES && cores >= AUTO_THREADS_MIN_CORES ? Math.min(cores, AUTO_THREADS_MAX) : 1;
 }
 
 export function port(v: string): number {

@@ -45,14 +45,6 @@ export function tupleHash(ipVersion: number, src: Uint32Array, srcPort: number, 
 
 const HASH_MASK = 0x3fffffff;
 
-/**
- * Which of `count` shards owns a 4-tuple (`--jobs`): by the hash's high bits, so each shard's table
- * (indexed by the low bits) still spreads over all its slots.
- */
-export function shardOf(hash: number, count: number): number {
-  return Math.floor((hash * count) / (HASH_MASK + 1));
-}
-
 /** Does the entry's A side equal (addr, port)? */
 function isA(e: TableEntry, addr: Uint32Array, port: number): boolean {
   return e.portA === port && e.a0 === addr[0] && e.a1 === addr[1] && e.a2 === addr[2] && e.a3 === addr[3];

@@ -22,16 +22,8 @@ export class ListenerRecord {
   /** Above the flood threshold right now (so a flood is reported once per crossing). */
   flooding = false;
 
-  /** `index`: order of first use in its table (a shard names its listeners by it, see pipeline/shard-log.ts). */
-  constructor(readonly ip: string, readonly port: number, readonly index = 0) {}
+  constructor(readonly ip: string, readonly port: number) {}
 }
-
-/**
- * Where a sharded tracker sends its half-open changes instead of judging them: it sees only its share
- * of a listener's connections, so peaks, series and floods are decided where the shards' changes are
- * replayed in capture order (pipeline/shard-merge.ts).
- */
-export type HalfOpenRecorder = (l: ListenerRecord, delta: 1 | -1, t: number, packet: number) => void;
 
 export class ListenerTable {
   private byKey = new Map<string, ListenerRecord>();
@@ -39,20 +31,19 @@ export class ListenerTable {
   readonly anomalies: AnomalyOccurrence[] = [];
 
   constructor(private readonly synFloodThreshold: number, private readonly maxSeriesPoints: number,
-    private readonly onAnomaly?: (a: AnomalyOccurrence) => void, private readonly recorder?: HalfOpenRecorder) {}
+    private readonly onAnomaly?: (a: AnomalyOccurrence) => void) {}
 
   /** The listener for a server; `ip` is built once per connection, when its server is known. */
   get(ip: string, port: number): ListenerRecord {
     const key = ip + ' ' + port;
     let l = this.byKey.get(key);
-    if (l === undefined) { l = new ListenerRecord(ip, port, this.byKey.size); this.byKey.set(key, l); }
+    if (l === undefined) { l = new ListenerRecord(ip, port); this.byKey.set(key, l); }
     return l;
   }
 
   /** A server endpoint of this listener entered (+1) or left (-1) SYN_RECEIVED at time t. */
   changeHalfOpen(l: ListenerRecord, delta: 1 | -1, t: number, packet: number): void {
     l.halfOpen += delta;
-    if (this.recorder) { this.recorder(l, delta, t, packet); return; }
     if (l.halfOpen > l.peak) { l.peak = l.halfOpen; l.peakTime = t; }
     this.addPoint(l, t, l.halfOpen);
     if (!l.flooding && l.halfOpen > this.synFloodThreshold) {

@@ -27,7 +27,7 @@ import type { FlowContext } from './context.js';
 import { advance, dataAnalysis } from './data-analysis.js';
 import { onHandshakeAck, onSyn } from './handshake.js';
 import { closedAt, initRecord, isFinished, RecordPool, startsNewConnection } from './lifecycle.js';
-import { ListenerTable, type HalfOpenRecorder, type ListenerRecord } from './listeners.js';
+import { ListenerTable, type ListenerRecord } from './listeners.js';
 import type {
   AnomalyId, AnomalyOccurrence, Connection, EndpointRole, FlowEvent, Listener, TrackerOptions, TrackerTotals,
 } from './model.js';
@@ -46,19 +46,6 @@ export interface TrackerSink {
    */
   onFinished?(facts: ConnectionFacts, build: () => Connection): void;
   onEvent?(e: FlowEvent): void;
-}
-
-/**
- * What a tracker that holds one shard of the connections (`--jobs`, pipeline/shard-log.ts) reports so
- * that the shards can be merged exactly: records entering and leaving the flow table, and half-open
- * changes (which it then leaves to the merge to judge: see ListenerTable's recorder).
- */
-export interface TrackerHooks {
-  /** c entered the flow table (c.id and c.firstPacket are set). */
-  created(c: Conn): void;
-  /** c is about to be emitted from expiry list `list` (LIST_ACTIVE, LIST_CLOSING or none). */
-  emitting(c: Conn, list: number): void;
-  halfOpen: HalfOpenRecorder;
 }
 
 /**
@@ -99,26 +86,26 @@ export class Tracker implements FlowContext {
   private finishingReason: Connection['endReason'] = 'closed';
   private readonly facts = newFacts();
 
-  constructor(opts: TrackerOptions, private readonly sink: TrackerSink, private readonly hooks?: TrackerHooks) {
+  constructor(opts: TrackerOptions, private readonly sink: TrackerSink) {
     this.opts = opts;
     this.maxLingering = opts.maxLingering ?? DEFAULT_MAX_LINGERING;
     this.listeners = new ListenerTable(opts.synFloodThreshold, opts.maxSeriesPoints, (a) => {
       this.looseAnomalies.push(a);
       this.sink.onEvent?.({ type: 'anomaly', connection: null, anomaly: a });
-    }, hooks?.halfOpen);
+    });
   }
 
   private get twoMsl(): number { return 2 * this.opts.mslSeconds; }
 
-  /** One segment; `hash`: its tupleHash when the caller has it already (a shard's filter). */
-  push(seg: Segment, hash = -1): void {
+  /** One segment. */
+  push(seg: Segment): void {
     this.totals.segments++;
     if (seg.kind !== 'tcp' || this.finished) { this.totals.unplaced++; return; }
     const t = seg.tsSec + seg.tsNsec / 1e9;
     if (t > this.now) { this.now = t; this.expire(); }
 
     const ipv = seg.ipVersion;
-    if (hash < 0) hash = tupleHash(ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
+    const hash = tupleHash(ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
     let c = this.table.find(hash, ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
     let fromA = this.table.lastFromA;
     if (c === undefined && this.tombstones.size > 0) {
@@ -305,7 +292,6 @@ export class Tracker implements FlowContext {
 
     this.table.insert(c);
     this.active.push(c);
-    this.hooks?.created(c);
     this.totals.connections++;
     if (this.table.size > this.totals.peakConcurrent) this.totals.peakConcurrent = this.table.size;
 
@@ -381,7 +367,6 @@ export class Tracker implements FlowContext {
   }
 
   private emit(c: Conn, reason: Connection['endReason'], leaveTombstone = false): void {
-    this.hooks?.emitting(c, c.list);
     // FINs still in flight arrived when they passed the capture point (no evidence otherwise).
     if (c.client.pendingFin) placePendingFin(this, c, c.client, c.client.pendingFinT, c.client.pendingFinPacket);
     if (c.server.pendingFin) placePendingFin(this, c, c.server, c.server.pendingFinT, c.server.pendingFinPacket);

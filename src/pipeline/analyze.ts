@@ -7,7 +7,6 @@ import type { Connection, FlowEvent, TrackerOptions } from '../flow/model.js';
 import type { ConnectionFacts } from '../flow/verdict.js';
 import { connectionRtt } from './summary.js';
 import { readInputs, type Progress } from './inputs.js';
-import { END_FRAME, PHASE_END, PHASE_EXPIRE, PHASE_PACKET, type ShardLog } from './shard-log.js';
 import { FrameSink } from './sink.js';
 import { Tracker } from './stages.js';
 import type { AnalysisResult, FrameCounts, InputSummary } from './types.js';
@@ -30,16 +29,6 @@ export interface AnalyzeOptions {
   keepConnections?: boolean;
   onProgress?: (p: Progress, connections: number) => void;
   signal?: AbortSignal;
-  /** This run is one shard of a sharded one (shards.ts): it tracks only its share of the connections. */
-  shard?: ShardSetup;
-}
-
-export interface ShardSetup {
-  index: number;
-  count: number;
-  log: ShardLog;
-  /** Called after each read (every frame up to `through` handled) and once at the end. */
-  flush(through: number): void;
 }
 
 /** The facts of a built connection (when the tracker built it anyway: its sink wants events too). */
@@ -68,39 +57,15 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     },
     ...(onFinished && !keep ? { onFinished: (f: ConnectionFacts, build: () => Connection) => { finished++; onFinished(f, build); } } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
-  }, opts.shard?.log.hooks);
-  const shard = opts.shard;
-  let sink: FrameSink;
-  if (shard) {
-    // Every segment moves the clock (expiry is the same in every shard); only the shard's own
-    // 4-tuples reach its tracker.
-    const log = shard.log;
-    sink = new FrameSink(opts.verifyChecksums, (seg, hash) => {
-      log.at(seg.frameNo, PHASE_EXPIRE);
-      tracker.advanceTo(seg.tsSec + seg.tsNsec / 1e9);
-      log.at(seg.frameNo, PHASE_PACKET);
-      tracker.push(seg, hash);
-    }, {
-      index: shard.index, count: shard.count,
-      foreign: (frameNo, t) => { log.at(frameNo, PHASE_EXPIRE); tracker.advanceTo(t); },
-    });
-  } else {
-    sink = new FrameSink(opts.verifyChecksums, (seg) => tracker.push(seg));
-  }
+  });
+  const sink = new FrameSink(opts.verifyChecksums, (seg) => tracker.push(seg));
   const progress = opts.onProgress;
-  const onRead = shard
-    ? (p: Progress): void => { shard.flush(sink.lastFrameNo); progress?.(p, finished); }
-    : progress ? (p: Progress): void => progress(p, finished) : undefined;
+  const onRead = progress ? (p: Progress): void => progress(p, finished) : undefined;
   const inputs = await readInputs(paths, sink, {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(onRead ? { onProgress: onRead } : {}),
   });
-  if (shard) {
-    shard.flush(sink.lastFrameNo);
-    shard.log.at(END_FRAME, PHASE_END);
-  }
   const done = tracker.finish();
-  shard?.flush(END_FRAME + 1);
   connections.sort((a, b) => a.id - b.id);
   return {
     inputs,

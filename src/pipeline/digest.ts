@@ -2,7 +2,6 @@
  * What `analyze` keeps of the connections as the tracker finishes them, so memory follows the
  * connections open at once and not the length of the capture: the summary's counts, the rows the
  * table shows (the `limit` worst matching connections, trouble first) and how many matched.
- * Parts are plain data: a worker (`--jobs`) sends them back to be merged.
  */
 import type { Connection } from '../flow/model.js';
 import type { ConnectionFacts } from '../flow/verdict.js';

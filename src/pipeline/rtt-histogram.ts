@@ -14,9 +14,6 @@
  * bucket's [min, max], within 2^-(SUB_BITS+1) (0.05 %) of the true value: at 1 ms, half a
  * microsecond, about the precision of a difference of two epoch timestamps held as doubles (2^-22 s).
  * `RttStats.exact` says which it was, and the text report marks an inexact figure with "≈".
- *
- * The buckets merge by adding counts and taking min and max, so threads' and files' parts merge
- * into the same figures in any order.
  */
 
 /** Mantissa bits that split each power of two: 1,024 buckets an octave. */
@@ -35,9 +32,6 @@ function bucketOf(v: number): number {
 }
 
 interface Bucket { n: number; min: number; max: number }
-
-/** What crosses a thread boundary: [bucket, count, min, max] flattened, in no particular order. */
-export type RttParts = number[];
 
 export interface RttStats {
   /** Connections that contributed a handshake RTT (SYN → completing ACK). */
@@ -64,16 +58,6 @@ export class RttHistogram {
   add(v: number): void {
     if (Number.isNaN(v)) return;
     this.addBucket(bucketOf(v), 1, v, v);
-  }
-
-  parts(): RttParts {
-    const out: number[] = [];
-    for (const [k, b] of this.buckets) out.push(k, b.n, b.min, b.max);
-    return out;
-  }
-
-  merge(p: RttParts): void {
-    for (let i = 0; i + 3 < p.length; i += 4) this.addBucket(p[i]!, p[i + 1]!, p[i + 2]!, p[i + 3]!);
   }
 
   stats(): RttStats {

@@ -8,7 +8,7 @@ import type {
 } from '../flow/model.js';
 import { ANOMALIES } from '../flow/anomalies.js';
 import type { ConnectionFacts } from '../flow/verdict.js';
-import { RttHistogram, type RttParts, type RttStats } from './rtt-histogram.js';
+import { RttHistogram, type RttStats } from './rtt-histogram.js';
 import type { AnalysisResult, FrameCounts } from './types.js';
 
 export type { RttStats };
@@ -63,16 +63,15 @@ function bump<K extends string>(rec: Partial<Record<K, number>>, key: K): void {
 
 /**
  * What a summary needs from the connections, gathered one connection at a time as the tracker
- * finishes them (nothing else is kept), and mergeable across files analysed apart (`--jobs`).
- * Plain data, so it crosses a worker boundary as a structured clone.
+ * finishes them (nothing else is kept).
  */
 export interface SummaryParts {
   connections: number;
   outcomes: Partial<Record<HandshakeOutcome, number>>;
   closes: Partial<Record<CloseKind, number>>;
   connStates: Partial<Record<ZeekConnState, number>>;
-  /** Handshake RTTs in seconds, as histogram buckets (rtt-histogram.ts). */
-  rtt: RttParts;
+  /** Handshake RTTs in seconds (rtt-histogram.ts). */
+  rtt: RttStats;
   /** Per anomaly id: occurrences and distinct connections (connection anomalies only). */
   anomalies: Array<{ id: AnomalyId; severity: Severity; count: number; connections: number }>;
   start: number | null;
@@ -132,26 +131,10 @@ export class SummaryBuilder {
     }
   }
 
-  /** Adds another builder's parts (a file analysed in a worker). */
-  merge(p: SummaryParts): void {
-    this.connections += p.connections;
-    for (const [k, n] of Object.entries(p.outcomes)) this.outcomes[k as HandshakeOutcome] = (this.outcomes[k as HandshakeOutcome] ?? 0) + n;
-    for (const [k, n] of Object.entries(p.closes)) this.closes[k as CloseKind] = (this.closes[k as CloseKind] ?? 0) + n;
-    for (const [k, n] of Object.entries(p.connStates)) this.connStates[k as ZeekConnState] = (this.connStates[k as ZeekConnState] ?? 0) + n;
-    this.rtts.merge(p.rtt);
-    for (const a of p.anomalies) {
-      const e = this.entry(a.id, a.severity);
-      e.count += a.count;
-      e.connections += a.connections;
-    }
-    if (p.start !== null && (this.start === null || p.start < this.start)) this.start = p.start;
-    if (p.end !== null && (this.end === null || p.end > this.end)) this.end = p.end;
-  }
-
   parts(): SummaryParts {
     return {
       connections: this.connections, outcomes: { ...this.outcomes }, closes: { ...this.closes }, connStates: { ...this.connStates },
-      rtt: this.rtts.parts(),
+      rtt: this.rtts.stats(),
       anomalies: [...this.byId.values()].map((a) => ({ ...a })), start: this.start, end: this.end,
     };
   }
@@ -188,7 +171,7 @@ export class SummaryBuilder {
 
 /**
  * A count record with its keys most frequent first (ties by name): the same whatever order the
- * connections finished in (threads, files merged).
+ * connections finished in.
  */
 function byCount<K extends string>(rec: Partial<Record<K, number>>): Partial<Record<K, number>> {
   const entries = Object.entries(rec) as Array<[K, number]>;

@@ -2,7 +2,7 @@
  * `check`'s verdict gathered one connection at a time: each finished connection goes through the
  * policy (src/check/policy.ts) alone, and per rule only the count and the first OFFENCE_CAP offences
  * (lowest connection id first, listener-wide ones last, as a whole-capture evaluation lists them)
- * are kept. Mergeable across files analysed apart (`--jobs`).
+ * are kept.
  */
 import { evaluatePolicy, type Offence, type Policy, type RuleResult, type Verdict } from '../check/policy.js';
 import type { AnomalyOccurrence, Connection } from '../flow/model.js';
@@ -20,11 +20,6 @@ function byConnection(a: Ranked, b: Ranked): number {
 }
 
 interface RuleAcc { head: RuleResult; count: number; offences: TopK<Ranked> }
-
-export interface VerdictParts {
-  connections: number;
-  rules: Array<{ rule: string; description: string; limit: number; count: number; offences: Offence[] }>;
-}
 
 export class VerdictBuilder {
   private connections = 0;
@@ -44,26 +39,6 @@ export class VerdictBuilder {
   /** Listener-wide anomalies, once the tracker has finished. */
   addGlobal(anomalies: readonly AnomalyOccurrence[]): void {
     if (anomalies.length) this.take(evaluatePolicy(this.policy, [], anomalies).rules);
-  }
-
-  /** Adds a worker's parts, its offences already renumbered into the run's numbering. */
-  merge(p: VerdictParts): void {
-    this.connections += p.connections;
-    p.rules.forEach((r, i) => {
-      const acc = this.rules[i]!;
-      acc.count += r.count;
-      for (const o of r.offences) acc.offences.add({ o, seq: this.seq++ });
-    });
-  }
-
-  parts(): VerdictParts {
-    return {
-      connections: this.connections,
-      rules: this.rules.map((r) => ({
-        rule: r.head.rule, description: r.head.description, limit: r.head.limit, count: r.count,
-        offences: r.offences.sorted().map((x) => x.o),
-      })),
-    };
   }
 
   finish(): Verdict {

@@ -65,13 +65,8 @@ export class AnalyzeJsonStream {
 
   readonly connection = (c: Connection): void => {
     // One connection a line: one JSON.stringify each, and a reader can still see where each begins.
-    this.connectionJson(JSON.stringify(c));
-  };
-
-  /** A connection already stringified (by a --jobs worker). */
-  readonly connectionJson = (json: string): void => {
     if (!this.started) this.start();
-    this.write((this.count++ === 0 ? '\n    ' : ',\n    ') + json);
+    this.write((this.count++ === 0 ? '\n    ' : ',\n    ') + JSON.stringify(c));
   };
 
   end(r: Pick<AnalysisResult, 'inputs' | 'listeners'>, s: Summary): void {

@@ -120,17 +120,6 @@ describe('SummaryBuilder', () => {
     expect(v.finish().rules.find((r) => r.rule === 'max:retransmission')).toMatchObject({ passed: false, count: 2500 });
   });
 
-  test('merged parts of two halves equal the summary of the whole', () => {
-    const conns = mix(400);
-    const a = new SummaryBuilder();
-    const b = new SummaryBuilder();
-    conns.forEach((c, i) => (i < 150 ? a : b).add(c));
-    const m = new SummaryBuilder();
-    m.merge(a.parts());
-    m.merge(b.parts());
-    expect(m.finish(result(conns))).toEqual(summarize(result(conns)));
-  });
-
   test('the digest keeps only what the filter selects, and finds asked ids', () => {
     const d = new ConnectionDigest({ anomalies: ['handshake-refused'], ids: [7, 8] }, 2);
     for (const c of mix(100)) d.add(c);

@@ -3,11 +3,11 @@ import { Command, Option } from 'commander';
 import type { AnomalyId, Connection, TcpState, TrackerOptions } from '../../flow/model.js';
 import { analyzeInputs } from '../../pipeline/analyze.js';
 import type { Progress } from '../../pipeline/inputs.js';
-import { ConnectionDigest, type ConnectionRows, type DigestParts } from '../../pipeline/digest.js';
+import { ConnectionDigest, type ConnectionRows } from '../../pipeline/digest.js';
 import { isEmptyFilter, type ConnectionFilter } from '../../pipeline/filter.js';
 import { collectLadders } from '../../pipeline/ladder.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
-import { SummaryBuilder, type Summary } from '../../pipeline/summary.js';
+import type { Summary } from '../../pipeline/summary.js';
 import type { AnalysisResult } from '../../pipeline/types.js';
 import { AnalyzeJsonStream } from '../../report/analyze-json.js';
 import { renderAnalyzeText } from '../../report/analyze-text.js';
@@ -18,8 +18,7 @@ import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
 import { BufferedWriter } from '../output.js';
 import {
-  addTrackerOptions, collectInts, collectList, collectPorts, collectStates, jobs, JOBS_AUTO, nonNegativeInt, threadsFor, trackerOptions,
-  type TrackerFlags,
+  addTrackerOptions, collectInts, collectList, collectPorts, collectStates, nonNegativeInt, trackerOptions, type TrackerFlags,
 } from '../parse.js';
 
 export interface AnalyzeCommandOptions {
@@ -33,12 +32,8 @@ export interface AnalyzeCommandOptions {
   ladder: boolean;
   /** Most detail views and table rows: only this many selected connections are kept. */
   limit: number;
-  /** Threads (--jobs; JOBS_AUTO: by input size, see threadsFor); 1 runs in this thread. */
-  jobs?: number;
-  /** Each selected connection as it finishes (--json, --ndjson), in the run's numbering. */
+  /** Each selected connection as it finishes (--json, --ndjson). */
   onConnection?: (c: Connection) => void;
-  /** The same, when a worker thread (--jobs) has already turned it into JSON. */
-  onJson?: (json: string) => void;
   progress?: ProgressBar;
 }
 
@@ -50,46 +45,23 @@ export interface AnalyzeCommandResult {
   rows: ConnectionRows;
   /** Segments of the detailed connections (second pass), by connection id. */
   ladders: Map<number, LadderSegment[]>;
-  /** Threads the analysis ran on (--jobs; 1 for stdin and --conn), and what each did. */
-  threads: number;
-  shards?: Array<{ connections: number; seconds: number; waited: number }>;
 }
 
 export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeCommandResult> {
   // --conn ids are shown whatever the limit; otherwise the table and --detail need `limit` rows.
   const keep = Math.max(o.limit, o.filter.ids?.length ?? 0);
-  let result: AnalysisResult;
-  let parts: DigestParts;
-  const threads = threadsFor(o.jobs ?? 1, o.paths, Boolean(o.filter.ids?.length), o.onConnection !== undefined || o.onJson !== undefined);
   const onProgress = o.progress ? (p: Progress, n: number) => o.progress!.update(p, n) : undefined;
-  let shards: AnalyzeCommandResult['shards'];
-  if (threads > 1) {
-    // Loaded only when threads run (keeps the other commands' start-up as it was).
-    const { analyzeSharded } = await import('../../pipeline/shards.js');
-    const r = await analyzeSharded(o.paths, {
-      jobs: threads, mode: 'analyze', tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: o.filter, limit: keep,
-      ...(o.onConnection ? { onConnection: o.onConnection } : {}),
-      ...(o.onJson ? { onJson: o.onJson } : {}),
-      ...(onProgress ? { onProgress } : {}),
-    });
-    result = r.result;
-    parts = r.digest!;
-    shards = r.shards;
-  } else {
-    const digest = new ConnectionDigest(o.filter, keep);
-    const emit = o.onConnection;
-    result = await analyzeInputs(o.paths, {
-      tracker: o.tracker, verifyChecksums: o.verifyChecksums,
-      // Streamed: every connection is built; a report builds only those it keeps.
-      ...(emit ? { onConnection: (c) => { if (digest.add(c)) emit(c); } } : { onFinished: (f, build) => digest.addFinished(f, build) }),
-      ...(onProgress ? { onProgress } : {}),
-    });
-    parts = digest.parts();
-  }
+  const digest = new ConnectionDigest(o.filter, keep);
+  const emit = o.onConnection;
+  const result = await analyzeInputs(o.paths, {
+    tracker: o.tracker, verifyChecksums: o.verifyChecksums,
+    // Streamed: every connection is built; a report builds only those it keeps.
+    ...(emit ? { onConnection: (c) => { if (digest.add(c)) emit(c); } } : { onFinished: (f, build) => digest.addFinished(f, build) }),
+    ...(onProgress ? { onProgress } : {}),
+  });
+  const parts = digest.parts();
   o.progress?.done();
-  const sb = new SummaryBuilder();
-  sb.merge(parts.summary);
-  const summary = sb.finish(result);
+  const summary = digest.summary.finish(result);
   if (o.filter.ids?.length) {
     const missing = o.filter.ids.filter((id) => !parts.foundIds.includes(id));
     if (missing.length) {
@@ -103,7 +75,7 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeC
   if (o.detail && o.ladder && rows.shown.length > 0 && !o.paths.includes('-')) {
     ladders = await collectLadders(o.paths, rows.shown.slice(0, keep), o.verifyChecksums);
   }
-  return { result, summary, rows, ladders, threads, ...(shards ? { shards } : {}) };
+  return { result, summary, rows, ladders };
 }
 
 interface AnalyzeFlags extends TrackerFlags {
@@ -118,7 +90,6 @@ interface AnalyzeFlags extends TrackerFlags {
   detail?: boolean;
   ladder: boolean;
   verifyChecksums?: boolean;
-  jobs: number;
 }
 
 function describeFilter(f: ConnectionFilter): string {
@@ -129,13 +100,6 @@ function describeFilter(f: ConnectionFilter): string {
   if (f.anomalies?.length) parts.push(`--anomaly ${f.anomalies.join(',')}`);
   if (f.states?.length) parts.push(`--state ${f.states.join(',')}`);
   return parts.join(' ');
-}
-
-/** --debug: how the work was shared out (on stderr, so the report is the same on any thread count). */
-function debugThreads(c: Ctx, r: AnalyzeCommandResult): void {
-  if (!c.debug) return;
-  const each = r.shards ? `; connections per thread: ${r.shards.map((s) => `${s.connections} (${s.seconds.toFixed(2)} s, ${s.waited.toFixed(2)} s waiting)`).join(' | ')}` : '';
-  c.err(`debug: ${r.threads} thread${r.threads === 1 ? '' : 's'}${each}\n`);
 }
 
 export function validateAnomalyIds(ids: readonly string[], flag: string): AnomalyId[] {
@@ -159,8 +123,7 @@ export function defineAnalyze(program: Command, ctx: () => Ctx): void {
     .option('--state <STATE>', 'only connections where an endpoint ended in this state, e.g. TIME_WAIT (repeatable)', collectStates)
     .option('--detail', 'show every selected connection in detail (implied by --conn)')
     .option('--no-ladder', 'detail views without the ladder diagram (skips the second read of the capture)')
-    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)')
-    .option('-j, --jobs <n>', "threads sharing the connections (default 'auto': one per core with 4 cores or more, for inputs of 256 MB or more)", jobs, JOBS_AUTO);
+    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)');
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
 Output: text for people by default; --json / --ndjson for tools. Connections are sorted trouble
@@ -168,9 +131,8 @@ first (worst anomaly severity, then failed handshakes). Filters narrow the table
 "connections" and --ndjson; the summary always covers the whole capture. --json and --ndjson
 stream connections in the order they finish (their "id" is first-packet order).
 
---jobs: every thread reads every input and tracks its share of the connections (by 4-tuple); the
-report is the one a single thread gives (same ids, timelines, listeners, order). Standard input and
---conn run in one thread.
+Many captures at once: run one synack per file and combine the --ndjson streams, e.g.
+  $ ls *.pcap | xargs -P "$(nproc)" -I{} sh -c 'synack analyze --ndjson "{}" > "{}.ndjson"'
 
 Examples:
   $ synack analyze capture.pcap
@@ -199,11 +161,9 @@ Examples:
       const w = new BufferedWriter(c.outStream);
       const doc = f.json ? new AnalyzeJsonStream(w.write, { version: c.version, tracker, verifyChecksums }) : null;
       const r = await analyzeCommand({
-        ...base, jobs: f.jobs,
+        ...base,
         onConnection: doc ? doc.connection : (conn) => w.write(JSON.stringify(conn) + '\n'),
-        onJson: doc ? doc.connectionJson : (json) => w.write(json + '\n'),
       });
-      debugThreads(c, r);
       doc?.end(r.result, r.summary);
       await w.drained();
       if (f.ndjson && !c.quiet) {
@@ -211,8 +171,7 @@ Examples:
       }
       return;
     }
-    const r = await analyzeCommand({ ...base, jobs: f.jobs });
-    debugThreads(c, r);
+    const r = await analyzeCommand(base);
     if (f.conn?.length) {
       // Asked for by number: the detail views alone, in the order asked.
       for (const [k, id] of f.conn.entries()) {

@@ -13,15 +13,13 @@ import { stripAnsi } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
 import { EXIT, ExitStatus } from '../exit.js';
-import { addTrackerOptions, collect, collectList, jobs, JOBS_AUTO, nonNegativeNumber, threadsFor, trackerOptions, type TrackerFlags } from '../parse.js';
+import { addTrackerOptions, collect, collectList, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
 
 export interface CheckCommandOptions {
   paths: string[];
   policy: Policy;
   tracker: TrackerOptions;
   verifyChecksums: boolean;
-  /** Threads (--jobs; JOBS_AUTO: by input size, see threadsFor); 1 runs in this thread. */
-  jobs?: number;
 }
 
 export interface CheckCommandResult {
@@ -33,16 +31,6 @@ export interface CheckCommandResult {
 
 export async function checkCommand(o: CheckCommandOptions): Promise<CheckCommandResult> {
   const verdict = new VerdictBuilder(o.policy);
-  const threads = threadsFor(o.jobs ?? 1, o.paths, false);
-  if (threads > 1) {
-    // Loaded only when threads run (keeps the other commands' start-up as it was).
-    const { analyzeSharded } = await import('../../pipeline/shards.js');
-    const r = await analyzeSharded(o.paths, {
-      jobs: threads, mode: 'check', tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: {}, limit: 0, policy: o.policy,
-    });
-    verdict.merge(r.verdict!);
-    return { verdict: verdict.finish(), result: r.result };
-  }
   const result = await analyzeInputs(o.paths, {
     tracker: o.tracker, verifyChecksums: o.verifyChecksums, onConnection: (c) => verdict.add(c),
   });
@@ -62,7 +50,6 @@ interface CheckFlags extends TrackerFlags {
   format: Format;
   output?: string;
   verifyChecksums?: boolean;
-  jobs: number;
 }
 
 export const DEFAULT_CONFIG = 'synack.config.json';
@@ -79,12 +66,10 @@ export function defineCheck(program: Command, ctx: () => Ctx): void {
     .option('--require-complete', 'fail when a handshake seen in the capture did not complete (refused, no answer, half-open, reset)')
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'junit', 'github']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
-    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)')
-    .option('-j, --jobs <n>', "threads sharing the connections (default 'auto': one per core with 4 cores or more, for inputs of 256 MB or more)", jobs, JOBS_AUTO);
+    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)');
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
 Offences: every rule counts them all and lists the first ${OFFENCE_CAP} (lowest connection id first).
---jobs: threads share the connections; the verdict is the one a single thread gives (see \`synack analyze --help\`).
 
 Policy: flags win over the config file, key by key. The config file is JSON:
   { "failOn": ["error", "half-open"], "allow": ["reset"], "max": { "retransmission": 10 },
@@ -118,7 +103,7 @@ Examples:
       throw new UsageError('the policy has no rule (empty --fail-on and nothing else): nothing to check');
     }
     const { verdict, result } = await checkCommand({
-      paths, policy, tracker: trackerOptions(f, file ?? {}), verifyChecksums: f.verifyChecksums ?? false, jobs: f.jobs,
+      paths, policy, tracker: trackerOptions(f, file ?? {}), verifyChecksums: f.verifyChecksums ?? false,
     });
     let text: string;
     switch (f.format) {
