@@ -10,6 +10,7 @@ import { defineAnomalies } from './commands/anomalies.js';
 import { defineCheck } from './commands/check.js';
 import { defineInterfaces } from './commands/interfaces.js';
 import { definePackets } from './commands/packets.js';
+import { defineReport } from './commands/report.js';
 import { defineSniff } from './commands/sniff.js';
 import { EXIT, ExitStatus } from './exit.js';
 import { makeCtx, packageVersion, type Ctx, type GlobalFlags } from './context.js';
@@ -38,6 +39,7 @@ export function buildProgram(): { program: Command; ctx: () => Ctx } {
   defineAnalyze(program, getCtx);
   definePackets(program, getCtx);
   defineCheck(program, getCtx);
+  defineReport(program, getCtx);
   defineSniff(program, getCtx);
   defineInterfaces(program, getCtx);
   defineAnomalies(program, getCtx);
@@ -49,6 +51,7 @@ Examples:
   $ synack analyze capture.pcap --conn 4        # one connection: timelines + ladder diagram
   $ synack packets capture.pcap | less          # one line per TCP segment
   $ synack check capture.pcap --max-rtt 200 --format junit > synack.xml
+  $ synack report capture.pcap -o report.html   # one self-contained HTML page
   $ sudo synack sniff -i eth0 -f 'tcp port 443' -w out.pcap
 `);
   return { program, ctx: getCtx };
