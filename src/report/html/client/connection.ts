@@ -54,7 +54,8 @@ function facts(c: Connection): HTMLElement {
 
 function anomalyList(c: Connection): HTMLElement {
   if (c.anomalies.length === 0 && !c.anomaliesOmitted) return h('p', { class: 'ok', id: 'conn-anomalies' }, 'No anomaly.');
-  const list = h('ul', { class: 'events', id: 'conn-anomalies' });
+  // A long list (a lossy transfer) scrolls in its own box.
+  const list = h('ul', { class: `events${c.anomalies.length > 12 ? ' long' : ''}`, id: 'conn-anomalies' });
   for (const a of c.anomalies) {
     list.appendChild(h('li', { 'data-anomaly': a.id, 'data-packet': a.packet },
       h('span', { class: `sev sev-${a.severity}` }, a.severity), ' ', link(`anomaly/${a.id}`, { class: 'mono' }, a.id), ' ',

@@ -51,9 +51,10 @@ export function ladder(c: Connection, p: ReportPackets): SVGElement {
   rows.sort((a, b) => a.packet - b.packet || a.order - b.order);
 
   const xTime = 4, xPkt = 92, xCState = 150, xLeft = 268, xRight = 668, xSState = 680, xNotes = 800;
-  const W = 1100;
   const H = 40 + rows.length * ROW + 10;
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'chart ladder', id: 'ladder', role: 'img' });
+  // The width follows the notes on the right (anomaly badges, the server's causes): set at the end.
+  let right = 1000;
+  const svg = s('svg', { height: H, class: 'chart ladder', id: 'ladder', role: 'img' });
   svg.appendChild(s('defs', null,
     s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0,0L10,5L0,10z', class: 'arrow-head' }))));
   svg.appendChild(s('text', { x: xLeft, y: 16, 'text-anchor': 'middle', class: 'rail-title' }, `client ${endpoint(c.client)}`));
@@ -69,8 +70,11 @@ export function ladder(c: Connection, p: ReportPackets): SVGElement {
       g.appendChild(s('text', { x: xTime, y: y + 4, class: 'mono dim' }, rel(tr.t - t0)));
       const x = tr.endpoint === 'client' ? xCState : xSState;
       g.appendChild(s('text', { x, y: y + 4, class: `state-text st-text-${tr.to}${inferred(tr) ? ' inferred' : ''}` }, tr.to));
-      g.appendChild(s('text', { x: tr.endpoint === 'client' ? xLeft + 10 : xRight - 10, y: y + 4, 'text-anchor': tr.endpoint === 'client' ? 'start' : 'end', class: 'cause dim' },
-        `(${tr.cause.replace(/\s*\(inferred\)\s*$/, '')}${inferred(tr) ? ', inferred' : ''})`));
+      // The cause beside the state: between the rails for the client, right of the state for the server.
+      const cause = `(${tr.cause.replace(/\s*\(inferred\)\s*$/, '')}${inferred(tr) ? ', inferred' : ''})`;
+      const cx = tr.endpoint === 'client' ? xLeft + 10 : xNotes;
+      g.appendChild(s('text', { x: cx, y: y + 4, class: 'cause dim' }, cause));
+      right = Math.max(right, cx + cause.length * 6.2);
       svg.appendChild(g);
       return;
     }
@@ -89,7 +93,8 @@ export function ladder(c: Connection, p: ReportPackets): SVGElement {
       class: `seg${resent ? ' resent' : ''}${f & FLAG.RST ? ' rst' : ''}`, 'data-i': i, 'data-packet': p.packet[i]!, id: `pkt-${p.packet[i]}`,
       'data-dir': fromClient ? 'c2s' : 's2c',
     });
-    g.appendChild(s('rect', { x: 0, y: y - ROW / 2 + 2, width: W, height: ROW - 2, class: 'hit' }));
+    const hit = s('rect', { x: 0, y: y - ROW / 2 + 2, height: ROW - 2, class: 'hit' });
+    g.appendChild(hit);
     g.appendChild(s('text', { x: xTime, y: y + 4, class: 'mono dim' }, rel(p.t[i]!)));
     g.appendChild(s('text', { x: xPkt, y: y + 4, class: 'mono pkt' }, `#${p.packet[i]}`));
     const [x1, x2] = fromClient ? [xLeft, xRight] : [xRight, xLeft];
@@ -110,8 +115,13 @@ export function ladder(c: Connection, p: ReportPackets): SVGElement {
       g.appendChild(badge);
       nx += 22 + (a.id.length + 2) * 7.2;
     }
+    right = Math.max(right, nx);
     svg.appendChild(g);
   });
+  const W = Math.ceil(right + 10);
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('width', String(W));
+  for (const hit of svg.querySelectorAll('rect.hit')) hit.setAttribute('width', String(W));
   bindTips(svg, (el) => {
     const g = el.closest('g.seg');
     if (!g) return null;

@@ -18,9 +18,13 @@ export type Direction = 'c2s' | 's2c';
 
 interface Extent { t0: number; t1: number }
 
-/** The sequence-space extent drawn for a direction: data, ACK and window lines within a time range. */
+/**
+ * The sequence-space extent drawn for a direction within a time range: its data and the peer's ACKs,
+ * and the window's right edge only when it is near them (a 64 KB window over 3 KB of data would
+ * flatten the data to a line; the edge is then clipped at the top, as a zoom would).
+ */
 function yExtent(c: Connection, p: ReportPackets, dir: Direction, base: number | null, x: Extent): [number, number] {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity, hi = -Infinity, win = -Infinity;
   for (let i = 0; i < p.embedded; i++) {
     const t = p.t[i]!;
     if (t < x.t0 || t > x.t1) continue;
@@ -30,10 +34,12 @@ function yExtent(c: Connection, p: ReportPackets, dir: Direction, base: number |
       lo = Math.min(lo, a); hi = Math.max(hi, a + Math.max(p.len[i]!, 1));
     } else if (p.flags[i]! & FLAG.ACK) {
       const a = relSeq(p.ack[i]!, base);
-      lo = Math.min(lo, a); hi = Math.max(hi, a + scaledWindow(c, p, i));
+      lo = Math.min(lo, a); hi = Math.max(hi, a);
+      win = Math.max(win, a + scaledWindow(c, p, i));
     }
   }
   if (lo === Infinity) return [0, 1];
+  if (win > hi && win - lo <= 2 * Math.max(hi - lo, 1)) hi = win;
   return [lo, Math.max(hi, lo + 1)];
 }
 
