@@ -9,6 +9,10 @@ export class ListenerRecord {
   connections = 0;
   completed = 0;
   refused = 0;
+  /** SYNs it answered with a SYN-ACK (kept in its SYN queue or not). */
+  answered = 0;
+  /** Answers it kept no request for (SYN cookies). */
+  stateless = 0;
   halfOpen = 0;
   peak = 0;
   peakTime: number | null = null;

@@ -4,7 +4,7 @@
  * field names are kept stable for the tools that read them.
  */
 
-/** RFC 793 §3.2 states, spelled with underscores. */
+/** RFC 793 §3.2 / RFC 9293 §3.3.2 states, spelled with underscores. */
 export type TcpState =
   | 'CLOSED' | 'LISTEN' | 'SYN_SENT' | 'SYN_RECEIVED' | 'ESTABLISHED'
   | 'FIN_WAIT_1' | 'FIN_WAIT_2' | 'CLOSE_WAIT' | 'CLOSING' | 'LAST_ACK' | 'TIME_WAIT';
@@ -17,7 +17,7 @@ export type AnomalyId =
   // handshake
   | 'syn-retransmission' | 'synack-retransmission' | 'lost-handshake-ack' | 'handshake-refused'
   | 'half-open' | 'simultaneous-open' | 'bad-handshake-ack' | 'syn-with-data' | 'options-mismatch'
-  | 'handshake-timeout'
+  | 'handshake-timeout' | 'syn-unanswered' | 'stateless-answer' | 'half-open-expired'
   // teardown
   | 'simultaneous-close' | 'lost-final-ack' | 'fin-retransmission' | 'reset' | 'half-closed'
   | 'time-wait-reuse'
@@ -39,9 +39,13 @@ export interface Transition {
   endpoint: EndpointRole;
   from: TcpState;
   to: TcpState;
-  /** e.g. "sent SYN", "received ACK of FIN", "2×MSL elapsed (inferred)". */
+  /**
+   * What caused it, e.g. "sent SYN", "received ACK of FIN", "gave up: no SYN-ACK re-sent by +7.000 s
+   * after 2 re-sends". A transition caused by a received segment sits at that segment (`packet`), once
+   * the wire showed it arrived (the receiver's own later segment, or its silence).
+   */
   cause: string;
-  /** True when the transition was deduced (mid-stream pickup, timer), not seen on the wire. */
+  /** True when the transition was deduced (a listener, a timer, a segment not captured), not seen on the wire. */
   inferred?: boolean;
 }
 
@@ -143,8 +147,18 @@ export interface Connection {
   bytes: { client: number; server: number };
   handshake: Handshake;
   close: Close;
+  /**
+   * Where each endpoint's timeline starts: CLOSED, or ESTABLISHED for a connection picked up
+   * mid-stream (inferred: no handshake was seen). Timelines go forward from here, arc by arc.
+   */
+  initialStates: { client: TcpState; server: TcpState };
   finalStates: { client: TcpState; server: TcpState };
   timeline: Transition[];
+  /**
+   * Segments that passed the capture point and never reached their receiver (its peer re-sent what they
+   * acknowledged): frame numbers. Present only when some were.
+   */
+  lostSegments?: number[];
   anomalies: AnomalyOccurrence[];
   /**
    * Occurrences counted but not listed in `anomalies`, by id: past MAX_LISTED_PER_ID (1,000) of one id

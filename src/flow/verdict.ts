@@ -3,6 +3,7 @@
  * and facts, teardown kind, end-of-connection anomalies, and the Connection object itself (the
  * only place addresses become strings).
  */
+import { nextCopyDue } from './backoff.js';
 import type { Conn, Endpoint } from './conn.js';
 import type {
   AnomalyId, AnomalyOccurrence, Close, CloseKind, Connection, EndpointRole, Handshake, HandshakeOutcome, OfferedOptions,
@@ -52,14 +53,18 @@ export function endOfConnectionAnomalies(c: Conn, r: Raiser): void {
   const cl = c.client, sv = c.server;
   const t = c.end, pkt = c.lastPacket;
   const outcome = handshakeOutcome(c);
-  if (outcome === 'no-answer') {
-    r.raise(c, 'handshake-timeout', pkt, t, 'client', `the SYN was never answered (${cl.synCount} sent over ${(cl.synLastT - cl.synFirstT).toFixed(3)} s)`,
-      { syns: cl.synCount, waited: c.end - cl.synFirstT });
+  // A client that gave up raised handshake-timeout when it did (handshake.ts); before its retry
+  // schedule ran out, the SYN is only unanswered so far.
+  if (outcome === 'no-answer' && cl.gaveUpT === 0) {
+    r.raise(c, 'syn-unanswered', pkt, t, 'client',
+      `the SYN had no answer when the capture ended (${cl.synCount} sent; the next was due +${(nextCopyDue(cl) - cl.synFirstT).toFixed(3)} s after the first)`,
+      { syns: cl.synCount, waited: r.captureTime - cl.synFirstT, nextDue: nextCopyDue(cl) });
   }
-  // The server sent a SYN-ACK and never reached ESTABLISHED (it may have been reset out of it).
-  if (sv.synSeen && sv.synIsAck && !sv.everEstablished && !c.simultaneousOpen && !c.midStream) {
-    r.raise(c, 'half-open', pkt, t, 'server', `the server stayed in SYN_RECEIVED for ${(c.end - sv.synFirstT).toFixed(3)} s after ${sv.synCount} SYN-ACK(s)`,
-      { survived: c.end - sv.synFirstT, synAcks: sv.synCount, finalState: sv.state });
+  // The server kept the request and it was still in SYN_RECEIVED when the capture ended (one it
+  // dropped raised half-open-expired; a stateless answer raised stateless-answer).
+  if (sv.state === 'SYN_RECEIVED' && sv.inQueue && !sv.everEstablished && !c.midStream) {
+    r.raise(c, 'half-open', pkt, t, 'server', `the server was still in SYN_RECEIVED ${(r.captureTime - sv.synFirstT).toFixed(3)} s after its first SYN-ACK (${sv.synCount} sent)`,
+      { survived: r.captureTime - sv.synFirstT, synAcks: sv.synCount, finalState: sv.state });
   }
   if (!cl.rstSent && !sv.rstSent && opened(c)) {
     if (cl.finSent !== sv.finSent) {
@@ -69,12 +74,10 @@ export function endOfConnectionAnomalies(c: Conn, r: Raiser): void {
         { closedBy: closer.role, openState: open.state });
     } else if (cl.finSent && sv.finSent) {
       for (const ep of [cl, sv]) {
-        if (ep.finAcked) continue;
-        const already = c.anomalies?.some((a) => a.id === 'lost-final-ack' && a.endpoint === ep.role) ?? false;
-        if (!already) {
-          r.raise(c, 'lost-final-ack', pkt, t, ep.role, `the ${ep.role}'s FIN was never acknowledged (left in ${ep.state})`,
-            { case: 'fin-never-acked', state: ep.state });
-        }
+        if (ep.finAcked || ep.lostFinalAckFlagged) continue;
+        ep.lostFinalAckFlagged = true;
+        r.raise(c, 'lost-final-ack', pkt, t, ep.role, `the ${ep.role}'s FIN was never acknowledged (left in ${ep.state})`,
+          { case: 'fin-never-acked', state: ep.state });
       }
     }
   }
@@ -224,8 +227,10 @@ export function buildConnection(c: Conn, reason: Connection['endReason'], names:
     bytes: { client: c.client.bytes, server: c.server.bytes },
     handshake: handshake(c),
     close: close(c),
+    initialStates: { client: c.client.initialState, server: c.server.initialState },
     finalStates: { client: c.client.state, server: c.server.state },
     timeline,
+    ...(c.lost !== null ? { lostSegments: c.lost.slice().sort((a, b) => a - b) } : {}),
     anomalies: c.anomalies ?? [],
     ...(c.omittedById !== null ? { anomaliesOmitted: omitted(c)! } : {}),
     zeek: { connState: c.zeek.connState(), history: c.zeek.history },
