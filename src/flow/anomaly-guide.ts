@@ -52,6 +52,18 @@ export const ANOMALY_GUIDE: Readonly<Partial<Record<AnomalyId, AnomalyGuide>>> =
     causes: 'No SYN-ACK and no RST ever came back: the server is down or unreachable, a firewall silently drops the SYN, the route is broken, or the SYN queue is full.',
     check: 'Reachability of the server (ICMP unreachable messages in the capture); DROP rules in firewalls and security groups; the listener\'s backlog; the client\'s retry count (`tcp_syn_retries`).',
   },
+  'syn-unanswered': {
+    causes: 'The capture ended while the client was still waiting for an answer to its SYN, within its retry schedule: a short capture, or the same causes as a timeout caught early.',
+    check: 'A longer capture; whether a SYN-ACK or RST came after the capture stopped; otherwise as for handshake-timeout (reachability, filtering, the listener\'s queue).',
+  },
+  'stateless-answer': {
+    causes: 'The server\'s SYN queue was full (a SYN flood, or a burst larger than the backlog) and it answered with a SYN cookie, keeping no state for the request, so it never re-sends that SYN-ACK.',
+    check: 'The listener chart (the half-open count near the backlog when the cookies start); `net.ipv4.tcp_syncookies`, `tcp_max_syn_backlog` and the listen() backlog; whether the clients\' ACKs completed their handshakes anyway (cookies lose window scaling and SACK on old kernels).',
+  },
+  'half-open-expired': {
+    causes: 'The client never completed the handshake (spoofed SYN, client gone, ACKs lost), so the server re-sent its SYN-ACK up to its limit and dropped the request.',
+    check: 'How long requests survived on this listener and how many expired (a SYN flood fills the queue with them); the client addresses; the server\'s `tcp_synack_retries`; loss on the client\'s return path.',
+  },
   // --- teardown ---
   'simultaneous-close': {
     causes: 'Both ends closed at nearly the same moment, so their FINs crossed on the wire.',

@@ -148,8 +148,10 @@ describe('the demo report', () => {
     await p.waitForSelector('#conn-detail h3[data-conn="26"]');
     const c = doc.connections.find((x) => x.id === 26)!;
     expect(await p.locator('#ladder g.seg').count()).toBe(c.packets.client + c.packets.server);
-    // Each anomaly is a badge on the segment it names.
+    // Each anomaly is a badge on the segment it names; a segment lost after the capture point is marked.
     for (const a of c.anomalies) expect(await p.locator(`#pkt-${a.packet} [data-anomaly="${a.id}"]`).count()).toBe(1);
+    expect(c.lostSegments?.length).toBeGreaterThan(0);
+    expect(await p.$$eval('#ladder g.seg.lost', (els) => els.map((e) => Number(e.getAttribute('data-packet'))))).toEqual(c.lostSegments);
     await p.hover(`#pkt-${c.firstPacket} .hit`);
     const tip = await p.locator('#tooltip').innerText();
     expect(tip).toContain(`packet #${c.firstPacket}`);
@@ -172,10 +174,9 @@ describe('the demo report', () => {
   });
 });
 
-/** States a lane shows: the first transition's `from`, then each `to`, as --json's timeline has them. */
+/** States a lane shows: the endpoint's initial state, then each transition's `to`, as --json has them. */
 function laneStates(c: Connection, e: EndpointRole): TcpState[] {
-  const trs = c.timeline.filter((t) => t.endpoint === e);
-  return trs.length ? [trs[0]!.from, ...trs.map((t) => t.to)] : [c.finalStates[e]];
+  return [c.initialStates[e], ...c.timeline.filter((t) => t.endpoint === e).map((t) => t.to)];
 }
 
 test('the swimlanes of a connection show each endpoint\'s states in the timeline\'s order, inferred ones marked', async () => {

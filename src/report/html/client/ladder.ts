@@ -9,7 +9,7 @@ import type { Connection, Transition } from '../../../flow/model.js';
 import type { ReportPackets } from '../data.js';
 import { px, s, svgTitle } from './dom.js';
 import { endpoint, rel } from './format.js';
-import { anomaliesByPacket, FLAG, flagNames, packetTip, relSeq, RESENT, sequenceBases } from './packet.js';
+import { anomaliesByPacket, FLAG, flagNames, lostSegments, packetTip, relSeq, RESENT, sequenceBases } from './packet.js';
 import { bindTips } from './tooltip.js';
 
 const ROW = 24;
@@ -32,6 +32,7 @@ interface Row { packet: number; order: number; kind: 'seg' | 'state'; i: number;
 export function ladder(c: Connection, p: ReportPackets): SVGElement {
   const bases = sequenceBases(c, p);
   const marks = anomaliesByPacket(c);
+  const lost = lostSegments(c);
   const seen = new Set(p.packet);
   // Transitions on a segment we have go beside its arrow; the others (inferred, timers, segments
   // past the embedded ones) get a row of their own, in packet order.
@@ -89,8 +90,9 @@ export function ladder(c: Connection, p: ReportPackets): SVGElement {
     if (p.len[i]! > 0) label += ` len ${p.len[i]}`;
     const opts = f & FLAG.SYN ? shortOptions(p.options[i]!) : p.options[i]!.includes('sack ') ? 'SACK' : '';
     if (opts) label += ` [${opts}]`;
+    const isLost = lost.has(p.packet[i]!);
     const g = s('g', {
-      class: `seg${resent ? ' resent' : ''}${f & FLAG.RST ? ' rst' : ''}`, 'data-i': i, 'data-packet': p.packet[i]!, id: `pkt-${p.packet[i]}`,
+      class: `seg${resent ? ' resent' : ''}${f & FLAG.RST ? ' rst' : ''}${isLost ? ' lost' : ''}`, 'data-i': i, 'data-packet': p.packet[i]!, id: `pkt-${p.packet[i]}`,
       'data-dir': fromClient ? 'c2s' : 's2c',
     });
     const hit = s('rect', { x: 0, y: y - ROW / 2 + 2, height: ROW - 2, class: 'hit' });
@@ -98,7 +100,14 @@ export function ladder(c: Connection, p: ReportPackets): SVGElement {
     g.appendChild(s('text', { x: xTime, y: y + 4, class: 'mono dim' }, rel(p.t[i]!)));
     g.appendChild(s('text', { x: xPkt, y: y + 4, class: 'mono pkt' }, `#${p.packet[i]}`));
     const [x1, x2] = fromClient ? [xLeft, xRight] : [xRight, xLeft];
-    g.appendChild(s('line', { x1, x2, y1: y - 3, y2: y + 5, class: 'arrow', 'marker-end': 'url(#arrow)' }));
+    if (isLost) {
+      // Lost after the capture point: the arrow stops short of the receiver, with a cross.
+      const xe = x1 + (x2 - x1) * 0.82;
+      g.appendChild(s('line', { x1, x2: px(xe), y1: y - 3, y2: y + 3, class: 'arrow' }));
+      g.appendChild(s('text', { x: px(xe), y: y + 7, 'text-anchor': 'middle', class: 'lost-mark' }, svgTitle('lost after the capture point'), '✕'));
+    } else {
+      g.appendChild(s('line', { x1, x2, y1: y - 3, y2: y + 5, class: 'arrow', 'marker-end': 'url(#arrow)' }));
+    }
     g.appendChild(s('text', { x: px((xLeft + xRight) / 2), y: y - 4, 'text-anchor': 'middle', class: 'seg-label mono' }, label));
     for (const tr of onPacket.get(p.packet[i]!) ?? []) {
       const x = tr.endpoint === 'client' ? xCState : xSState;
@@ -109,6 +118,10 @@ export function ladder(c: Connection, p: ReportPackets): SVGElement {
       g.appendChild(s('text', { x, y: y + 4, class: `state-text st-text-${tr.to}`, 'data-endpoint': tr.endpoint, 'data-state': tr.to }, svgTitle(`${tr.from} → ${tr.to}: ${tr.cause}`), text));
     }
     let nx = xNotes;
+    if (isLost) {
+      g.appendChild(s('text', { x: nx, y: y + 4, class: 'lost-note' }, 'lost after the capture point'));
+      nx += 200;
+    }
     for (const a of ms) {
       const badge = s('a', { href: `#anomaly/${a.id}`, class: `badge-link sev-${a.severity}`, 'data-anomaly': a.id });
       badge.appendChild(s('text', { x: nx, y: y + 4, class: `anomaly-badge sev-fill-${a.severity}` }, `✗ ${a.id}`));
@@ -125,7 +138,7 @@ export function ladder(c: Connection, p: ReportPackets): SVGElement {
   bindTips(svg, (el) => {
     const g = el.closest('g.seg');
     if (!g) return null;
-    return packetTip(c, p, Number(g.getAttribute('data-i')), bases, marks);
+    return packetTip(c, p, Number(g.getAttribute('data-i')), bases, marks, lost);
   });
   return svg;
 }

@@ -55,6 +55,11 @@ export function anomaliesByPacket(c: Connection): Map<number, AnomalyOccurrence[
   return m;
 }
 
+/** Segments that passed the capture point and never reached their receiver (Connection.lostSegments). */
+export function lostSegments(c: Connection): Set<number> {
+  return new Set(c.lostSegments ?? []);
+}
+
 /** The window the sender of segment i advertised, in bytes (scaled unless the segment is a SYN). */
 export function scaledWindow(c: Connection, p: ReportPackets, i: number): number {
   const n = c.handshake.negotiated;
@@ -63,7 +68,7 @@ export function scaledWindow(c: Connection, p: ReportPackets, i: number): number
 }
 
 /** The decoded header of segment i, for the tooltip. */
-export function packetTip(c: Connection, p: ReportPackets, i: number, bases: Bases, marks: Map<number, AnomalyOccurrence[]>): Child[] {
+export function packetTip(c: Connection, p: ReportPackets, i: number, bases: Bases, marks: Map<number, AnomalyOccurrence[]>, lost: ReadonlySet<number>): Child[] {
   const fromClient = p.fromClient[i] === 1;
   const own = fromClient ? bases.client : bases.server;
   const peer = fromClient ? bases.server : bases.client;
@@ -85,6 +90,7 @@ export function packetTip(c: Connection, p: ReportPackets, i: number, bases: Bas
   if (p.vlan[i]! >= 0) rows.push(['VLAN', String(p.vlan[i])]);
   if (p.options[i]) rows.push(['options', p.options[i]!]);
   if (p.issues[i]) rows.push(['decode issues', p.issues[i]!]);
+  if (lost.has(p.packet[i]!)) rows.push(['fate', 'lost after the capture point: the peer re-sent what it acknowledged']);
   for (const a of marks.get(p.packet[i]!) ?? []) rows.push([a.severity, `${a.id}: ${a.message}`]);
   return tipLines(`packet #${p.packet[i]}`, rows);
 }

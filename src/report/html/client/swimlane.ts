@@ -27,13 +27,9 @@ export interface LaneSegment {
 
 const ENDPOINTS: EndpointRole[] = ['client', 'server'];
 
-/**
- * The state each endpoint was in before its first transition: the flow stage's initial state when
- * it reports one (read defensively), else the first transition's `from`, else its final state.
- */
+/** The state an endpoint's timeline starts from (CLOSED, or ESTABLISHED for a mid-stream pickup). */
 function initialState(c: Connection, e: EndpointRole, first: Transition | undefined): TcpState {
-  const init = (c as unknown as { initialStates?: Partial<Record<EndpointRole, TcpState>> }).initialStates?.[e];
-  return init ?? first?.from ?? c.finalStates[e];
+  return c.initialStates?.[e] ?? first?.from ?? c.finalStates[e];
 }
 
 /** Lane segments of both endpoints, with event-axis slots shared between them. */

@@ -3,14 +3,14 @@
  * Stevens graph draw it: each segment the sender sent as a vertical bar from its first to its last
  * sequence number (relative), segments sent again in red, the receiver's ACK line (green) and its
  * advertised window's right edge (ACK + scaled window, yellow), SACK blocks (purple), SYN/FIN/RST
- * marked. Drag across to zoom in on a time range, double-click to zoom out; hover for a header.
+ * marked, segments lost after the capture point hollow. Drag across to zoom in on a time range, double-click to zoom out; hover for a header.
  */
 import type { Connection } from '../../../flow/model.js';
 import type { ReportPackets } from '../data.js';
 import { axisBottom, axisLeft } from './chart.js';
 import { clear, h, px, s } from './dom.js';
 import { seqTick, tickTime } from './format.js';
-import { anomaliesByPacket, FLAG, packetTip, relSeq, RESENT, scaledWindow, sequenceBases } from './packet.js';
+import { anomaliesByPacket, FLAG, lostSegments, packetTip, relSeq, RESENT, scaledWindow, sequenceBases } from './packet.js';
 import { linearScale } from './scale.js';
 import { bindTips } from './tooltip.js';
 
@@ -47,6 +47,7 @@ function draw(c: Connection, p: ReportPackets, dir: Direction, x: Extent, width:
   const bases = sequenceBases(c, p);
   const base = dir === 'c2s' ? bases.client : bases.server;
   const marks = anomaliesByPacket(c);
+  const lost = lostSegments(c);
   const m = { top: 14, right: 20, bottom: 40, left: 70 };
   const [y0, y1] = yExtent(c, p, dir, base, x);
   const X = linearScale([x.t0, x.t1 > x.t0 ? x.t1 : x.t0 + 1e-6], [m.left, width - m.right]);
@@ -71,7 +72,7 @@ function draw(c: Connection, p: ReportPackets, dir: Direction, x: Extent, width:
       const again = (marks.get(p.packet[i]!) ?? []).some((o) => RESENT.has(o.id));
       if (occupies === 0 && !(f & FLAG.RST)) continue; // pure ACKs of this direction carry no data
       const ya = px(Y(a)), yb = px(Y(a + Math.max(occupies, 0)));
-      const cls = `tsg-seg${again ? ' resent' : ''}${f & FLAG.SYN ? ' syn' : ''}${f & FLAG.FIN ? ' fin' : ''}${f & FLAG.RST ? ' rst' : ''}`;
+      const cls = `tsg-seg${again ? ' resent' : ''}${lost.has(p.packet[i]!) ? ' lost' : ''}${f & FLAG.SYN ? ' syn' : ''}${f & FLAG.FIN ? ' fin' : ''}${f & FLAG.RST ? ' rst' : ''}`;
       const g = s('g', { class: cls, 'data-i': i, 'data-packet': p.packet[i]! });
       g.appendChild(s('line', { x1: xi, x2: xi, y1: ya, y2: yb }));
       g.appendChild(s('line', { x1: px(xi - 3), x2: px(xi + 3), y1: ya, y2: ya }));
@@ -92,7 +93,7 @@ function draw(c: Connection, p: ReportPackets, dir: Direction, x: Extent, width:
       for (let k = 0; k + 1 < sack.length; k += 2) {
         plot.appendChild(s('line', { x1: xi, x2: xi, y1: px(Y(relSeq(sack[k]!, base))), y2: px(Y(relSeq(sack[k + 1]!, base))), class: 'tsg-sack' }));
       }
-      plot.appendChild(s('circle', { cx: xi, cy: ya, r: 2.5, class: 'tsg-ack', 'data-i': i, 'data-packet': p.packet[i]! }));
+      plot.appendChild(s('circle', { cx: xi, cy: ya, r: 2, class: `tsg-ack${lost.has(p.packet[i]!) ? ' lost' : ''}`, 'data-i': i, 'data-packet': p.packet[i]! }));
     }
   }
   if (ackD) { plot.insertBefore(s('path', { d: winD, class: 'tsg-win' }), plot.firstChild); plot.insertBefore(s('path', { d: ackD, class: 'tsg-ackline' }), plot.firstChild); }
@@ -127,7 +128,7 @@ function draw(c: Connection, p: ReportPackets, dir: Direction, x: Extent, width:
   bindTips(svg, (el) => {
     const g = el.closest('[data-i]');
     if (!g || startX !== null) return null;
-    return packetTip(c, p, Number(g.getAttribute('data-i')), bases, marks);
+    return packetTip(c, p, Number(g.getAttribute('data-i')), bases, marks, lost);
   });
   return svg;
 }
