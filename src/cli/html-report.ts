@@ -78,7 +78,7 @@ export function htmlReportHook(out: string, o: { paths: string[]; ids: number[];
 } {
   if (out === '-') throw new UsageError('--html -: the report needs a file name (standard output carries the analysis)');
   const limits = DEFAULT_REPORT_LIMITS;
-  const digest = new ReportDigest({ rows: limits.rows, details: limits.details }, o.ids);
+  const digest = new ReportDigest({ rows: limits.rows, details: limits.details, eventsPerListener: limits.eventsPerListener }, o.ids);
   return {
     onConnection: digest.add,
     finish: async (c, result, summary) => {

@@ -7,7 +7,7 @@
 import { ANOMALIES } from '../flow/anomalies.js';
 import type { AnomalyId, Connection } from '../flow/model.js';
 import {
-  ROW_DETAILED, ROW_ROLE_INFERRED, type Histogram, type ReportEnums, type ReportRows, type RttHistograms,
+  LISTENER_EVENT_IDS, ROW_DETAILED, ROW_ROLE_INFERRED, type Histogram, type ListenerEvents, type ReportEnums, type ReportRows, type RttHistograms,
 } from '../report/html/data.js';
 import { byTrouble, connectionRtt, troubleScore } from './summary.js';
 import { RowStore, type RowInput } from './row-store.js';
@@ -18,7 +18,14 @@ export interface ReportBounds {
   rows: number;
   /** Most connections shown in detail (the worst), besides those asked for by id. */
   details: number;
+  /** Most listed events of one id per listener (the rest are counted). */
+  eventsPerListener: number;
 }
+
+/** Events listed over all listeners at most (a filtered port scan can leave one on each of 300,000). */
+const MAX_EVENTS = 200_000;
+
+const EVENT_IDS = new Set<AnomalyId>(LISTENER_EVENT_IDS);
 
 /** Strings numbered in order of first sight: new states or outcomes from the flow stage slot in. */
 class Enumerator<T extends string> {
@@ -71,6 +78,8 @@ export class ReportDigest {
   private readonly synToSynAck = new Array<number>(BIN_COUNT).fill(0);
   private readonly synAckToAck = new Array<number>(BIN_COUNT).fill(0);
   private clamped = 0;
+  private readonly events = new Map<string, Map<AnomalyId, ListenerEvents>>();
+  private listed = 0;
 
   constructor(readonly bounds: ReportBounds, askedIds: readonly number[] = []) {
     this.rows = new RowStore(bounds.rows);
@@ -84,11 +93,22 @@ export class ReportDigest {
     this.rows.add(this.row(c, trouble));
     if (this.asked.has(c.id)) this.asked.set(c.id, c);
     else this.worst.add(c);
+    for (const a of c.anomalies) if (EVENT_IDS.has(a.id)) this.listenerEvent(c, a.id, a.t, a.packet);
     if (c.handshake.outcome === 'complete') {
       this.count(this.synToSynAck, c.handshake.rtt.synToSynAck);
       this.count(this.synAckToAck, c.handshake.rtt.synAckToAck);
     }
   };
+
+  /** The SYN-queue events of the listeners named ("ip port"). */
+  listenerEvents(keys: Iterable<string>): Record<string, ListenerEvents[]> {
+    const out: Record<string, ListenerEvents[]> = {};
+    for (const k of keys) {
+      const m = this.events.get(k);
+      if (m) out[k] = [...m.values()];
+    }
+    return out;
+  }
 
   /** Ids asked for that no covered connection had. */
   missing(): number[] {
@@ -164,6 +184,16 @@ export class ReportDigest {
     for (const a of c.anomalies) counts.set(a.id, (counts.get(a.id) ?? 0) + 1);
     for (const [id, n] of Object.entries(c.anomaliesOmitted ?? {}) as Array<[AnomalyId, number]>) counts.set(id, (counts.get(id) ?? 0) + n);
     return [...counts].map(([id, n]) => `${this.enums.anomalies.of(id)}:${n}`).join(',');
+  }
+
+  private listenerEvent(c: Connection, id: AnomalyId, t: number, packet: number): void {
+    const key = `${c.server.ip} ${c.server.port}`;
+    let m = this.events.get(key);
+    if (!m) { m = new Map(); this.events.set(key, m); }
+    let e = m.get(id);
+    if (!e) { e = { id, count: 0, t: [], packet: [] }; m.set(id, e); }
+    e.count++;
+    if (e.t.length < this.bounds.eventsPerListener && this.listed < MAX_EVENTS) { e.t.push(t); e.packet.push(packet); this.listed++; }
   }
 
   private count(bins: number[], v: number | null): void {

@@ -227,6 +227,11 @@ test('the SYN-flood listener\'s chart peaks where --json says, above the thresho
     const floods = l.anomalies.filter((a) => a.id === 'syn-flood').length;
     expect(floods).toBeGreaterThan(0);
     expect(await chart.locator('g.marker').count()).toBe(l.anomalies.length);
+    // The SYNs the full queue left unanswered, as ticks, and counted in the legend.
+    const unanswered = doc.connections.filter((c) => c.server.port === 4040).flatMap((c) => c.anomalies).filter((a) => a.id === 'syn-unanswered').length;
+    expect(unanswered).toBeGreaterThan(0);
+    expect(await chart.locator('line.rug.m-drop').count()).toBe(unanswered);
+    expect(Number(await o.page.getAttribute('#listener-198-18-0-2-4040 [data-event="syn-unanswered"]', 'data-count'))).toBe(unanswered);
     await screenshot(o.page, '#listeners', 'syn-flood-listeners');
   } finally {
     await o.page.close();

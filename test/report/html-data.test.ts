@@ -15,6 +15,7 @@ import { RowStore, type RowInput } from '../../src/pipeline/row-store.js';
 import { byTrouble } from '../../src/pipeline/summary.js';
 import { boundAnomalies, DEFAULT_REPORT_LIMITS, type ReportLimits } from '../../src/report/html/build.js';
 import { ROW_DETAILED, type ReportData } from '../../src/report/html/data.js';
+import { timeOrdered } from '../../src/report/html/client/listeners.js';
 import { renderReportPage, scriptJson, scriptJsonPieces } from '../../src/report/html/page.js';
 import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
 import { parseRow } from '../decode/tshark-oracle.js';
@@ -130,6 +131,29 @@ describe('report data of demo.pcap', () => {
     expect(seen.size).toBe(doc.summary.frames.tcpSegments);
   });
 
+  test('a listener\'s SYN-queue events are its connections\' anomalies of those ids', async () => {
+    const flood = await report(['syn-flood.pcap']);
+    const fdoc = analyzeJson(['syn-flood.pcap']);
+    const want = new Map<string, Array<[number, number]>>();
+    for (const c of fdoc.connections) {
+      for (const a of c.anomalies) {
+        if (!['syn-unanswered', 'handshake-timeout', 'stateless-answer', 'half-open-expired'].includes(a.id)) continue;
+        const k = `${c.server.ip} ${c.server.port} ${a.id}`;
+        want.set(k, [...(want.get(k) ?? []), [a.t, a.packet]]);
+      }
+    }
+    expect(want.get('198.18.0.2 4040 syn-unanswered')?.length).toBeGreaterThan(0);
+    const got = new Map<string, Array<[number, number]>>();
+    for (const [l, events] of Object.entries(flood.listenerEvents)) {
+      for (const e of events) {
+        expect(e.count).toBe(e.t.length);
+        got.set(`${l} ${e.id}`, e.t.map((t, i) => [t, e.packet[i]!]));
+      }
+    }
+    const sorted = (m: Map<string, Array<[number, number]>>) => new Map([...m].map(([k, v]) => [k, [...v].sort((a, b) => a[1] - b[1])]));
+    expect(sorted(got)).toEqual(sorted(want));
+  });
+
   test('the catalogue has every anomaly id, each with causes and what to check', () => {
     const ids = Object.keys(ANOMALIES) as AnomalyId[];
     expect(d.catalogue.map((e) => e.id)).toEqual(ids);
@@ -192,6 +216,15 @@ describe('bounds', () => {
     expect(Array.from(order, (i) => cip[i])).toEqual(expected.map((r) => r.cip));
     expect(Array.from(order, (i) => (Number.isNaN(rtt[i]!) ? null : rtt[i]))).toEqual(expected.map((r) => r.rtt));
   });
+});
+
+test('a listener\'s series recorded out of time order is drawn in time order, each change at its time', () => {
+  const inOrder: Array<[number, number]> = [[1, 1], [2, 2], [3, 1]];
+  expect(timeOrdered(inOrder)).toEqual(inOrder);
+  // +1 at 3, +1 at 1, -1 at 4, +1 at 2 (recorded in that order): in time 1, 2, 3, 2.
+  expect(timeOrdered([[3, 1], [1, 2], [4, 1], [2, 2]])).toEqual([[1, 1], [2, 2], [3, 3], [4, 2]]);
+  // Two changes at one time: the point holds the count after both.
+  expect(timeOrdered([[2, 1], [1, 2], [1, 1]])).toEqual([[1, 0], [2, 1]]);
 });
 
 describe('the page', () => {

@@ -34,7 +34,7 @@ export interface ReportCommandOptions {
 }
 
 export async function reportCommand(o: ReportCommandOptions): Promise<{ data: ReportData; result: AnalysisResult }> {
-  const digest = new ReportDigest({ rows: o.limits.rows, details: o.limits.details }, o.ids);
+  const digest = new ReportDigest({ rows: o.limits.rows, details: o.limits.details, eventsPerListener: o.limits.eventsPerListener }, o.ids);
   const r = await analyzeCommand({
     paths: o.paths, tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: o.filter, detail: false, ladder: false,
     limit: 0, onConnection: digest.add, ...(o.progress ? { progress: o.progress } : {}),

@@ -22,10 +22,12 @@ export interface ReportLimits {
   listeners: number;
   /** Listed occurrences of one anomaly id per detailed connection at most (the rest are counted). */
   anomaliesPerId: number;
+  /** Listed SYN-queue events of one id per listener at most (the rest are counted). */
+  eventsPerListener: number;
 }
 
 export const DEFAULT_REPORT_LIMITS: ReportLimits = {
-  rows: 250_000, details: 100, packetsPerConnection: 2000, listeners: 100, anomaliesPerId: 200,
+  rows: 250_000, details: 100, packetsPerConnection: 2000, listeners: 100, anomaliesPerId: 200, eventsPerListener: 1000,
 };
 
 export interface ReportSource {
@@ -79,6 +81,7 @@ export function buildReportData(src: ReportSource): ReportData {
     if (p) packets[String(c.id)] = p;
   }
   const t = src.tracker;
+  const listeners = busiest(src.result.listeners, src.limits.listeners);
   return {
     reportVersion: REPORT_DATA_VERSION,
     tool: { name: 'synack', version: src.version },
@@ -86,8 +89,9 @@ export function buildReportData(src: ReportSource): ReportData {
     filter: src.filter,
     inputs: src.result.inputs,
     summary: src.summary,
-    listeners: busiest(src.result.listeners, src.limits.listeners),
+    listeners,
     listenersTotal: src.result.listeners.length,
+    listenerEvents: src.digest.listenerEvents(listeners.map((l) => `${l.ip} ${l.port}`)),
     rtt: src.digest.rtt(),
     enums: src.digest.enumValues(),
     rows: src.digest.columns(src.summary.start, detailed),
@@ -96,7 +100,7 @@ export function buildReportData(src: ReportSource): ReportData {
     packetsNote: src.packetsNote,
     bounds: {
       rows: src.limits.rows, details: src.limits.details, packetsPerConnection: src.limits.packetsPerConnection,
-      listeners: src.limits.listeners, anomaliesPerId: src.limits.anomaliesPerId,
+      listeners: src.limits.listeners, anomaliesPerId: src.limits.anomaliesPerId, eventsPerListener: src.limits.eventsPerListener,
     },
     catalogue: catalogue(),
   };

@@ -120,6 +120,22 @@ export interface RttHistograms {
   clamped: number;
 }
 
+/**
+ * What the connections of one listener say about its SYN queue, drawn as marks on its chart: the
+ * occurrences of each id in LISTENER_EVENT_IDS at the packet and time the anomaly names (the SYN left
+ * unanswered, the stateless SYN-ACK, the server's last SYN-ACK before it gave up). The first
+ * bounds.eventsPerListener of each id are listed; `count` has them all.
+ */
+export interface ListenerEvents {
+  id: AnomalyId;
+  count: number;
+  t: number[];
+  packet: number[];
+}
+
+/** Connection anomalies that are also events of the server's listener (its SYN queue). */
+export const LISTENER_EVENT_IDS: readonly AnomalyId[] = ['syn-unanswered', 'handshake-timeout', 'stateless-answer', 'half-open-expired'];
+
 export interface CatalogueEntry {
   id: AnomalyId;
   severity: Severity;
@@ -141,6 +157,8 @@ export interface ReportData {
   /** The busiest listeners (most connections, then the highest half-open peak), at most the bound. */
   listeners: Listener[];
   listenersTotal: number;
+  /** By listener ("ip port", as in `listeners`): its connections' SYN-queue events. */
+  listenerEvents: Record<string, ListenerEvents[]>;
   rtt: RttHistograms;
   enums: ReportEnums;
   rows: ReportRows;
@@ -154,6 +172,6 @@ export interface ReportData {
   /** Why some connections have no packets (standard input, --no-ladder), when so. */
   packetsNote: string | null;
   /** Bounds the report applied, so the page can say what it left out. */
-  bounds: { rows: number; details: number; packetsPerConnection: number; listeners: number; anomaliesPerId: number };
+  bounds: { rows: number; details: number; packetsPerConnection: number; listeners: number; anomaliesPerId: number; eventsPerListener: number };
   catalogue: CatalogueEntry[];
 }

@@ -41,8 +41,11 @@ export function axisLeft(sc: Scale, x: number, fmt: (v: number) => string, ticks
 /** A horizontal line across the plot at a value (a threshold). */
 export interface LevelLine { y: number; label: string; cls: string }
 
-/** An event at a time: a vertical tick on the time axis with a symbol. */
-export interface Marker { x: number; label: string; cls: string; symbol: string }
+/**
+ * An event at a time: a vertical line across the plot with a symbol on top, or, for events that come
+ * by the dozen (`rug`: the row, from the bottom), a short tick along the time axis.
+ */
+export interface Marker { x: number; label: string; cls: string; symbol: string; rug?: number }
 
 export interface StepChartSpec {
   width: number;
@@ -96,6 +99,11 @@ export function stepChart(spec: StepChartSpec): { svg: SVGElement; x: Scale; y: 
   }
   for (const k of spec.markers) {
     const X = px(x(k.x));
+    if (k.rug !== undefined) {
+      const y0 = H - m.bottom - 2 - 9 * k.rug;
+      svg.appendChild(s('line', { x1: X, x2: X, y1: y0, y2: y0 - 7, class: `rug ${k.cls}` }, svgTitle(k.label)));
+      continue;
+    }
     const g = s('g', { class: `marker ${k.cls}` }, svgTitle(k.label));
     g.appendChild(s('line', { x1: X, x2: X, y1: m.top, y2: H - m.bottom }));
     g.appendChild(s('text', { x: X, y: px(m.top + 10), 'text-anchor': 'middle' }, k.symbol));

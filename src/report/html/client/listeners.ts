@@ -5,7 +5,7 @@
  * flow stage's richer SYN-queue model (drops, stateless answers...) slots in there.
  */
 import type { Listener } from '../../../flow/model.js';
-import type { ReportData } from '../data.js';
+import type { ListenerEvents, ReportData } from '../data.js';
 import { stepChart, type Marker } from './chart.js';
 import { h, link, section } from './dom.js';
 import { endpoint, num, plural, rel, tickTime, timestamp } from './format.js';
@@ -15,21 +15,34 @@ import { listenerKey } from './overview.js';
 const MAX_CHARTS = 20;
 
 /**
- * Event lists a listener may carry, each drawn as markers: the catalogue's listener anomalies today,
- * and the fields of a SYN-queue model when the flow stage has them (read defensively: absent now).
+ * The SYN-queue events of a listener's connections (report data: listenerEvents), each kind a row of
+ * ticks along the time axis.
  */
-const OPTIONAL_EVENTS: ReadonlyArray<{ field: string; cls: string; symbol: string; label: string }> = [
-  { field: 'drops', cls: 'm-drop', symbol: '✕', label: 'SYN dropped' },
-  { field: 'statelessAnswers', cls: 'm-cookie', symbol: '◆', label: 'stateless answer (SYN cookie)' },
-];
+const EVENT_MARKS: Record<string, { cls: string; symbol: string; label: string; row: number }> = {
+  'syn-unanswered': { cls: 'm-drop', symbol: '✕', label: 'SYN left unanswered (dropped, or the capture ended first)', row: 0 },
+  'handshake-timeout': { cls: 'm-drop', symbol: '✕', label: 'SYN never answered: the client gave up', row: 0 },
+  'stateless-answer': { cls: 'm-cookie', symbol: '◆', label: 'stateless answer (SYN cookie)', row: 1 },
+  'half-open-expired': { cls: 'm-expired', symbol: '○', label: 'half-open request expired (the server gave up)', row: 2 },
+};
 
-/** Times of an event list: numbers, [t, ...] tuples or { t } objects. */
-function eventTimes(v: unknown): number[] {
-  if (!Array.isArray(v)) return [];
-  const out: number[] = [];
-  for (const e of v) {
-    const t = typeof e === 'number' ? e : Array.isArray(e) ? e[0] : e && typeof e === 'object' ? (e as { t?: unknown }).t : undefined;
-    if (typeof t === 'number' && Number.isFinite(t)) out.push(t);
+/**
+ * A count series in time order. The flow stage records a change when it is resolved, at the time of
+ * the segment that caused it, so points can come out of time order (a SYN_RECEIVED entered at the
+ * SYN-ACK, known only later): the changes (each point's difference from the one before) are put in
+ * time order and summed again. A series already in order is returned as it is.
+ */
+export function timeOrdered(series: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  let ordered = true;
+  for (let i = 1; i < series.length && ordered; i++) if (series[i]![0] < series[i - 1]![0]) ordered = false;
+  if (ordered) return series.map(([t, n]) => [t, n]);
+  const changes = series.map(([t, n], i) => ({ t, d: n - (i > 0 ? series[i - 1]![1] : 0), i }));
+  changes.sort((a, b) => a.t - b.t || a.i - b.i);
+  const out: Array<[number, number]> = [];
+  let n = 0;
+  for (const c of changes) {
+    n += c.d;
+    if (out.length && out[out.length - 1]![0] === c.t) out[out.length - 1]![1] = n;
+    else out.push([c.t, n]);
   }
   return out;
 }
@@ -40,25 +53,40 @@ export interface ListenerChartData {
   peak: { t: number; count: number } | null;
 }
 
-/** A listener as the generic chart's inputs; times relative to `t0`. */
-export function listenerChartSpec(l: Listener, t0: number): ListenerChartData {
-  const any = l as unknown as Record<string, unknown>;
-  const series = (Array.isArray(any.queueSeries) ? any.queueSeries : l.halfOpenSeries) as Array<[number, number]>;
-  const points = series.map(([t, n]) => [t - t0, n] as [number, number]);
+/**
+ * A listener as the generic chart's inputs (a series, markers), times relative to `t0`: its
+ * half-open series, its own anomalies (syn-flood) as lines, its connections' events as ticks. The
+ * flow stage's SYN-queue model (queue depth, drops, stateless answers...) maps here when it lands.
+ */
+export function listenerChartSpec(l: Listener, events: readonly ListenerEvents[], t0: number): ListenerChartData {
+  const points = timeOrdered(l.halfOpenSeries).map(([t, n]) => [t - t0, n] as [number, number]);
   const markers: Marker[] = l.anomalies.map((a) => ({
     x: a.t - t0, cls: `m-anomaly sev-${a.severity}`, symbol: a.id === 'syn-flood' ? '⚑' : '!',
     label: `${a.id} at packet #${a.packet} (${rel(a.t - t0)}): ${a.message}`,
   }));
-  for (const e of OPTIONAL_EVENTS) {
-    for (const t of eventTimes(any[e.field])) markers.push({ x: t - t0, cls: e.cls, symbol: e.symbol, label: `${e.label} at ${rel(t - t0)}` });
+  for (const e of events) {
+    const k = EVENT_MARKS[e.id];
+    if (!k) continue;
+    e.t.forEach((t, i) => markers.push({ x: t - t0, cls: k.cls, symbol: k.symbol, rug: k.row, label: `${k.label}: packet #${e.packet[i]} (${rel(t - t0)})` }));
   }
   const peak = l.halfOpenPeak > 0 && l.halfOpenPeakTime !== null ? { t: l.halfOpenPeakTime - t0, count: l.halfOpenPeak } : null;
   return { points, markers, peak };
 }
 
+function eventLegend(events: readonly ListenerEvents[]): HTMLElement | null {
+  const shown = events.filter((e) => EVENT_MARKS[e.id]);
+  if (!shown.length) return null;
+  return h('ul', { class: 'legend event-legend' }, ...shown.map((e) => {
+    const k = EVENT_MARKS[e.id]!;
+    return h('li', { 'data-event': e.id, 'data-count': e.count }, h('span', { class: `rug-sw ${k.cls}` }, k.symbol), ' ',
+      link(`anomaly/${e.id}`, { class: 'mono' }, e.id), ` ${num(e.count)}: ${k.label}${e.t.length < e.count ? ` (the first ${num(e.t.length)} drawn)` : ''}`);
+  }));
+}
+
 function listenerArticle(d: ReportData, l: Listener, t0: number, t1: number): HTMLElement {
   const key = listenerKey(l);
-  const spec = listenerChartSpec(l, t0);
+  const events = d.listenerEvents[`${l.ip} ${l.port}`] ?? [];
+  const spec = listenerChartSpec(l, events, t0);
   const threshold = d.options.synFloodThreshold;
   const { svg } = stepChart({
     width: 900, height: 240, points: spec.points, xDomain: [0, Math.max(t1 - t0, 1e-6)],
@@ -74,28 +102,29 @@ function listenerArticle(d: ReportData, l: Listener, t0: number, t1: number): HT
     h('b', { class: 'peak-count' }, num(l.halfOpenPeak)),
     l.halfOpenPeak > 0 && l.halfOpenPeakTime !== null ? ` at ${timestamp(l.halfOpenPeakTime)} (${rel(l.halfOpenPeakTime - t0)})` : '',
     `, ${num(l.halfOpenNow)} still half-open at the end.`);
-  const events = l.anomalies.length
+  const list = l.anomalies.length
     ? h('ul', { class: 'events' }, ...l.anomalies.map((a) => h('li', null, h('span', { class: `sev sev-${a.severity}` }, a.severity), ' ',
       link(`anomaly/${a.id}`, { class: 'mono' }, a.id), ` at packet #${a.packet} (${rel(a.t - t0)}): ${a.message}`)))
     : null;
   return h('article', { class: 'listener', id: `listener-${key}`, 'data-listener': endpoint(l) },
-    h('h3', { class: 'mono' }, endpoint(l)), facts, h('div', { class: 'chart-box' }, svg), events);
+    h('h3', { class: 'mono' }, endpoint(l)), facts, h('div', { class: 'chart-box' }, svg), eventLegend(events), list);
 }
 
 export function listenersSection(d: ReportData): HTMLElement {
   const t0 = d.summary.start ?? 0;
   const t1 = d.summary.end ?? t0;
+  const eventful = (l: Listener) => l.halfOpenPeak > 0 || (d.listenerEvents[`${l.ip} ${l.port}`]?.length ?? 0) > 0;
   const charted = [...d.listeners]
-    .filter((l) => l.halfOpenPeak > 0)
+    .filter(eventful)
     .sort((a, b) => b.halfOpenPeak - a.halfOpenPeak || b.connections - a.connections)
     .slice(0, MAX_CHARTS);
   const intro = h('p', { class: 'dim' },
     `Half-open connections (server in SYN_RECEIVED) per listener over time, the SYN-flood threshold (${num(d.options.synFloodThreshold)}, --syn-flood-threshold) as a dashed line, `,
-    'and the listener\'s events as markers (⚑ syn-flood). ',
+    'the listener\'s alarms as lines (⚑ syn-flood) and its connections\' SYN-queue events as ticks along the time axis (✕ SYN unanswered, ◆ stateless answer, ○ request expired). ',
     d.listenersTotal > d.listeners.length ? `${plural(d.listenersTotal, 'listener')} in all; the ${num(d.listeners.length)} busiest are in this report (--json has them all). ` : '',
-    charted.length < d.listeners.filter((l) => l.halfOpenPeak > 0).length ? `Charts for the ${num(charted.length)} highest half-open peaks.` : '');
+    charted.length < d.listeners.filter(eventful).length ? `Charts for the ${num(charted.length)} highest half-open peaks.` : '');
   const body = charted.length
     ? charted.map((l) => listenerArticle(d, l, t0, t1))
-    : [h('p', { class: 'ok' }, 'No listener ever had a half-open connection.')];
+    : [h('p', { class: 'ok' }, 'No listener ever had a half-open connection or a SYN-queue event.')];
   return section('listeners', 'Listeners', intro, ...body);
 }
