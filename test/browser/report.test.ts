@@ -4,7 +4,7 @@
  * swimlanes in the timeline's order, the SYN-flood chart's peak where --json puts it, the table's
  * filters and sorting, hovering, links. Screenshots of each section go to .ci/out/screenshots/.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection, EndpointRole, TcpState } from '../../src/flow/model.js';
@@ -277,6 +277,25 @@ test('a capture\'s name cannot inject markup or script into the page', async () 
     expect(await o.page.locator('header.top .files').innerText()).toBe(evil);
     expect(await o.page.locator('#inputs-table td.mono').innerText()).toBe(evil);
     expect(await o.page.locator('img').count()).toBe(0);
+  } finally {
+    await o.page.close();
+  }
+});
+
+test('a capture without a TCP connection still gives a page that says so', async () => {
+  // tcpdump writes this when it captures nothing: a pcap header (little-endian, v2.4, Ethernet) and no record.
+  const empty = join(dir, 'empty.pcap');
+  const h = Buffer.alloc(24);
+  h.writeUInt32LE(0xa1b2c3d4, 0); h.writeUInt16LE(2, 4); h.writeUInt16LE(4, 6); h.writeUInt32LE(262144, 16); h.writeUInt32LE(1, 20);
+  writeFileSync(empty, h);
+  const { html, doc } = make('empty', empty);
+  expect(doc.summary.connections).toBe(0);
+  const o = await openReport(browser, html);
+  try {
+    expectClean(o);
+    expect(Number(await o.page.getAttribute('#connection-count', 'data-count'))).toBe(0);
+    expect(Number(await o.page.getAttribute('#conn-status', 'data-shown'))).toBe(0);
+    expect(await o.page.locator('#conn-detail').innerText()).toContain('No connection.');
   } finally {
     await o.page.close();
   }
