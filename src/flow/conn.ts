@@ -183,7 +183,9 @@ export class Conn implements TableEntry {
   lostHandshakeAckFlagged = false;
   closeInitiator: EndpointRole | null = null;
   resetBy: EndpointRole | null = null;
-  simultaneousCloseFlagged = false;
+  /** Where the first endpoint entered CLOSING (0: none did). */
+  closingPacket = 0;
+  closingT = 0;
 
   /**
    * Segments that passed the capture point and proved lost after it (the peer re-sent what they
@@ -221,7 +223,7 @@ export class Conn implements TableEntry {
     this.ackPacket = 0; this.answer = ANSWER_NONE; this.cookieCompleted = false; this.timerAt = Infinity;
     this.synAckAckValid = null; this.finalAckValid = null;
     this.simultaneousOpen = false; this.refused = false; this.handshakeReset = false; this.lostHandshakeAckFlagged = false;
-    this.closeInitiator = null; this.resetBy = null; this.simultaneousCloseFlagged = false;
+    this.closeInitiator = null; this.resetBy = null; this.closingPacket = 0; this.closingT = 0;
     this.lost = null;
     this.timeline.clear();
     this.anomalies = null;

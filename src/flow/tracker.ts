@@ -268,17 +268,11 @@ export class Tracker implements FlowContext {
         return;
       case 'time-wait': ep.timeWaitT = t; return;
       case 'last-ack': ep.wasLastAck = true; return;
-      case 'closing': {
+      case 'closing':
+        // simultaneous-close is raised when the connection ends (verdict.ts), naming every side that
+        // went through CLOSING.
         ep.wentClosing = true;
-        const peer = c.peerOf(ep);
-        if (!c.simultaneousCloseFlagged) {
-          c.simultaneousCloseFlagged = true;
-          this.raise(c, 'simultaneous-close', packet, t, null, 'the FINs crossed (CLOSING)', { closing: [ep.role] });
-        } else if (peer.wentClosing) {
-          const occ = c.anomalies?.find((a) => a.id === 'simultaneous-close');
-          if (occ?.details) (occ.details['closing'] as string[]).push(ep.role);
-        }
-      }
+        if (c.closingPacket === 0) { c.closingPacket = packet; c.closingT = t; }
     }
   }
 

@@ -7,7 +7,7 @@ import type {
   AnomalyId, AnomalyOccurrence, CloseKind, Connection, HandshakeOutcome, Severity, ZeekConnState,
 } from '../flow/model.js';
 import { ANOMALIES } from '../flow/anomalies.js';
-import type { ConnectionFacts } from '../flow/verdict.js';
+import { connectionRtt, type ConnectionFacts } from '../flow/verdict.js';
 import { RttHistogram, type RttStats } from './rtt-histogram.js';
 import type { AnalysisResult, FrameCounts } from './types.js';
 
@@ -50,11 +50,6 @@ export function rttStats(rtts: readonly number[]): RttStats {
   const h = new RttHistogram();
   for (const v of rtts) h.add(v);
   return h.stats();
-}
-
-/** The handshake RTT synack reports for one connection: first SYN → completing ACK, else SYN → SYN-ACK. */
-export function connectionRtt(c: Connection): number | null {
-  return c.handshake.rtt.total ?? c.handshake.rtt.synToSynAck;
 }
 
 function bump<K extends string>(rec: Partial<Record<K, number>>, key: K): void {

@@ -26,7 +26,8 @@ function mix(n: number): Connection[] {
     else if (id % 5 === 0) out.push(completeConnection({ id, anomalies: [anomalyAt('retransmission', 'warning', id), anomalyAt('retransmission', 'warning', id + 1)] }));
     else {
       const c = completeConnection({ id });
-      c.handshake.rtt.total = ((id * 7919) % 1000) / 1e5;
+      const rtt = ((id * 7919) % 1000) / 1e5;
+      c.handshake.rtt = { synToSynAck: rtt / 2, synAckToAck: rtt / 2, total: rtt };
       out.push(c);
     }
   }
