@@ -8,7 +8,7 @@ import { DEFAULT_POLICY, evaluatePolicy } from '../../src/check/policy.js';
 import { DEFAULT_TRACKER_OPTIONS, type Connection } from '../../src/flow/model.js';
 import { analyzeInputs } from '../../src/pipeline/analyze.js';
 import { ConnectionDigest, connectionRows } from '../../src/pipeline/digest.js';
-import { RTT_RELATIVE_ERROR } from '../../src/pipeline/rtt-histogram.js';
+import { RELATIVE_ERROR as RTT_RELATIVE_ERROR } from '../../src/util/log-histogram.js';
 import { byTrouble, summarize, SummaryBuilder } from '../../src/pipeline/summary.js';
 import { TopK } from '../../src/pipeline/top-k.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
