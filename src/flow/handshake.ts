@@ -117,7 +117,7 @@ export function decideAnswer(ctx: FlowContext, c: Conn, stateless: boolean): voi
   inferListen(ctx, c, `listening: it answered with SYN-ACK #${sv.synFirstPacket}`);
   if (stateless) {
     c.answer = ANSWER_STATELESS;
-    c.listener.stateless++;
+    ctx.listeners.noteStateless(c.listener, sv.synFirstT, sv.synFirstPacket);
     ctx.raise(c, 'stateless-answer', sv.synFirstPacket, sv.synFirstT, 'server',
       `the server answered without keeping the request: no SYN-ACK re-sent by +${nextWait(sv).toFixed(3)} s (a SYN cookie)`,
       { due: nextCopyDue(sv) });
@@ -163,6 +163,7 @@ function synRetransmission(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, 
   if (ack) {
     // A re-sent SYN-ACK shows the server kept the request.
     if (c.answer === ANSWER_PENDING) decideAnswer(ctx, c, false);
+    if (s.synCount === 2 && s === c.server) ctx.listeners.noteFirstResend(c.listener, interval);
     if (c.ackT >= 0 && !c.lostHandshakeAckFlagged) {
       c.lostHandshakeAckFlagged = true;
       ctx.raise(c, 'lost-handshake-ack', pkt, t, 'client',
@@ -302,12 +303,15 @@ function giveUp(ctx: FlowContext, c: Conn, ep: Endpoint): void {
   ep.gaveUpT = due;
   const survived = due - ep.synFirstT;
   if (ep.synIsAck) {
+    ctx.listeners.noteExpired(c.listener, survived, resent);
     ctx.raise(c, 'half-open-expired', ep.synLastPacket, due, 'server',
       `the server dropped the request after ${resent} SYN-ACK re-send${resent === 1 ? '' : 's'}: it survived ${survived.toFixed(3)} s in SYN_RECEIVED`,
       { survived, resends: resent, intervals: ep.synIntervals?.slice() ?? [] });
-  } else {
+  } else if (resent > 0) {
     ctx.raise(c, 'handshake-timeout', ep.synLastPacket, due, 'client',
       `the SYN was never answered: ${ep.synCount} sent, the client gave up ${survived.toFixed(3)} s after the first`,
       { syns: ep.synCount, waited: survived });
   }
+  // A SYN never re-sent is no client giving up after its retries (a probe, a spoofed source): the
+  // end of the connection calls it unanswered (verdict.ts).
 }

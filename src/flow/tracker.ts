@@ -29,7 +29,7 @@ import type { FlowContext } from './context.js';
 import { advance, dataAnalysis } from './data-analysis.js';
 import { decideAnswer, handshakeTimers, inferListen, onHandshakeAck, onSyn } from './handshake.js';
 import { closedAt, initRecord, isFinished, RecordPool, startsNewConnection } from './lifecycle.js';
-import { ListenerTable, type ListenerRecord } from './listeners.js';
+import { byTime, ListenerTable, type ListenerRecord } from './listeners.js';
 import type {
   AnomalyId, AnomalyOccurrence, Connection, EndpointRole, FlowEvent, Listener, TrackerOptions, TrackerTotals,
 } from './model.js';
@@ -79,7 +79,7 @@ export class Tracker implements FlowContext {
   /** A connection is being emitted: what its settling moves must not start a linger. */
   private emitting: Conn | null = null;
   private readonly closing = new ConnList(LIST_CLOSING);
-  private readonly listeners: ListenerTable;
+  readonly listeners: ListenerTable;
   /** IPv4 listeners by a numeric key (address × 65536 + port): no string per connection. */
   private readonly v4Listeners = new Map<number, ListenerRecord>();
   private readonly addressNames = new AddressNames();
@@ -169,17 +169,17 @@ export class Tracker implements FlowContext {
 
   finish(): { listeners: Listener[]; totals: TrackerTotals; anomalies: AnomalyOccurrence[] } {
     if (!this.finished) {
-      // Half-open counts are read before the flush: they describe the end of the capture.
-      const listeners = this.listeners.list();
       this.emitDone();
       const all: Conn[] = [];
       for (const c of this.table.values()) all.push(c);
       all.sort((x, y) => x.id - y.id);
+      // Requests still queued at the end stay in the queue: the listeners describe the end of the capture.
       for (const c of all) this.emit(c, 'end-of-input');
+      this.listeners.finish();
       this.finished = true;
-      this.finalListeners = listeners;
+      this.finalListeners = this.listeners.list();
     }
-    return { listeners: this.finalListeners, totals: { ...this.totals }, anomalies: this.looseAnomalies.slice() };
+    return { listeners: this.finalListeners, totals: { ...this.totals }, anomalies: this.looseAnomalies.slice().sort(byTime) };
   }
 
   // ---------------------------------------------------------------- per segment
@@ -477,6 +477,7 @@ export class Tracker implements FlowContext {
       if (c !== null) this.onTimer(c);
     }
     this.emitDone();
+    this.listeners.advance(this.now);
     while (this.closing.headTime + linger <= this.now) this.emit(this.closing.head!, 'closed');
     while (this.active.headTime + idle < this.now) this.emit(this.active.head!, 'idle');
   }
@@ -546,9 +547,14 @@ export class Tracker implements FlowContext {
         placePendingFin(this, c, ep, 'received FIN: no ACK of it was captured, and its sender stopped re-sending it');
       }
     }
-    const sv = c.server;
-    if (sv.state === 'CLOSED' && !sv.reachedClosed && !c.refused && !c.midStream && c.client.synSeen && c.listener.answered > 0) {
+    const sv = c.server, cl = c.client;
+    if (sv.state === 'CLOSED' && !sv.synSeen && !c.refused && !c.midStream && cl.synSeen && !sv.rstSent && c.listener.answered > 0) {
+      // Unanswered while its listener answered others: the listener dropped it (a full queue).
       inferListen(this, c, 'listening: this listener answered other SYNs');
+      this.listeners.noteDrop(c.listener, cl.synFirstT, cl.synFirstPacket, cl.synCount);
+      this.raise(c, 'syn-dropped', cl.synFirstPacket, cl.synFirstT, 'server',
+        `the listener ignored ${cl.synCount === 1 ? 'this SYN' : `these ${cl.synCount} SYNs`} while it answered others: its queue was full`,
+        { syns: cl.synCount });
     }
     for (const ep of [c.client, c.server]) {
       if (ep.state === 'TIME_WAIT' && this.now >= ep.timeWaitT + this.twoMsl) {

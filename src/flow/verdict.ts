@@ -59,6 +59,9 @@ export function endOfConnectionAnomalies(c: Conn, r: Raiser): void {
     r.raise(c, 'syn-unanswered', pkt, t, 'client',
       `the SYN had no answer when the capture ended (${cl.synCount} sent; the next was due +${(nextCopyDue(cl) - cl.synFirstT).toFixed(3)} s after the first)`,
       { syns: cl.synCount, waited: r.captureTime - cl.synFirstT, nextDue: nextCopyDue(cl) });
+  } else if (outcome === 'no-answer' && cl.synCount === 1) {
+    r.raise(c, 'syn-unanswered', pkt, t, 'client', 'the SYN had no answer, and the client never re-sent it (a probe, or a spoofed source)',
+      { syns: 1, waited: cl.gaveUpT - cl.synFirstT, resent: false });
   }
   // The server kept the request and it was still in SYN_RECEIVED when the capture ended (one it
   // dropped raised half-open-expired; a stateless answer raised stateless-answer).
