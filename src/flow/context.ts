@@ -36,4 +36,9 @@ export interface FlowContext {
   readonly captureTime: number;
   /** The listeners (their SYN-queue facts: stateless answers, expired requests, drops). */
   readonly listeners: ListenerTable;
+  /**
+   * A compacted connection's segments are being replayed (embryo.ts): what its listener learnt from
+   * them (answers, queue entries, re-send intervals) is known already and must not be counted again.
+   */
+  readonly replaying: boolean;
 }

@@ -8,7 +8,7 @@
  */
 import { decodeOptions, readSynOptions } from '../decode/options.js';
 import { FLAG, newSynOptions, type Segment } from '../decode/segment.js';
-import { nextCopyDue, nextWait, silenceMeansStopped } from './backoff.js';
+import { baseOf, nextCopyDue, nextWait, silenceMeansStopped } from './backoff.js';
 import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, type Conn, type Endpoint } from './conn.js';
 import type { FlowContext } from './context.js';
 import type { AnomalyId } from './model.js';
@@ -86,7 +86,7 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
     checkOptions(ctx, c, t, pkt);
   }
   if (c.synBeforeSynAckT < 0 && c.client.synSeen) c.synBeforeSynAckT = c.client.synLastT;
-  c.listener.answered++;
+  if (!ctx.replaying) c.listener.answered++;
   if (r.state === 'CLOSED') {
     // The SYN was not captured: the SYN-ACK proves the client had sent one.
     ctx.apply(c, r, 'send SYN', t, pkt, true, 'sent SYN (not captured; its SYN-ACK shows it)');
@@ -111,19 +111,24 @@ function awaitSynAckAt(ctx: FlowContext, c: Conn, r: Endpoint, t: number, pkt: n
  * in the SYN queue) or `stateless` (a SYN cookie: it stays LISTEN; an ACK that completes the
  * handshake rebuilds the connection then).
  */
-export function decideAnswer(ctx: FlowContext, c: Conn, stateless: boolean): void {
+export function decideAnswer(ctx: FlowContext, c: Conn, stateless: boolean, shownBy: 'resend' | 'silence' | 'ack' | 'end'): void {
   if (c.answer !== ANSWER_PENDING) return;
   const sv = c.server;
+  c.answer = stateless ? ANSWER_STATELESS : ANSWER_STATEFUL;
+  if (!ctx.replaying) {
+    // What the listener learns: a re-send shows a queued request; an ACK that came first shows nothing
+    // yet (settled once the answers around it have shown their kind, listeners.ts noteProvisional).
+    if (shownBy === 'resend') ctx.listeners.noteAnswer(c.listener, sv.synFirstT, false);
+    else if (shownBy === 'ack') ctx.listeners.noteProvisional(c.listener, c, sv.synFirstT);
+  }
   inferListen(ctx, c, `listening: it answered with SYN-ACK #${sv.synFirstPacket}`);
   if (stateless) {
-    c.answer = ANSWER_STATELESS;
     ctx.listeners.noteStateless(c.listener, sv.synFirstT, sv.synFirstPacket);
     ctx.raise(c, 'stateless-answer', sv.synFirstPacket, sv.synFirstT, 'server',
       `the server answered without keeping the request: no SYN-ACK re-sent by +${nextWait(sv).toFixed(3)} s (a SYN cookie)`,
       { due: nextCopyDue(sv) });
     return;
   }
-  c.answer = ANSWER_STATEFUL;
   ctx.apply(c, sv, 'send SYN-ACK', sv.synFirstT, sv.synFirstPacket);
 }
 
@@ -155,6 +160,8 @@ function synRetransmission(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, 
   s.synIntervals ??= [];
   if (s.synIntervals.length < MAX_LISTED_INTERVALS) s.synIntervals.push(interval);
   s.synLastInterval = interval;
+  const base = baseOf(interval, s.synCount);
+  if (s.synBase === 0 || base < s.synBase) s.synBase = base;
   s.synLastT = t;
   s.synLastPacket = pkt;
   const id: AnomalyId = ack ? 'synack-retransmission' : 'syn-retransmission';
@@ -162,8 +169,8 @@ function synRetransmission(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, 
     { attempt: s.synCount, interval, intervals: s.synIntervals.slice() });
   if (ack) {
     // A re-sent SYN-ACK shows the server kept the request.
-    if (c.answer === ANSWER_PENDING) decideAnswer(ctx, c, false);
-    if (s.synCount === 2 && s === c.server) ctx.listeners.noteFirstResend(c.listener, interval);
+    if (c.answer === ANSWER_PENDING) decideAnswer(ctx, c, false, 'resend');
+    if (s.synCount === 2 && s === c.server && !ctx.replaying) ctx.listeners.noteFirstResend(c.listener, interval);
     if (c.ackT >= 0 && !c.lostHandshakeAckFlagged) {
       c.lostHandshakeAckFlagged = true;
       ctx.raise(c, 'lost-handshake-ack', pkt, t, 'client',
@@ -232,7 +239,7 @@ export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoi
     if (s === c.client && r === c.server && c.answer === ANSWER_PENDING) {
       // The ACK came before the server's first re-send was due: nothing tells a SYN cookie apart, and
       // Linux sends cookies only while its SYN queue is full; taken as a queued request.
-      decideAnswer(ctx, c, false);
+      decideAnswer(ctx, c, false, 'ack');
     } else if (s === c.client && c.answer === ANSWER_STATELESS && r.state === 'LISTEN') {
       // The handshake completes a cookie answer: the server rebuilds the connection from the ACK.
       ctx.apply(c, r, 'send SYN-ACK', t, pkt, true,
@@ -280,7 +287,7 @@ export function handshakeTimers(ctx: FlowContext, c: Conn, now: number): number 
   let next = Infinity;
   if (c.answer === ANSWER_PENDING) {
     const at = silenceMeansStopped(sv);
-    if (now >= at) decideAnswer(ctx, c, true); else next = Math.min(next, at);
+    if (now >= at) decideAnswer(ctx, c, true, 'silence'); else next = Math.min(next, at);
   }
   if (sv.state === 'SYN_RECEIVED' && sv.inQueue && sv.awaited === null && !sv.finSent && !sv.rstSent) {
     const at = silenceMeansStopped(sv);

@@ -13,6 +13,7 @@
  */
 import { LogHistogram } from '../util/log-histogram.js';
 import { anomaly } from './anomalies.js';
+import type { Conn } from './conn.js';
 import type { AnomalyOccurrence, Listener } from './model.js';
 
 /**
@@ -21,6 +22,14 @@ import type { AnomalyOccurrence, Listener } from './model.js';
  * copy (up to 1.25 × the doubled wait: 10 s covers waits up to 8 s, the fourth re-send).
  */
 export const QUEUE_LAG = 10;
+
+/**
+ * Seconds after a SYN-ACK by which the kind of every answer sent before it has shown (a stateless one
+ * by its first re-send not coming: 1 s + 25 %, plus slack).
+ */
+export const ANSWERS_SETTLED_AFTER = 1.5;
+/** How far back the answers' kinds are kept (a listener's mode at a time is its latest answer's kind). */
+const ANSWER_MEMORY = 10;
 
 export class ListenerRecord {
   connections = 0;
@@ -31,6 +40,11 @@ export class ListenerRecord {
   /** Answers it kept no request for (SYN cookies), and when the first was sent. */
   stateless = 0;
   statelessFrom = -1;
+  /** Its latest answer whose kind showed was stateless. */
+  lastAnswerStateless = false;
+  /** Answers whose kind showed, by SYN-ACK time (the last ANSWER_MEMORY seconds): times, 1 = stateless. */
+  answerT: number[] = [];
+  answerStateless: number[] = [];
   /** SYNs it left unanswered while answering others, and when the first came. */
   dropped = 0;
   dropsFrom = -1;
@@ -78,9 +92,17 @@ export class ListenerTable {
   /** Listeners with changes waiting, and the capture time the first of them is due. */
   private readonly dirty: ListenerRecord[] = [];
   private flushAt = Infinity;
+  /**
+   * Answers an ACK completed before their kind could show (taken as queued), to look at again once
+   * the answers around them have shown theirs: a listener answering statelessly then sent a cookie.
+   */
+  private readonly provisional: Array<{ l: ListenerRecord; c: Conn; id: number; t: number }> = [];
+  private provisionalHead = 0;
 
   constructor(private readonly synFloodThreshold: number, private readonly maxSeriesPoints: number,
-    private readonly onAnomaly?: (a: AnomalyOccurrence) => void) {}
+    private readonly onAnomaly?: (a: AnomalyOccurrence) => void,
+    /** A provisional answer proved a cookie (tracker.ts revises the connection, if it still holds it). */
+    private readonly onCookie?: (c: Conn, id: number) => void) {}
 
   /** The listener for a server; `ip` is built once per connection, when its server is known. */
   get(ip: string, port: number): ListenerRecord {
@@ -104,10 +126,52 @@ export class ListenerTable {
     if (t + QUEUE_LAG < this.flushAt) this.flushAt = t + QUEUE_LAG;
   }
 
-  /** Capture time moved to `now`: changes older than QUEUE_LAG enter the series. */
+  /** Capture time moved to `now`: provisional answers settle, changes older than QUEUE_LAG enter the series. */
   advance(now: number): void {
+    const p = this.provisional;
+    while (this.provisionalHead < p.length && p[this.provisionalHead]!.t + ANSWERS_SETTLED_AFTER <= now) {
+      const x = p[this.provisionalHead++]!;
+      if (this.modeAt(x.l, x.t)) this.onCookie?.(x.c, x.id);
+    }
+    if (this.provisionalHead === p.length) { p.length = 0; this.provisionalHead = 0; }
     if (now < this.flushAt) return;
     this.flushUpTo(now - QUEUE_LAG);
+  }
+
+  /** An answer's kind showed (t: its SYN-ACK). */
+  noteAnswer(l: ListenerRecord, t: number, stateless: boolean): void {
+    l.lastAnswerStateless = stateless;
+    const ts = l.answerT;
+    let i = ts.length;
+    while (i > 0 && ts[i - 1]! > t) i--;
+    ts.splice(i, 0, t);
+    l.answerStateless.splice(i, 0, stateless ? 1 : 0);
+    // Forget what is too old to settle anything.
+    let old = 0;
+    while (old < ts.length && ts[old]! < ts[ts.length - 1]! - ANSWER_MEMORY) old++;
+    if (old > 64) { ts.splice(0, old); l.answerStateless.splice(0, old); }
+  }
+
+  /** An ACK completed c's answer (t: its SYN-ACK) before its kind showed: settled later (advance). */
+  noteProvisional(l: ListenerRecord, c: Conn, t: number): void {
+    this.provisional.push({ l, c, id: c.id, t });
+  }
+
+  /** Was l answering statelessly at t (its latest answer at or before t whose kind showed)? */
+  private modeAt(l: ListenerRecord, t: number): boolean {
+    const ts = l.answerT;
+    for (let i = ts.length - 1; i >= 0; i--) if (ts[i]! <= t) return l.answerStateless[i] === 1;
+    return false;
+  }
+
+  /** A change already sent proved not to have happened (a request that was a cookie): taken back. */
+  retract(l: ListenerRecord, delta: 1 | -1, t: number): void {
+    l.live -= delta;
+    const ts = l.pendingT, ds = l.pendingD;
+    for (let i = ts.length - 1; i >= l.pendingHead; i--) {
+      if (ts[i] === t && ds[i] === delta) { ts.splice(i, 1); ds.splice(i, 1); l.pendingP.splice(i, 1); return; }
+    }
+    this.lateChange(l, -delta, t, 0);
   }
 
   private flushUpTo(upTo: number): void {
@@ -178,6 +242,7 @@ export class ListenerTable {
   /** l answered a SYN without keeping the request (t: its SYN-ACK). */
   noteStateless(l: ListenerRecord, t: number, packet: number): void {
     l.stateless++;
+    this.noteAnswer(l, t, true);
     if (l.statelessFrom >= 0) return;
     l.statelessFrom = t;
     this.raise(l, anomaly('syn-cookies', packet, t, 'server',
@@ -203,6 +268,11 @@ export class ListenerTable {
     l.expired++;
     l.survival.add(survived);
     if (resends > l.resendLimit) l.resendLimit = resends;
+  }
+
+  /** l ignored `n` more handshake ACKs (re-sent its SYN-ACK after them, repeatedly): counted as accept-queue overflows. */
+  noteIgnoredAcks(l: ListenerRecord, n: number): void {
+    l.acceptOverflows += n;
   }
 
   /** l re-sent a SYN-ACK `interval` s after its first (the initial retransmission timeout). */

@@ -229,6 +229,11 @@ export interface TrackerOptions {
    * TIME_WAIT end not seen) and only its 4-tuple and ISN are kept until 2×MSL. Default 1024.
    */
   maxLingering?: number;
+  /**
+   * Compact connections stuck in their handshake (flow/embryo.ts; default true, never with live
+   * events). Off gives the same output with a full record per connection (the tests compare them).
+   */
+  compactEmbryos?: boolean;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {

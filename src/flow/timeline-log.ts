@@ -54,6 +54,22 @@ export class TimelineLog {
     this.used = i + 3;
   }
 
+  /**
+   * Move the first transition of one endpoint into state `toCode` to (t, packet), with a new cause:
+   * a guess revised before the connection is reported (a request that proved a SYN cookie).
+   */
+  relocate(server: boolean, toCode: number, t: number, packet: number, cause: number, inferred: boolean): void {
+    const d = this.data;
+    for (let i = 0; i < this.used; i += 3) {
+      const code = d[i + 2]!;
+      if (((code & SERVER_BIT) !== 0) !== server || ((code >> TO_SHIFT) & STATE_MASK) !== toCode) continue;
+      d[i] = t;
+      d[i + 1] = packet;
+      d[i + 2] = (code & ((1 << CAUSE_SHIFT) - 1) & ~INFERRED_BIT) | (inferred ? INFERRED_BIT : 0) | (cause << CAUSE_SHIFT);
+      return;
+    }
+  }
+
   /** The output timeline, in the order the transitions were recorded. */
   build(): Transition[] {
     const d = this.data;

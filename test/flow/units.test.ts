@@ -141,7 +141,7 @@ describe('ListenerTable', () => {
 function dirty(o: Record<string, unknown>, depth = 0): void {
   for (const k of Object.keys(o)) {
     const v = o[k];
-    if (k === 'role' || k === 'timeline' || k === 'listener') continue;
+    if (k === 'role' || k === 'timeline' || k === 'listener' || k === 'embryo') continue;
     if (typeof v === 'number') o[k] = v + 7;
     else if (typeof v === 'boolean') o[k] = !v;
     else if (typeof v === 'string') o[k] = v + 'x';
