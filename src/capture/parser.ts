@@ -150,6 +150,8 @@ class ChunkParser implements CaptureParser {
       warnings: this.ctx.warnings,
       counts: this.ctx.counts,
     };
+    const stats = r.interfaceStats?.();
+    if (stats && stats.length > 0) this.info.interfaceStats = stats;
     return this.info;
   }
 }
