@@ -15,6 +15,11 @@ export interface CaptureParser {
   push(chunk: Buffer): void;
   /** Marks the end of input; reports truncation as a warning. Throws InputError for empty or unrecognised input. */
   end(): CaptureInfo;
+  /**
+   * The first interface's link type and snaplen once the stream's header has been read (a live
+   * engine's stream says them before its first packet), else null.
+   */
+  firstInterface(): { linkType: number; snaplen: number } | null;
 }
 
 export interface CaptureParserOptions {
@@ -131,6 +136,10 @@ class ChunkParser implements CaptureParser {
     }
     src.copy(this.carry, this.carryLen, from, from + n);
     this.carryLen += n;
+  }
+
+  firstInterface(): { linkType: number; snaplen: number } | null {
+    return this.reader?.firstInterface() ?? null;
   }
 
   end(): CaptureInfo {

@@ -360,6 +360,11 @@ export class PcapngReader implements FormatReader {
     return `pcapng, ${order}, ${this.sections} section${this.sections === 1 ? '' : 's'}, ${n} interface${n === 1 ? '' : 's'}`;
   }
 
+  firstInterface(): { linkType: number; snaplen: number } | null {
+    const i = this.allIfaces[0];
+    return i ? { linkType: i.linkType, snaplen: i.snaplen } : null;
+  }
+
   linkTypes(): Map<number, number> {
     const m = new Map<number, number>();
     for (const i of this.allIfaces) if (i.frames > 0) m.set(i.linkType, (m.get(i.linkType) ?? 0) + i.frames);

@@ -73,6 +73,8 @@ export interface FormatReader {
   detail(): string;
   /** LINKTYPE → frames. */
   linkTypes(): Map<number, number>;
+  /** The first interface's link type and snaplen, once its header (pcap file header, IDB) was read. */
+  firstInterface(): { linkType: number; snaplen: number } | null;
   /** Per-interface counters the input holds about itself (pcapng Interface Statistics Blocks). */
   interfaceStats?(): InterfaceStats[];
 }

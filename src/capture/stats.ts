@@ -34,8 +34,10 @@ export interface InterfaceStats {
 
 /** A moment a live capture's drop counters changed (running totals at that time). */
 export interface DropChange {
-  /** Seconds since the epoch, on the packets' clock. */
+  /** Seconds since the epoch, on the packets' clock: when the changed counters were read. */
   t: number;
+  /** When the counters were read before (or the capture started): the drops happened after this. */
+  since: number;
   received: number | null;
   /** Dropped by the kernel (libpcap's ps_drop). */
   kernel: number | null;

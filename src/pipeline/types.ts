@@ -4,6 +4,7 @@
  */
 import type { CaptureCounts, CaptureFormat, CaptureWarning } from '../capture/frame.js';
 import type { InterfaceStats } from '../capture/stats.js';
+import type { LiveCaptureFacts } from './live-input.js';
 import type { FrameKind } from '../decode/segment.js';
 import type {
   AnomalyOccurrence, Connection, Listener, TrackerOptions, TrackerTotals,
@@ -38,6 +39,8 @@ export interface InputSummary {
    * Blocks, or a live engine's. Absent when the input says nothing (classic pcap, pcapng without ISBs).
    */
   interfaceStats?: InterfaceStats[];
+  /** Live capture only: the engine, its limits, and the moments its drop counters changed. */
+  capture?: LiveCaptureFacts;
 }
 
 /** How many frames ended as what (FrameKind), and the decode issues seen on TCP segments. */
