@@ -94,11 +94,9 @@ export function decodeLink(b: Buffer, off: number, linkType: number, w: Walk, se
       if (avail < ETH.HEADER_LEN) return short(w, off, ETH.HEADER_LEN);
       return etherPayload(b, off + ETH.HEADER_LEN, u16(b, off + ETH.TYPE), w, seg);
     case LINKTYPE.LINUX_SLL:
-      if (avail < SLL.HEADER_LEN) return short(w, off, SLL.HEADER_LEN);
-      return etherPayload(b, off + SLL.HEADER_LEN, u16(b, off + SLL.PROTOCOL), w, seg);
+      return typedHeader(b, off, SLL, w, seg);
     case LINKTYPE.LINUX_SLL2:
-      if (avail < SLL2.HEADER_LEN) return short(w, off, SLL2.HEADER_LEN);
-      return etherPayload(b, off + SLL2.HEADER_LEN, u16(b, off + SLL2.PROTOCOL), w, seg);
+      return typedHeader(b, off, SLL2, w, seg);
     case LINKTYPE.NULL: {
       if (avail < LOOPBACK.HEADER_LEN) return short(w, off, LOOPBACK.HEADER_LEN);
       // The family is in the capturing host's byte order, and some systems wrote it as 16 bits, or wrote
@@ -131,16 +129,20 @@ export function decodeLink(b: Buffer, off: number, linkType: number, w: Walk, se
       if (avail < FDDI.HEADER_LEN) return short(w, off, FDDI.HEADER_LEN);
       return etherPayload(b, off + FDDI.HEADER_LEN, ETHERTYPE.LLC_FOLLOWS, w, seg);
     case LINKTYPE.C_HDLC:
-      if (avail < C_HDLC.HEADER_LEN) return short(w, off, C_HDLC.HEADER_LEN);
-      return etherPayload(b, off + C_HDLC.HEADER_LEN, u16(b, off + C_HDLC.PROTOCOL), w, seg);
+      return typedHeader(b, off, C_HDLC, w, seg);
     case LINKTYPE.IPOIB:
-      if (avail < IPOIB.HEADER_LEN) return short(w, off, IPOIB.HEADER_LEN);
-      return etherPayload(b, off + IPOIB.HEADER_LEN, u16(b, off + IPOIB.PROTOCOL), w, seg);
+      return typedHeader(b, off, IPOIB, w, seg);
     case LINKTYPE.NFLOG:
       return nflogPayload(b, off, w);
     default:
       return STOP.UNSUPPORTED_LINK;
   }
+}
+
+/** A fixed-size link header whose ethertype sits at `h.PROTOCOL` (SLL, SLL2, Cisco HDLC, IPoIB). */
+function typedHeader(b: Buffer, off: number, h: { PROTOCOL: number; HEADER_LEN: number }, w: Walk, seg: Segment): number {
+  if (w.capEnd - off < h.HEADER_LEN) return short(w, off, h.HEADER_LEN);
+  return etherPayload(b, off + h.HEADER_LEN, u16(b, off + h.PROTOCOL), w, seg);
 }
 
 /** The packet inside an NFLOG record: walk the TLVs to NFULA_PAYLOAD, which bounds the datagram. */
