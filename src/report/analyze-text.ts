@@ -4,7 +4,8 @@
  */
 import type { Connection, Listener, Severity } from '../flow/model.js';
 import type { ConnectionRows } from '../pipeline/digest.js';
-import { byTrouble, connectionRtt, type Summary } from '../pipeline/summary.js';
+import { connectionRtt } from '../flow/verdict.js';
+import { byTrouble, type Summary } from '../pipeline/summary.js';
 import type { AnalysisResult, InputSummary } from '../pipeline/types.js';
 import type { InterfaceStats } from '../capture/stats.js';
 import { severityColor, stateColor, type Paint } from './style.js';
