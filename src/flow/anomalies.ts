@@ -24,6 +24,8 @@ export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = {
   'handshake-timeout': { severity: 'error', meaning: 'The SYN was never answered (no SYN-ACK, no RST) and the client gave up: the capture ran past its retry schedule without another SYN.', reference: 'RFC 9293 §3.8.1, §3.8.3 (R2); RFC 6298 §5; Zeek conn_state S0' },
   'syn-unanswered': { severity: 'info', meaning: 'The SYN had no answer when the capture ended, before the client\'s retry schedule ran out: not (yet) a timeout.', reference: 'RFC 9293 §3.8.1; RFC 6298 §5' },
   'stateless-answer': { severity: 'info', meaning: 'The server answered the SYN without keeping the request (no SYN-ACK re-sent past its first retransmission time): a SYN cookie, sent when its SYN queue is full.', reference: 'RFC 4987 §3.6 (SYN cookies)' },
+  'syn-dropped': { severity: 'warning', meaning: 'The listener ignored this SYN (no SYN-ACK, no RST) while it answered others: its SYN queue (or accept queue) was full.', reference: 'RFC 4987 §2; Linux ListenDrops, TCPReqQFullDrop' },
+  'accept-queue-overflow': { severity: 'warning', meaning: 'The server ignored the handshake\'s ACK and re-sent its SYN-ACK although the ACK passed, repeatedly: the application was not accepting (its accept queue was full).', reference: 'Linux ListenOverflows, tcp_abort_on_overflow; RFC 9293 §3.10.7.4' },
   'half-open-expired': { severity: 'warning', meaning: 'The server re-sent its SYN-ACK with doubling waits, then dropped the request (SYN_RECEIVED → CLOSED): the half-open survival time ran out without the client\'s ACK.', reference: 'RFC 9293 §3.8.3 (R2); RFC 4987 §2; Linux tcp_synack_retries' },
   // --- teardown ---
   'simultaneous-close': { severity: 'info', meaning: 'The FINs crossed: both ends went through CLOSING.', reference: 'RFC 9293 §3.6 (Figure 13)' },
@@ -47,6 +49,8 @@ export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = {
   'data-before-handshake': { severity: 'warning', meaning: 'Payload sent before the sender reached ESTABLISHED (outside a SYN).', reference: 'RFC 9293 §3.10.7; Zeek weird data_before_established' },
   'port-zero': { severity: 'error', meaning: 'Source or destination port 0.', reference: 'RFC 9293 §3.1, IANA port 0 reserved' },
   // --- listeners ---
+  'syn-queue-overflow': { severity: 'error', meaning: 'A listener left SYNs unanswered while it answered others: its SYN queue was full (the depth when drops began is its backlog).', reference: 'RFC 4987 §2; Linux ListenDrops, TCPReqQFullDrop' },
+  'syn-cookies': { severity: 'warning', meaning: 'A listener answered SYNs without keeping them (no SYN-ACK re-sent): SYN cookies, which Linux sends once its SYN queue is full.', reference: 'RFC 4987 §3.6; Linux SyncookiesSent, TCPReqQFullDoCookies' },
   'syn-flood': { severity: 'error', meaning: 'A listener\'s half-open (SYN_RECEIVED) count passed the SYN-flood threshold.', reference: 'RFC 4987' },
 };
 

@@ -64,6 +64,14 @@ export const ANOMALY_GUIDE: Readonly<Partial<Record<AnomalyId, AnomalyGuide>>> =
     causes: 'The client never completed the handshake (spoofed SYN, client gone, ACKs lost), so the server re-sent its SYN-ACK up to its limit and dropped the request.',
     check: 'How long requests survived on this listener and how many expired (a SYN flood fills the queue with them); the client addresses; the server\'s `tcp_synack_retries`; loss on the client\'s return path.',
   },
+  'syn-dropped': {
+    causes: 'The listener\'s SYN queue (or its accept queue) was full, so the kernel dropped this SYN without an answer while it still answered others: a SYN flood, a burst of connections larger than the backlog, or an application that does not accept fast enough.',
+    check: 'The listener chart: the queue depth when the drops began (its inferred backlog) and whether SYN cookies were off (`net.ipv4.tcp_syncookies`); the listen() backlog and `net.core.somaxconn`; `nstat` ListenDrops and TCPReqQFullDrop on the server; whether the client\'s SYN retransmission got through later.',
+  },
+  'accept-queue-overflow': {
+    causes: 'The handshake completed on the wire but the server ignored the client\'s ACK and re-sent its SYN-ACK: its accept queue was full because the application did not call accept() fast enough (busy, stuck, or a backlog too small for the connection rate).',
+    check: 'The application\'s accept loop and load; the listen() backlog and `net.core.somaxconn`; `nstat` ListenOverflows on the server; `net.ipv4.tcp_abort_on_overflow` (on, the client gets a RST instead of a delay).',
+  },
   // --- teardown ---
   'simultaneous-close': {
     causes: 'Both ends closed at nearly the same moment, so their FINs crossed on the wire.',
@@ -143,5 +151,13 @@ export const ANOMALY_GUIDE: Readonly<Partial<Record<AnomalyId, AnomalyGuide>>> =
   'syn-flood': {
     causes: 'More connections sat half-open on one listener than the threshold: a SYN flood (often from spoofed addresses), a burst of clients whose ACKs are lost, or a server too slow to complete handshakes.',
     check: 'The listener chart (how fast the queue filled and drained); the source addresses; SYN cookies and the SYN backlog on the server (`net.ipv4.tcp_syncookies`, `tcp_max_syn_backlog`, the listen() backlog); upstream rate limiting.',
+  },
+  'syn-queue-overflow': {
+    causes: 'The listener\'s SYN queue filled (a SYN flood, a burst above the backlog, clients whose ACKs never come) and, without SYN cookies, the kernel dropped new SYNs: legitimate clients then wait for their SYN retransmissions (1 s, 3 s...).',
+    check: 'The depth at which drops began (the inferred backlog) against the listen() backlog, `net.core.somaxconn` and `tcp_max_syn_backlog`; whether SYN cookies are enabled; the SYNs\' sources (spoofed floods come from many addresses); `nstat` ListenDrops.',
+  },
+  'syn-cookies': {
+    causes: 'The listener\'s SYN queue was full and Linux answered new SYNs with SYN cookies, keeping no state: usually a SYN flood, sometimes a legitimate burst above the backlog.',
+    check: 'When the cookies started and the queue depth then (the listener chart); whether clients still completed their handshakes (cookies work, but old kernels lose window scaling and SACK); the backlog settings; `nstat` SyncookiesSent and SyncookiesRecv.',
   },
 };

@@ -46,6 +46,8 @@ export class Endpoint {
   synIntervals: number[] | null = null;
   /** The latest interval between two copies (every one counted, unlike synIntervals). */
   synLastInterval = 0;
+  /** Its base retransmission wait (backoff.ts baseOf: the least late of its halved-back intervals); 0: none yet. */
+  synBase = 0;
   /** An ACK covering its SYN has passed the capture point. */
   synAcked = false;
   mss = -1;
@@ -118,7 +120,7 @@ export class Endpoint {
     this.everEstablished = false; this.inQueue = false; this.wentClosing = false; this.wasLastAck = false; this.reachedClosed = false;
     this.timeWaitT = 0;
     this.synSeen = false; this.synIsAck = false; this.isn = 0; this.synCount = 0; this.synDataLen = 0;
-    this.synFirstT = 0; this.synLastT = 0; this.synFirstPacket = 0; this.synLastPacket = 0; this.synIntervals = null; this.synLastInterval = 0; this.synAcked = false;
+    this.synFirstT = 0; this.synLastT = 0; this.synFirstPacket = 0; this.synLastPacket = 0; this.synIntervals = null; this.synLastInterval = 0; this.synBase = 0; this.synAcked = false;
     this.mss = -1; this.wscale = -1; this.sackPermitted = false; this.timestamps = false; this.fastOpen = null;
     this.hasNext = false; this.nextSeq = 0; this.advanceT = 0;
     this.hasAck = false; this.lastAck = 0; this.lastWin = -1; this.dupAcks = 0;
@@ -140,6 +142,8 @@ export const LIST_NONE = 0, LIST_ACTIVE = 1, LIST_CLOSING = 2, LIST_DONE = 3;
 export const ANSWER_NONE = 0, ANSWER_PENDING = 1, ANSWER_STATEFUL = 2, ANSWER_STATELESS = 3;
 
 export class Conn implements TableEntry {
+  /** Not an Embryo (embryo.ts): the flow table holds both. */
+  readonly embryo = false;
   ipVersion = 4;
   a0 = 0; a1 = 0; a2 = 0; a3 = 0; portA = 0;
   b0 = 0; b1 = 0; b2 = 0; b3 = 0; portB = 0;
@@ -173,8 +177,20 @@ export class Conn implements TableEntry {
   answer = ANSWER_NONE;
   /** A stateless (cookie) answer that the client's ACK completed. */
   cookieCompleted = false;
-  /** Capture time its timers are due (tracker.ts timer heap); Infinity: none. */
+  /** Handshake ACKs of the client that the server showed it ignored (it re-sent its SYN-ACK after them). */
+  ignoredAcks = 0;
+  /** When its request entered and left its listener's SYN queue (-1: it did not). */
+  queueEnterT = -1;
+  queueLeaveT = -1;
+  /** Capture time its timers are due, and its latest scheduling (timer-heap.ts); Infinity, 0: none. */
   timerAt = Infinity;
+  timerToken = 0;
+  /**
+   * Its SYN and SYN-ACK segments while it is only that (embryo.ts logSegment), to compact it into an
+   * Embryo if its handshake stalls; null once anything else came. The array is kept for reuse.
+   */
+  private readonly hsLogStore: number[] = [];
+  hsLog: number[] | null = this.hsLogStore;
   synAckAckValid: boolean | null = null;
   finalAckValid: boolean | null = null;
   simultaneousOpen = false;
@@ -183,7 +199,9 @@ export class Conn implements TableEntry {
   lostHandshakeAckFlagged = false;
   closeInitiator: EndpointRole | null = null;
   resetBy: EndpointRole | null = null;
-  simultaneousCloseFlagged = false;
+  /** Where the first endpoint entered CLOSING (0: none did). */
+  closingPacket = 0;
+  closingT = 0;
 
   /**
    * Segments that passed the capture point and proved lost after it (the peer re-sent what they
@@ -218,10 +236,11 @@ export class Conn implements TableEntry {
     this.client.reset(); this.server.reset();
     this.start = 0; this.end = 0; this.firstPacket = 0; this.lastPacket = 0; this.lastTime = 0; this.finishedT = -1;
     this.synAckT = -1; this.synBeforeSynAckT = -1; this.lastSynAckBeforeAckT = -1; this.synAckAck = 0; this.ackT = -1;
-    this.ackPacket = 0; this.answer = ANSWER_NONE; this.cookieCompleted = false; this.timerAt = Infinity;
+    this.ackPacket = 0; this.answer = ANSWER_NONE; this.cookieCompleted = false; this.ignoredAcks = 0; this.queueEnterT = -1; this.queueLeaveT = -1; this.timerAt = Infinity; this.timerToken = 0;
+    this.hsLogStore.length = 0; this.hsLog = this.hsLogStore;
     this.synAckAckValid = null; this.finalAckValid = null;
     this.simultaneousOpen = false; this.refused = false; this.handshakeReset = false; this.lostHandshakeAckFlagged = false;
-    this.closeInitiator = null; this.resetBy = null; this.simultaneousCloseFlagged = false;
+    this.closeInitiator = null; this.resetBy = null; this.closingPacket = 0; this.closingT = 0;
     this.lost = null;
     this.timeline.clear();
     this.anomalies = null;

@@ -5,6 +5,7 @@
  * the flow table, the expiry lists and the sink stay the tracker's (tracker.ts).
  */
 import type { Conn, Endpoint } from './conn.js';
+import type { ListenerTable } from './listeners.js';
 import type { AnomalyId, AnomalyOccurrence, EndpointRole } from './model.js';
 import type { TcpEvent } from './state-table.js';
 
@@ -33,4 +34,11 @@ export interface FlowContext {
     message: string, details?: Record<string, unknown>): AnomalyOccurrence;
   /** Capture time as the tracker sees it. */
   readonly captureTime: number;
+  /** The listeners (their SYN-queue facts: stateless answers, expired requests, drops). */
+  readonly listeners: ListenerTable;
+  /**
+   * A compacted connection's segments are being replayed (embryo.ts): what its listener learnt from
+   * them (answers, queue entries, re-send intervals) is known already and must not be counted again.
+   */
+  readonly replaying: boolean;
 }

@@ -8,7 +8,7 @@
  */
 import { decodeOptions, readSynOptions } from '../decode/options.js';
 import { FLAG, newSynOptions, type Segment } from '../decode/segment.js';
-import { nextCopyDue, nextWait, silenceMeansStopped } from './backoff.js';
+import { baseOf, nextCopyDue, nextWait, silenceMeansStopped } from './backoff.js';
 import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, type Conn, type Endpoint } from './conn.js';
 import type { FlowContext } from './context.js';
 import type { AnomalyId } from './model.js';
@@ -86,7 +86,7 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
     checkOptions(ctx, c, t, pkt);
   }
   if (c.synBeforeSynAckT < 0 && c.client.synSeen) c.synBeforeSynAckT = c.client.synLastT;
-  c.listener.answered++;
+  if (!ctx.replaying) c.listener.answered++;
   if (r.state === 'CLOSED') {
     // The SYN was not captured: the SYN-ACK proves the client had sent one.
     ctx.apply(c, r, 'send SYN', t, pkt, true, 'sent SYN (not captured; its SYN-ACK shows it)');
@@ -111,19 +111,24 @@ function awaitSynAckAt(ctx: FlowContext, c: Conn, r: Endpoint, t: number, pkt: n
  * in the SYN queue) or `stateless` (a SYN cookie: it stays LISTEN; an ACK that completes the
  * handshake rebuilds the connection then).
  */
-export function decideAnswer(ctx: FlowContext, c: Conn, stateless: boolean): void {
+export function decideAnswer(ctx: FlowContext, c: Conn, stateless: boolean, shownBy: 'resend' | 'silence' | 'ack' | 'end'): void {
   if (c.answer !== ANSWER_PENDING) return;
   const sv = c.server;
-  inferListen(ctx, c, `listening: it answered with SYN-ACK #${sv.synFirstPacket}`);
+  c.answer = stateless ? ANSWER_STATELESS : ANSWER_STATEFUL;
+  if (!ctx.replaying) {
+    // What the listener learns: a re-send shows a queued request; an ACK that came first shows nothing
+    // yet (settled once the answers around it have shown their kind, listeners.ts noteProvisional).
+    if (shownBy === 'resend') ctx.listeners.noteAnswer(c.listener, sv.synFirstT, false);
+    else if (shownBy === 'ack') ctx.listeners.noteProvisional(c.listener, c, sv.synFirstT);
+  }
+  inferListen(ctx, c, 'listening: it answered with a SYN-ACK');
   if (stateless) {
-    c.answer = ANSWER_STATELESS;
-    c.listener.stateless++;
+    ctx.listeners.noteStateless(c.listener, sv.synFirstT, sv.synFirstPacket);
     ctx.raise(c, 'stateless-answer', sv.synFirstPacket, sv.synFirstT, 'server',
       `the server answered without keeping the request: no SYN-ACK re-sent by +${nextWait(sv).toFixed(3)} s (a SYN cookie)`,
       { due: nextCopyDue(sv) });
     return;
   }
-  c.answer = ANSWER_STATEFUL;
   ctx.apply(c, sv, 'send SYN-ACK', sv.synFirstT, sv.synFirstPacket);
 }
 
@@ -155,6 +160,8 @@ function synRetransmission(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, 
   s.synIntervals ??= [];
   if (s.synIntervals.length < MAX_LISTED_INTERVALS) s.synIntervals.push(interval);
   s.synLastInterval = interval;
+  const base = baseOf(interval, s.synCount);
+  if (s.synBase === 0 || base < s.synBase) s.synBase = base;
   s.synLastT = t;
   s.synLastPacket = pkt;
   const id: AnomalyId = ack ? 'synack-retransmission' : 'syn-retransmission';
@@ -162,7 +169,8 @@ function synRetransmission(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, 
     { attempt: s.synCount, interval, intervals: s.synIntervals.slice() });
   if (ack) {
     // A re-sent SYN-ACK shows the server kept the request.
-    if (c.answer === ANSWER_PENDING) decideAnswer(ctx, c, false);
+    if (c.answer === ANSWER_PENDING) decideAnswer(ctx, c, false, 'resend');
+    if (s.synCount === 2 && s === c.server && !ctx.replaying) ctx.listeners.noteFirstResend(c.listener, interval);
     if (c.ackT >= 0 && !c.lostHandshakeAckFlagged) {
       c.lostHandshakeAckFlagged = true;
       ctx.raise(c, 'lost-handshake-ack', pkt, t, 'client',
@@ -231,11 +239,11 @@ export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoi
     if (s === c.client && r === c.server && c.answer === ANSWER_PENDING) {
       // The ACK came before the server's first re-send was due: nothing tells a SYN cookie apart, and
       // Linux sends cookies only while its SYN queue is full; taken as a queued request.
-      decideAnswer(ctx, c, false);
+      decideAnswer(ctx, c, false, 'ack');
     } else if (s === c.client && c.answer === ANSWER_STATELESS && r.state === 'LISTEN') {
       // The handshake completes a cookie answer: the server rebuilds the connection from the ACK.
       ctx.apply(c, r, 'send SYN-ACK', t, pkt, true,
-        `connection rebuilt from the SYN cookie of SYN-ACK #${r.synFirstPacket} when this ACK arrived (no SYN-queue entry)`);
+        'connection rebuilt from the SYN cookie of its SYN-ACK when this ACK arrived (no SYN-queue entry)');
       c.cookieCompleted = true;
     }
     if (r.state === 'SYN_RECEIVED' && (r.awaited === null || r.awaited === 'receive ACK of SYN')) awaitSynAckAck(ctx, c, r, t, pkt);
@@ -266,7 +274,7 @@ function awaitSynAckAck(ctx: FlowContext, c: Conn, r: Endpoint, t: number, pkt: 
 
 /** The cause text of a transition whose earlier cause proved lost. */
 export function lostCause(ep: Endpoint, event: string): string | undefined {
-  return ep.awaitedLost > 0 ? `${event} (after #${ep.awaitedLost} was lost after the capture point)` : undefined;
+  return ep.awaitedLost > 0 ? `${event} (an earlier one was lost after the capture point: lostSegments)` : undefined;
 }
 
 /**
@@ -279,7 +287,7 @@ export function handshakeTimers(ctx: FlowContext, c: Conn, now: number): number 
   let next = Infinity;
   if (c.answer === ANSWER_PENDING) {
     const at = silenceMeansStopped(sv);
-    if (now >= at) decideAnswer(ctx, c, true); else next = Math.min(next, at);
+    if (now >= at) decideAnswer(ctx, c, true, 'silence'); else next = Math.min(next, at);
   }
   if (sv.state === 'SYN_RECEIVED' && sv.inQueue && sv.awaited === null && !sv.finSent && !sv.rstSent) {
     const at = silenceMeansStopped(sv);
@@ -297,17 +305,22 @@ function giveUp(ctx: FlowContext, c: Conn, ep: Endpoint): void {
   const due = nextCopyDue(ep);
   const what = ep.synIsAck ? 'SYN-ACK' : 'SYN';
   const resent = ep.synCount - 1;
-  const cause = `gave up: no ${what} re-sent by +${(due - ep.synFirstT).toFixed(3)} s after ${resent} re-send${resent === 1 ? '' : 's'}`;
+  // Causes are interned (timeline-log.ts): a few texts, no numbers that vary per connection; the
+  // transition's time is when the next copy was due, the anomaly has the numbers.
+  const cause = `gave up: no ${what} came when the next copy was due (${resent < 8 ? resent : 'many'} re-send${resent === 1 ? '' : 's'})`;
   ctx.apply(c, ep, 'give up', due, ep.synLastPacket, true, cause);
   ep.gaveUpT = due;
   const survived = due - ep.synFirstT;
   if (ep.synIsAck) {
+    ctx.listeners.noteExpired(c.listener, survived, resent);
     ctx.raise(c, 'half-open-expired', ep.synLastPacket, due, 'server',
       `the server dropped the request after ${resent} SYN-ACK re-send${resent === 1 ? '' : 's'}: it survived ${survived.toFixed(3)} s in SYN_RECEIVED`,
       { survived, resends: resent, intervals: ep.synIntervals?.slice() ?? [] });
-  } else {
+  } else if (resent > 0) {
     ctx.raise(c, 'handshake-timeout', ep.synLastPacket, due, 'client',
       `the SYN was never answered: ${ep.synCount} sent, the client gave up ${survived.toFixed(3)} s after the first`,
       { syns: ep.synCount, waited: survived });
   }
+  // A SYN never re-sent is no client giving up after its retries (a probe, a spoofed source): the
+  // end of the connection calls it unanswered (verdict.ts).
 }

@@ -5,6 +5,7 @@
  * expiry lists and calls these; records come from and go back to a RecordPool.
  */
 import { FLAG, type Segment } from '../decode/segment.js';
+import { Embryo } from './embryo.js';
 import { ANSWER_PENDING, Conn, LIST_CLOSING, LIST_DONE, type Endpoint } from './conn.js';
 import { LIKELY_SERVER_PORTS } from './zeek.js';
 
@@ -29,6 +30,22 @@ export class RecordPool {
   /** Keep an emitted connection's record for reuse, up to MAX_SPARE_RECORDS. */
   give(c: Conn): void {
     if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(c);
+  }
+}
+
+/** Embryos (embryo.ts) kept for reuse, as RecordPool keeps connection records. */
+export class EmbryoPool {
+  private readonly spare: Embryo[] = [];
+
+  take(): Embryo {
+    const e = this.spare.pop();
+    if (e === undefined) return new Embryo();
+    e.reset();
+    return e;
+  }
+
+  give(e: Embryo): void {
+    if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(e);
   }
 }
 

@@ -17,7 +17,8 @@ export type AnomalyId =
   // handshake
   | 'syn-retransmission' | 'synack-retransmission' | 'lost-handshake-ack' | 'handshake-refused'
   | 'half-open' | 'simultaneous-open' | 'bad-handshake-ack' | 'syn-with-data' | 'options-mismatch'
-  | 'handshake-timeout' | 'syn-unanswered' | 'stateless-answer' | 'half-open-expired'
+  | 'handshake-timeout' | 'syn-unanswered' | 'stateless-answer' | 'half-open-expired' | 'syn-dropped'
+  | 'accept-queue-overflow'
   // teardown
   | 'simultaneous-close' | 'lost-final-ack' | 'fin-retransmission' | 'reset' | 'half-closed'
   | 'time-wait-reuse'
@@ -27,7 +28,7 @@ export type AnomalyId =
   | 'invalid-flags' | 'bad-checksum' | 'malformed-option' | 'bad-header-length' | 'truncated'
   | 'data-before-handshake' | 'port-zero'
   // listeners
-  | 'syn-flood';
+  | 'syn-flood' | 'syn-queue-overflow' | 'syn-cookies';
 
 export interface Address { ip: string; port: number }
 
@@ -182,13 +183,36 @@ export interface Listener {
   connections: number;
   completed: number;
   refused: number;
-  /** Connections in SYN_RECEIVED (server side) at the end. */
+  /** Requests in its SYN queue (servers in SYN_RECEIVED it answered statefully) at the end. */
   halfOpenNow: number;
   halfOpenPeak: number;
   halfOpenPeakTime: number | null;
-  /** (t, count) points, recorded whenever the half-open count changes (thinned for long series). */
+  /** (t, count) points of its SYN queue depth, one per change (thinned to the latest 1,000 for long series). */
   halfOpenSeries: Array<[t: number, count: number]>;
   anomalies: AnomalyOccurrence[];
+  synQueue: SynQueueView;
+}
+
+/** A listener's SYN queue as the wire shows it (flow/listeners.ts). */
+export interface SynQueueView {
+  /** SYNs it answered with a SYN-ACK (kept in its queue or not). */
+  answered: number;
+  /** Answers it kept no request for (SYN cookies: no SYN-ACK re-sent past its first re-send time), and the first one's time. */
+  stateless: number;
+  statelessFrom: number | null;
+  /** SYN copies it left unanswered (no SYN-ACK, no RST) while it answered others, and the first one's time. */
+  dropped: number;
+  dropsFrom: number | null;
+  /** Queue depth when the first drop came: the most it held (Linux: listen backlog + 1). */
+  inferredBacklog: number | null;
+  /** Requests it dropped when its SYN-ACK back-off stopped, and how long they had survived (seconds). */
+  expired: number;
+  survival: { min: number; median: number; max: number } | null;
+  /** Most SYN-ACK re-sends before it gave up (Linux tcp_synack_retries), its first re-send interval (initial RTO). */
+  resendLimit: number | null;
+  initialTimeout: number | null;
+  /** Handshake ACKs it ignored while its accept queue was full (it re-sent its SYN-ACK after them). */
+  acceptOverflows: number;
 }
 
 export interface TrackerOptions {
@@ -205,6 +229,11 @@ export interface TrackerOptions {
    * TIME_WAIT end not seen) and only its 4-tuple and ISN are kept until 2×MSL. Default 1024.
    */
   maxLingering?: number;
+  /**
+   * Compact connections stuck in their handshake (flow/embryo.ts; default true, never with live
+   * events). Off gives the same output with a full record per connection (the tests compare them).
+   */
+  compactEmbryos?: boolean;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {

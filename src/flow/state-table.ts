@@ -63,29 +63,29 @@ export const STATES: readonly TcpState[] = [
 /**
  * What shows an arc on the wire:
  * - `sent`: the endpoint's own segment passed the capture point (taken when it passes);
- * - `received`: a segment TO the endpoint passed; taken once the endpoint's own later segment shows
- *   it arrived (placed back at the segment that caused it). Until then the endpoint stays where it
+ * - `answered`: a segment TO the endpoint passed; taken once the endpoint's own later segment shows it
+ *   arrived, and placed back at the segment that caused it. Until then the endpoint stays where it
  *   was: a client that never answers a SYN-ACK is still SYN_SENT (a spoofed source never existed);
- * - `received-ack`: an ACK of the endpoint's SYN or FIN passed; taken when the endpoint's own later
- *   segment (anything but the segment that ACK covered) or its silence past its retransmission
- *   timeout confirms it, or when the connection is reported with nothing against it. If instead the
- *   endpoint re-sends what the ACK covered, that ACK was lost after the capture point: the arc waits
- *   for the next ACK, and the lost one is marked;
+ * - `not-resent`: a segment to the endpoint passed (an ACK of its SYN or FIN, a RST); taken unless the
+ *   endpoint re-sends what it acknowledged: its own later segment, its silence past its retransmission
+ *   timeout, or the end of the capture confirms it. A re-send shows that segment was lost after the
+ *   capture point: the arc waits for the next one, and the lost one is marked;
  * - `timer`: deduced from time (2×MSL, a back-off that stopped): inferred;
  * - `inference`: deduced from other segments (a listener from its SYN-ACK): inferred.
  */
-export type Evidence = 'sent' | 'received' | 'received-ack' | 'timer' | 'inference';
+export type Evidence = 'sent' | 'answered' | 'not-resent' | 'timer' | 'inference';
 
-/** Effects of entering a state, run by the tracker (flow/tracker.ts `apply`). */
+/**
+ * Effects of taking an arc, run by the tracker (flow/tracker.ts `apply`). Entering ESTABLISHED (the
+ * connection opened) and CLOSED (it ended) are marked on the endpoint for every arc, by target state.
+ */
 export type EntryAction =
   | 'queue-enter'        // the listener's SYN queue holds one more request
-  | 'queue-complete'     // the request left the queue: handshake completed (established)
+  | 'queue-complete'     // the request left the queue: the handshake completed
   | 'queue-leave'        // the request left the queue without completing (reset, given up, closed)
-  | 'established'
   | 'closing'            // simultaneous close
   | 'time-wait'          // the 2×MSL timer starts
-  | 'last-ack'
-  | 'closed';
+  | 'last-ack';
 
 export interface Arc {
   from: TcpState;
@@ -126,15 +126,15 @@ export const ARCS: readonly Arc[] = [
     note: 'active open: the client sends its SYN' },
   { from: 'LISTEN', event: 'send SYN-ACK', to: 'SYN_RECEIVED', rfc: 'RFC 9293 §3.10.7.2', evidence: 'sent', action: 'queue-enter',
     note: 'a SYN arrived; the listener answers SYN-ACK and keeps the request in its SYN queue until the ACK comes' },
-  { from: 'SYN_SENT', event: 'receive SYN-ACK', to: 'ESTABLISHED', rfc: 'RFC 9293 §3.10.7.3', evidence: 'received', action: 'established',
+  { from: 'SYN_SENT', event: 'receive SYN-ACK', to: 'ESTABLISHED', rfc: 'RFC 9293 §3.10.7.3', evidence: 'answered',
     note: 'the SYN-ACK arrived: the client is synchronized and answers ACK (taken when that ACK, or any later segment of the client, shows it)' },
-  { from: 'SYN_SENT', event: 'receive SYN', to: 'SYN_RECEIVED', rfc: 'RFC 9293 §3.10.7.3, §3.5 Figure 8', evidence: 'received',
+  { from: 'SYN_SENT', event: 'receive SYN', to: 'SYN_RECEIVED', rfc: 'RFC 9293 §3.10.7.3, §3.5 Figure 8', evidence: 'answered',
     note: 'simultaneous open: the peer\'s SYN arrived while ours was out; we answer SYN-ACK' },
-  { from: 'SYN_RECEIVED', event: 'receive ACK of SYN', to: 'ESTABLISHED', rfc: 'RFC 9293 §3.10.7.4 (fifth, ACK)', evidence: 'received-ack', action: 'queue-complete',
+  { from: 'SYN_RECEIVED', event: 'receive ACK of SYN', to: 'ESTABLISHED', rfc: 'RFC 9293 §3.10.7.4 (fifth, ACK)', evidence: 'not-resent', action: 'queue-complete',
     note: 'the handshake\'s ACK arrived: the request leaves the SYN queue, the connection is established' },
-  { from: 'SYN_RECEIVED', event: 'receive SYN-ACK', to: 'ESTABLISHED', rfc: 'RFC 9293 §3.10.7.4, §3.5 Figure 8', evidence: 'received', action: 'established',
+  { from: 'SYN_RECEIVED', event: 'receive SYN-ACK', to: 'ESTABLISHED', rfc: 'RFC 9293 §3.10.7.4, §3.5 Figure 8', evidence: 'answered',
     note: 'simultaneous open: the peer\'s SYN-ACK acknowledges our SYN' },
-  { from: 'SYN_SENT', event: 'give up', to: 'CLOSED', rfc: 'RFC 9293 §3.8.3 (R2), §3.10.8; RFC 6298 §5', evidence: 'timer', action: 'closed',
+  { from: 'SYN_SENT', event: 'give up', to: 'CLOSED', rfc: 'RFC 9293 §3.8.3 (R2), §3.10.8; RFC 6298 §5', evidence: 'timer',
     note: 'the SYN was re-sent with doubling waits and then abandoned: the capture passed the next re-send without one' },
   { from: 'SYN_RECEIVED', event: 'give up', to: 'CLOSED', rfc: 'RFC 9293 §3.8.3 (R2), §3.10.8; RFC 4987 §2', evidence: 'timer', action: 'queue-leave',
     note: 'the SYN-ACK was re-sent with doubling waits and then abandoned: the request left the SYN queue (half-open survival time)' },
@@ -145,45 +145,45 @@ export const ARCS: readonly Arc[] = [
     note: 'active close: this side sends its FIN first' },
   { from: 'CLOSE_WAIT', event: 'send FIN', to: 'LAST_ACK', rfc: 'RFC 9293 §3.10.4 (CLOSE)', evidence: 'sent', action: 'last-ack',
     note: 'passive close: having received the peer\'s FIN, this side sends its own and waits for the last ACK' },
-  { from: 'SYN_RECEIVED', event: 'receive FIN', to: 'CLOSE_WAIT', rfc: 'RFC 9293 §3.10.7.4 (eighth, FIN)', evidence: 'received', action: 'queue-leave',
+  { from: 'SYN_RECEIVED', event: 'receive FIN', to: 'CLOSE_WAIT', rfc: 'RFC 9293 §3.10.7.4 (eighth, FIN)', evidence: 'answered', action: 'queue-leave',
     note: 'a FIN arrived before the handshake\'s ACK' },
-  { from: 'ESTABLISHED', event: 'receive FIN', to: 'CLOSE_WAIT', rfc: 'RFC 9293 §3.10.7.4 (eighth, FIN)', evidence: 'received',
+  { from: 'ESTABLISHED', event: 'receive FIN', to: 'CLOSE_WAIT', rfc: 'RFC 9293 §3.10.7.4 (eighth, FIN)', evidence: 'answered',
     note: 'the peer closed; this side may still send, then closes itself' },
-  { from: 'FIN_WAIT_1', event: 'receive ACK of FIN', to: 'FIN_WAIT_2', rfc: 'RFC 9293 §3.10.7.4 (fifth, ACK)', evidence: 'received-ack',
+  { from: 'FIN_WAIT_1', event: 'receive ACK of FIN', to: 'FIN_WAIT_2', rfc: 'RFC 9293 §3.10.7.4 (fifth, ACK)', evidence: 'not-resent',
     note: 'our FIN is acknowledged; waiting for the peer\'s FIN' },
-  { from: 'FIN_WAIT_1', event: 'receive FIN', to: 'CLOSING', rfc: 'RFC 9293 §3.10.7.4 (eighth, FIN), §3.6 Figure 13', evidence: 'received', action: 'closing',
+  { from: 'FIN_WAIT_1', event: 'receive FIN', to: 'CLOSING', rfc: 'RFC 9293 §3.10.7.4 (eighth, FIN), §3.6 Figure 13', evidence: 'answered', action: 'closing',
     note: 'simultaneous close: the peer\'s FIN arrived before the ACK of ours' },
-  { from: 'FIN_WAIT_2', event: 'receive FIN', to: 'TIME_WAIT', rfc: 'RFC 9293 §3.10.7.4 (eighth, FIN)', evidence: 'received', action: 'time-wait',
+  { from: 'FIN_WAIT_2', event: 'receive FIN', to: 'TIME_WAIT', rfc: 'RFC 9293 §3.10.7.4 (eighth, FIN)', evidence: 'answered', action: 'time-wait',
     note: 'the peer\'s FIN arrived: acknowledge it and wait 2×MSL for stray segments' },
-  { from: 'CLOSING', event: 'receive ACK of FIN', to: 'TIME_WAIT', rfc: 'RFC 9293 §3.10.7.4 (fifth, ACK)', evidence: 'received-ack', action: 'time-wait',
+  { from: 'CLOSING', event: 'receive ACK of FIN', to: 'TIME_WAIT', rfc: 'RFC 9293 §3.10.7.4 (fifth, ACK)', evidence: 'not-resent', action: 'time-wait',
     note: 'simultaneous close: our FIN is acknowledged too' },
-  { from: 'LAST_ACK', event: 'receive ACK of FIN', to: 'CLOSED', rfc: 'RFC 9293 §3.10.7.4 (fifth, ACK)', evidence: 'received-ack', action: 'closed',
+  { from: 'LAST_ACK', event: 'receive ACK of FIN', to: 'CLOSED', rfc: 'RFC 9293 §3.10.7.4 (fifth, ACK)', evidence: 'not-resent',
     note: 'the last ACK arrived: the connection is gone on this side' },
-  { from: 'TIME_WAIT', event: '2MSL timeout', to: 'CLOSED', rfc: 'RFC 9293 §3.10.8 (time-wait timeout)', evidence: 'timer', action: 'closed',
+  { from: 'TIME_WAIT', event: '2MSL timeout', to: 'CLOSED', rfc: 'RFC 9293 §3.10.8 (time-wait timeout)', evidence: 'timer',
     note: '2×MSL of capture time passed (--msl)' },
-  { from: 'TIME_WAIT', event: 'new SYN on the 4-tuple', to: 'CLOSED', rfc: 'RFC 9293 §3.6.1, RFC 6191', evidence: 'sent', action: 'closed',
+  { from: 'TIME_WAIT', event: 'new SYN on the 4-tuple', to: 'CLOSED', rfc: 'RFC 9293 §3.6.1, RFC 6191', evidence: 'sent',
     note: 'a new connection reused the 4-tuple, ending TIME_WAIT early' },
   // --- resets (RFC 9293 §3.10.7: "second, check the RST bit"; §3.10.5 ABORT for the sender)
-  { from: 'SYN_SENT', event: 'receive RST', to: 'CLOSED', rfc: 'RFC 9293 §3.10.7.3', evidence: 'received', action: 'closed',
+  { from: 'SYN_SENT', event: 'receive RST', to: 'CLOSED', rfc: 'RFC 9293 §3.10.7.3', evidence: 'not-resent',
     note: 'the SYN was refused (connection refused)' },
-  { from: 'SYN_RECEIVED', event: 'receive RST', to: 'LISTEN', rfc: 'RFC 9293 §3.10.7.4 (second, RST)', evidence: 'received', action: 'queue-leave',
+  { from: 'SYN_RECEIVED', event: 'receive RST', to: 'LISTEN', rfc: 'RFC 9293 §3.10.7.4 (second, RST)', evidence: 'not-resent', action: 'queue-leave',
     note: 'a passively opened connection returns to LISTEN; the request leaves the SYN queue' },
   ...(['ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT'] as const).map((from): Arc => ({
-    from, event: 'receive RST', to: 'CLOSED', rfc: 'RFC 9293 §3.10.7.4 (second, RST)', evidence: 'received', action: 'closed',
+    from, event: 'receive RST', to: 'CLOSED', rfc: 'RFC 9293 §3.10.7.4 (second, RST)', evidence: 'not-resent',
     note: 'the peer aborted the connection',
   })),
   { from: 'SYN_RECEIVED', event: 'send RST', to: 'CLOSED', rfc: 'RFC 9293 §3.10.5 (ABORT)', evidence: 'sent', action: 'queue-leave',
     note: 'this side aborted the handshake' },
   ...(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK'] as const).map((from): Arc => ({
-    from, event: 'send RST', to: 'CLOSED', rfc: 'RFC 9293 §3.10.5 (ABORT)', evidence: 'sent', action: 'closed',
+    from, event: 'send RST', to: 'CLOSED', rfc: 'RFC 9293 §3.10.5 (ABORT)', evidence: 'sent',
     note: 'this side aborted the connection',
   })),
   // --- events the RFC says change nothing (documented for explain; never in a timeline)
   { from: 'CLOSED', event: 'send RST', to: 'CLOSED', rfc: 'RFC 9293 §3.10.7.1', evidence: 'sent',
     note: 'a segment to a CLOSED port draws a RST (how a refusal looks)' },
-  { from: 'LISTEN', event: 'receive RST', to: 'LISTEN', rfc: 'RFC 9293 §3.10.7.2', evidence: 'received',
+  { from: 'LISTEN', event: 'receive RST', to: 'LISTEN', rfc: 'RFC 9293 §3.10.7.2', evidence: 'not-resent',
     note: 'a RST to a listener is ignored' },
-  { from: 'TIME_WAIT', event: 'receive FIN', to: 'TIME_WAIT', rfc: 'RFC 9293 §3.10.7.4 (eighth, FIN)', evidence: 'received',
+  { from: 'TIME_WAIT', event: 'receive FIN', to: 'TIME_WAIT', rfc: 'RFC 9293 §3.10.7.4 (eighth, FIN)', evidence: 'answered',
     note: 'a re-sent FIN is acknowledged again and restarts the 2×MSL timer' },
   { from: 'TIME_WAIT', event: 'send RST', to: 'TIME_WAIT', rfc: 'RFC 9293 §3.10.7.4, RFC 1337', evidence: 'sent',
     note: 'a TIME_WAIT socket may answer a stray segment with RST and stays' },

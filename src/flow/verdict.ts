@@ -59,12 +59,19 @@ export function endOfConnectionAnomalies(c: Conn, r: Raiser): void {
     r.raise(c, 'syn-unanswered', pkt, t, 'client',
       `the SYN had no answer when the capture ended (${cl.synCount} sent; the next was due +${(nextCopyDue(cl) - cl.synFirstT).toFixed(3)} s after the first)`,
       { syns: cl.synCount, waited: r.captureTime - cl.synFirstT, nextDue: nextCopyDue(cl) });
+  } else if (outcome === 'no-answer' && cl.synCount === 1) {
+    r.raise(c, 'syn-unanswered', pkt, t, 'client', 'the SYN had no answer, and the client never re-sent it (a probe, or a spoofed source)',
+      { syns: 1, waited: cl.gaveUpT - cl.synFirstT, resent: false });
   }
   // The server kept the request and it was still in SYN_RECEIVED when the capture ended (one it
   // dropped raised half-open-expired; a stateless answer raised stateless-answer).
   if (sv.state === 'SYN_RECEIVED' && sv.inQueue && !sv.everEstablished && !c.midStream) {
     r.raise(c, 'half-open', pkt, t, 'server', `the server was still in SYN_RECEIVED ${(r.captureTime - sv.synFirstT).toFixed(3)} s after its first SYN-ACK (${sv.synCount} sent)`,
       { survived: r.captureTime - sv.synFirstT, synAcks: sv.synCount, finalState: sv.state });
+  }
+  if (cl.wentClosing || sv.wentClosing) {
+    r.raise(c, 'simultaneous-close', c.closingPacket, c.closingT, null, 'the FINs crossed (CLOSING)',
+      { closing: [cl, sv].filter((e) => e.wentClosing).map((e) => e.role) });
   }
   if (!cl.rstSent && !sv.rstSent && opened(c)) {
     if (cl.finSent !== sv.finSent) {
@@ -99,6 +106,16 @@ function synAckToAckOf(c: Conn): number | null {
   return c.ackT >= 0 && c.lastSynAckBeforeAckT >= 0 && c.server.synSeen && c.synAckT >= 0 ? c.ackT - c.lastSynAckBeforeAckT : null;
 }
 
+/** The handshake RTT synack reports: first SYN → completing ACK, else SYN → SYN-ACK (null when neither). */
+export function handshakeRtt(synToSynAck: number | null, synAckToAck: number | null): number | null {
+  return synToSynAck !== null && synAckToAck !== null ? synToSynAck + synAckToAck : synToSynAck;
+}
+
+/** handshakeRtt of a built connection. */
+export function connectionRtt(c: Connection): number | null {
+  return handshakeRtt(c.handshake.rtt.synToSynAck, c.handshake.rtt.synAckToAck);
+}
+
 /**
  * What a summary keeps of a finished connection (pipeline/summary.ts), read off the record without
  * building the Connection: a report that shows a few connections builds only those.
@@ -131,13 +148,22 @@ export function connectionFacts(c: Conn, f: ConnectionFacts): ConnectionFacts {
   f.outcome = handshakeOutcome(c);
   f.closeKind = closeKind(c);
   f.connState = c.zeek.connState();
-  f.rtt = a !== null && b !== null ? a + b : a;
+  f.rtt = handshakeRtt(a, b);
   f.start = c.start;
   f.end = c.end;
   f.roleInferred = c.roleInferred;
   f.anomalies = c.anomalies ?? NO_ANOMALIES;
   f.anomaliesOmitted = omitted(c);
   return f;
+}
+
+/** The same facts read off a built Connection (when the tracker built it anyway). */
+export function factsOfConnection(c: Connection): ConnectionFacts {
+  return {
+    id: c.id, outcome: c.handshake.outcome, closeKind: c.close.kind, connState: c.zeek.connState,
+    rtt: connectionRtt(c), start: c.start, end: c.end, roleInferred: c.roleInferred,
+    anomalies: c.anomalies, anomaliesOmitted: c.anomaliesOmitted ?? null,
+  };
 }
 
 /** The occurrences counted but not listed (MAX_LISTED_PER_ID), by id; null when none. */

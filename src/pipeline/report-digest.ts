@@ -8,8 +8,9 @@ import { ANOMALIES } from '../flow/anomalies.js';
 import type { AnomalyId, Connection } from '../flow/model.js';
 import {
   LISTENER_EVENT_IDS, ROW_DETAILED, ROW_ROLE_INFERRED, type Histogram, type ListenerEvents, type ReportEnums, type ReportRows, type RttHistograms,
-} from '../report/html/data.js';
-import { byTrouble, connectionRtt, troubleScore } from './summary.js';
+} from './report-parts.js';
+import { connectionRtt } from '../flow/verdict.js';
+import { byTrouble, troubleScore } from './summary.js';
 import { RowStore, type RowInput } from './row-store.js';
 import { TopK } from './top-k.js';
 

@@ -6,7 +6,7 @@
 import { formatOptionsTcpdump, issueNames } from '../decode/format.js';
 import { ISSUE, type Segment } from '../decode/segment.js';
 import type { Connection } from '../flow/model.js';
-import type { ReportPackets } from '../report/html/data.js';
+import type { ReportPackets } from './report-parts.js';
 import { collectSegments } from './ladder.js';
 import { micros } from './report-digest.js';
 import { decodeOptions } from './stages.js';

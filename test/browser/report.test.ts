@@ -219,19 +219,21 @@ test('the SYN-flood listener\'s chart peaks where --json says, above the thresho
     const { top, cy, threshold } = await chart.evaluate((svg) => {
       const d = svg.querySelector('path.series')!.getAttribute('d')!;
       const ys = [...d.matchAll(/[MV],?(-?[\d.]+)(?:,(-?[\d.]+))?/g)].map((m) => Number(m[2] ?? m[1]));
-      return { top: Math.min(...ys), cy: Number(svg.querySelector('circle.peak')!.getAttribute('cy')), threshold: Number(svg.querySelector('line.level')!.getAttribute('y1')) };
+      return { top: Math.min(...ys), cy: Number(svg.querySelector('circle.peak')!.getAttribute('cy')), threshold: Number(svg.querySelector('line.level.threshold')!.getAttribute('y1')) };
     });
     expect(cy).toBeCloseTo(top, 0);
     expect(threshold).toBeGreaterThan(cy);
-    expect(Number(await chart.locator('line.level').getAttribute('data-level'))).toBe(doc.options.synFloodThreshold);
-    const floods = l.anomalies.filter((a) => a.id === 'syn-flood').length;
-    expect(floods).toBeGreaterThan(0);
+    expect(Number(await chart.locator('line.level.threshold').getAttribute('y1'))).toBe(threshold);
+    expect(Number(await chart.locator('line.level.threshold').getAttribute('data-level'))).toBe(doc.options.synFloodThreshold);
+    expect(l.anomalies.map((a) => a.id)).toContain('syn-flood');
     expect(await chart.locator('g.marker').count()).toBe(l.anomalies.length);
-    // The SYNs the full queue left unanswered, as ticks, and counted in the legend.
-    const unanswered = doc.connections.filter((c) => c.server.port === 4040).flatMap((c) => c.anomalies).filter((a) => a.id === 'syn-unanswered').length;
-    expect(unanswered).toBeGreaterThan(0);
-    expect(await chart.locator('line.rug.m-drop').count()).toBe(unanswered);
-    expect(Number(await o.page.getAttribute('#listener-198-18-0-2-4040 [data-event="syn-unanswered"]', 'data-count'))).toBe(unanswered);
+    // The SYNs the full queue dropped, as ticks, and counted in the legend; the backlog inferred from them as a line.
+    const dropped = doc.connections.filter((c) => c.server.port === 4040).flatMap((c) => c.anomalies).filter((a) => a.id === 'syn-dropped').length;
+    expect(dropped).toBe(l.synQueue.dropped);
+    expect(dropped).toBeGreaterThan(0);
+    expect(await chart.locator('line.rug.ev-syn-dropped').count()).toBe(dropped);
+    expect(Number(await o.page.getAttribute('#listener-198-18-0-2-4040 [data-event="syn-dropped"]', 'data-count'))).toBe(dropped);
+    expect(Number(await chart.locator('line.level.backlog').getAttribute('data-level'))).toBe(l.synQueue.inferredBacklog);
     await screenshot(o.page, '#listeners', 'syn-flood-listeners');
   } finally {
     await o.page.close();
@@ -296,6 +298,28 @@ test('a capture without a TCP connection still gives a page that says so', async
     expect(Number(await o.page.getAttribute('#connection-count', 'data-count'))).toBe(0);
     expect(Number(await o.page.getAttribute('#conn-status', 'data-shown'))).toBe(0);
     expect(await o.page.locator('#conn-detail').innerText()).toContain('No connection.');
+  } finally {
+    await o.page.close();
+  }
+});
+
+test('a listener answering with SYN cookies: its stateless answers and expiries marked, its queue facts shown', async () => {
+  const { html, doc } = make('syn-cookies.pcap');
+  const o = await openReport(browser, html, '#listener/198-18-0-2-4040');
+  try {
+    expectClean(o);
+    const l = doc.listeners.find((x) => x.port === 4040)!;
+    expect(l.synQueue.stateless).toBeGreaterThan(0);
+    const art = o.page.locator('#listener-198-18-0-2-4040');
+    const count = (id: string) => doc.connections.filter((c) => c.server.port === 4040).flatMap((c) => c.anomalies).filter((a) => a.id === id).length;
+    for (const id of ['stateless-answer', 'half-open-expired']) {
+      expect(await art.locator(`line.rug.ev-${id}`).count()).toBe(count(id));
+      expect(Number(await art.locator(`[data-event="${id}"]`).getAttribute('data-count'))).toBe(count(id));
+    }
+    expect(await art.locator('g.marker').count()).toBe(l.anomalies.length);
+    expect(await art.locator('table.syn-queue [data-fact="stateless answers"]').innerText()).toContain(String(l.synQueue.stateless));
+    expect(await art.locator('table.syn-queue [data-fact="expired"]').innerText()).toContain(String(l.synQueue.expired));
+    await screenshot(o.page, '#listener-198-18-0-2-4040', 'syn-cookies-listener');
   } finally {
     await o.page.close();
   }

@@ -273,12 +273,32 @@ describe('handshake anomalies', () => {
     expect(r.listeners.find((x) => x.port === 80)!.halfOpenPeak).toBe(0);
   });
 
-  test('an ACK that completes a stateless answer rebuilds the connection there (SYN cookie)', () => {
-    const c = only(run(new Conversation().syn().synAck().ack('client', { dt: 2 }).data('client', 10).ack('server')));
+  test('an ACK that completes an answer sent while the listener sent SYN cookies: rebuilt at the ACK, no queue entry', () => {
+    // Spoofed SYNs answered once each (cookies: never re-sent), then a real client's handshake.
+    const spoofed = [0, 0.1].map((t0, i) => ({ conv: new Conversation(100 + i, 900 + i, 1_700_000_000 + t0).syn().synAck(), ends: { clientIp: [0xc6130001 + i], clientPort: 2000 + i } }));
+    const real = new Conversation(1000, 5000, 1_700_000_000 + 0.2).syn().synAck().ack().data('client', 10).ack('server');
+    const later = new Conversation(7, 8, 1_700_000_000 + 5).syn();
+    const r = runConversations([...spoofed, { conv: real }, { conv: later, ends: { clientPort: 40001 } }]);
+    const c = r.connections.find((x) => x.client.port === 40000)!;
     expect(steps(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+    // Rebuilt where the ACK arrived, the same segment that establishes it.
     const rebuilt = c.timeline.find((x) => x.endpoint === 'server' && x.to === 'SYN_RECEIVED')!;
-    expect(rebuilt).toMatchObject({ packet: 3, inferred: true });
+    const established = c.timeline.find((x) => x.endpoint === 'server' && x.to === 'ESTABLISHED')!;
+    expect(rebuilt).toMatchObject({ packet: established.packet, inferred: true });
+    expect(c.anomalies.find((a) => a.id === 'stateless-answer')).toMatchObject({ details: { completed: true } });
     expect(c.handshake.outcome).toBe('complete');
+    const l = r.listeners.find((x) => x.port === 80)!;
+    expect(l).toMatchObject({ halfOpenPeak: 0, synQueue: { stateless: 3, answered: 3 } });
+  });
+
+  test('an ACK that completes an answer while the listener kept requests: a queued request, as Linux does', () => {
+    const queued = new Conversation(100, 900, 1_700_000_000).syn().synAck().synAckRetransmit({ dt: 1 });
+    const real = new Conversation(1000, 5000, 1_700_000_000 + 0.2).syn().synAck().ack().data('client', 10).ack('server');
+    const later = new Conversation(7, 8, 1_700_000_000 + 5).syn();
+    const r = runConversations([{ conv: queued, ends: { clientPort: 2000 } }, { conv: real }, { conv: later, ends: { clientPort: 40001 } }]);
+    const c = r.connections.find((x) => x.client.port === 40000)!;
+    expect(c.timeline.find((x) => x.endpoint === 'server' && x.to === 'SYN_RECEIVED')).toMatchObject({ packet: 4 });
+    expect(ids(c)).not.toContain('stateless-answer');
   });
 
   test('lost handshake ACK: the server re-sends its SYN-ACK after the client\'s ACK passed', () => {

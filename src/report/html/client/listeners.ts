@@ -8,7 +8,7 @@ import type { Listener } from '../../../flow/model.js';
 import type { ListenerEvents, ReportData } from '../data.js';
 import { stepChart, type Marker } from './chart.js';
 import { h, link, section } from './dom.js';
-import { endpoint, num, plural, rel, tickTime, timestamp } from './format.js';
+import { duration, endpoint, num, plural, rel, tickTime, timestamp } from './format.js';
 import { listenerKey } from './overview.js';
 
 /** Charts drawn at most; further listeners are listed in the table only. */
@@ -18,12 +18,17 @@ const MAX_CHARTS = 20;
  * The SYN-queue events of a listener's connections (report data: listenerEvents), each kind a row of
  * ticks along the time axis.
  */
-const EVENT_MARKS: Record<string, { cls: string; symbol: string; label: string; row: number }> = {
-  'syn-unanswered': { cls: 'm-drop', symbol: '✕', label: 'SYN left unanswered (dropped, or the capture ended first)', row: 0 },
-  'handshake-timeout': { cls: 'm-drop', symbol: '✕', label: 'SYN never answered: the client gave up', row: 0 },
-  'stateless-answer': { cls: 'm-cookie', symbol: '◆', label: 'stateless answer (SYN cookie)', row: 1 },
-  'half-open-expired': { cls: 'm-expired', symbol: '○', label: 'half-open request expired (the server gave up)', row: 2 },
+const EVENT_MARKS: Record<string, { symbol: string; label: string; row: number }> = {
+  'syn-dropped': { symbol: '✕', label: 'SYN dropped while others were answered (queue full)', row: 0 },
+  'syn-unanswered': { symbol: '·', label: 'SYN never answered nor sent again', row: 1 },
+  'handshake-timeout': { symbol: '·', label: 'SYN never answered: the client gave up', row: 1 },
+  'stateless-answer': { symbol: '◆', label: 'stateless answer (SYN cookie)', row: 2 },
+  'half-open-expired': { symbol: '○', label: 'half-open request expired (the server gave up)', row: 3 },
+  'accept-queue-overflow': { symbol: '▲', label: 'handshake ACK ignored: accept queue full', row: 4 },
 };
+
+/** The listener's own anomalies, drawn as lines across the chart. */
+const ALARM_SYMBOL: Record<string, string> = { 'syn-flood': '⚑', 'syn-queue-overflow': '✕', 'syn-cookies': '◆' };
 
 /**
  * A count series in time order. The flow stage records a change when it is resolved, at the time of
@@ -61,13 +66,13 @@ export interface ListenerChartData {
 export function listenerChartSpec(l: Listener, events: readonly ListenerEvents[], t0: number): ListenerChartData {
   const points = timeOrdered(l.halfOpenSeries).map(([t, n]) => [t - t0, n] as [number, number]);
   const markers: Marker[] = l.anomalies.map((a) => ({
-    x: a.t - t0, cls: `m-anomaly sev-${a.severity}`, symbol: a.id === 'syn-flood' ? '⚑' : '!',
+    x: a.t - t0, cls: `m-anomaly sev-${a.severity}`, symbol: ALARM_SYMBOL[a.id] ?? '!',
     label: `${a.id} at packet #${a.packet} (${rel(a.t - t0)}): ${a.message}`,
   }));
   for (const e of events) {
     const k = EVENT_MARKS[e.id];
     if (!k) continue;
-    e.t.forEach((t, i) => markers.push({ x: t - t0, cls: k.cls, symbol: k.symbol, rug: k.row, label: `${k.label}: packet #${e.packet[i]} (${rel(t - t0)})` }));
+    e.t.forEach((t, i) => markers.push({ x: t - t0, cls: `ev-${e.id}`, symbol: k.symbol, rug: k.row, label: `${k.label}: packet #${e.packet[i]} (${rel(t - t0)})` }));
   }
   const peak = l.halfOpenPeak > 0 && l.halfOpenPeakTime !== null ? { t: l.halfOpenPeakTime - t0, count: l.halfOpenPeak } : null;
   return { points, markers, peak };
@@ -78,9 +83,27 @@ function eventLegend(events: readonly ListenerEvents[]): HTMLElement | null {
   if (!shown.length) return null;
   return h('ul', { class: 'legend event-legend' }, ...shown.map((e) => {
     const k = EVENT_MARKS[e.id]!;
-    return h('li', { 'data-event': e.id, 'data-count': e.count }, h('span', { class: `rug-sw ${k.cls}` }, k.symbol), ' ',
+    return h('li', { 'data-event': e.id, 'data-count': e.count }, h('span', { class: `rug-sw ev-${e.id}` }, k.symbol), ' ',
       link(`anomaly/${e.id}`, { class: 'mono' }, e.id), ` ${num(e.count)}: ${k.label}${e.t.length < e.count ? ` (the first ${num(e.t.length)} drawn)` : ''}`);
   }));
+}
+
+/** What the listener's SYN queue did, as the flow stage infers it from the wire (Listener.synQueue). */
+function queueFacts(l: Listener, t0: number): HTMLElement | null {
+  const q = l.synQueue;
+  if (!q) return null;
+  const rows: Array<[string, string]> = [];
+  const at = (t: number | null) => (t === null ? '' : ` from ${rel(t - t0)}`);
+  if (q.answered) rows.push(['answered', `${plural(q.answered, 'SYN')} with a SYN-ACK`]);
+  if (q.stateless) rows.push(['stateless answers', `${num(q.stateless)} (SYN cookies)${at(q.statelessFrom)}`]);
+  if (q.dropped) rows.push(['dropped', `${plural(q.dropped, 'SYN')} left unanswered while others were answered${at(q.dropsFrom)}`]);
+  if (q.inferredBacklog !== null) rows.push(['inferred backlog', `${num(q.inferredBacklog)} (the queue depth when the first drop came)`]);
+  if (q.expired) rows.push(['expired', `${plural(q.expired, 'request')}${q.survival ? `, survived ${duration(q.survival.min)} – ${duration(q.survival.max)} (median ${duration(q.survival.median)})` : ''}`]);
+  if (q.resendLimit !== null) rows.push(['SYN-ACK re-sends', `at most ${num(q.resendLimit)} before giving up`]);
+  if (q.initialTimeout !== null) rows.push(['first re-send after', duration(q.initialTimeout)]);
+  if (q.acceptOverflows) rows.push(['accept queue full', `${plural(q.acceptOverflows, 'handshake ACK')} ignored`]);
+  if (!rows.length) return null;
+  return h('table', { class: 'kv syn-queue', 'data-listener': endpoint(l) }, ...rows.map(([k, v]) => h('tr', { 'data-fact': k }, h('th', null, k), h('td', null, v))));
 }
 
 function listenerArticle(d: ReportData, l: Listener, t0: number, t1: number): HTMLElement {
@@ -91,7 +114,10 @@ function listenerArticle(d: ReportData, l: Listener, t0: number, t1: number): HT
   const { svg } = stepChart({
     width: 900, height: 240, points: spec.points, xDomain: [0, Math.max(t1 - t0, 1e-6)],
     yMin: Math.max(1, ...spec.points.map((p) => p[1])),
-    lines: [{ y: threshold, label: `SYN-flood threshold (${num(threshold)})`, cls: 'threshold' }],
+    lines: [
+      { y: threshold, label: `SYN-flood threshold (${num(threshold)})`, cls: 'threshold' },
+      ...(l.synQueue?.inferredBacklog ? [{ y: l.synQueue.inferredBacklog, label: `inferred backlog (${num(l.synQueue.inferredBacklog)})`, cls: 'backlog' }] : []),
+    ],
     markers: spec.markers, xFormat: tickTime, xLabel: 'time since the first connection', yLabel: 'half-open',
     ...(spec.peak ? { highlight: { x: spec.peak.t, y: spec.peak.count, label: `peak ${num(spec.peak.count)}` } } : {}),
   });
@@ -107,20 +133,21 @@ function listenerArticle(d: ReportData, l: Listener, t0: number, t1: number): HT
       link(`anomaly/${a.id}`, { class: 'mono' }, a.id), ` at packet #${a.packet} (${rel(a.t - t0)}): ${a.message}`)))
     : null;
   return h('article', { class: 'listener', id: `listener-${key}`, 'data-listener': endpoint(l) },
-    h('h3', { class: 'mono' }, endpoint(l)), facts, h('div', { class: 'chart-box' }, svg), eventLegend(events), list);
+    h('h3', { class: 'mono' }, endpoint(l)), facts, h('div', { class: 'chart-box' }, svg), eventLegend(events), queueFacts(l, t0), list);
 }
 
 export function listenersSection(d: ReportData): HTMLElement {
   const t0 = d.summary.start ?? 0;
   const t1 = d.summary.end ?? t0;
-  const eventful = (l: Listener) => l.halfOpenPeak > 0 || (d.listenerEvents[`${l.ip} ${l.port}`]?.length ?? 0) > 0;
+  const eventful = (l: Listener) => l.halfOpenPeak > 0 || l.anomalies.length > 0 || (d.listenerEvents[`${l.ip} ${l.port}`]?.length ?? 0) > 0;
   const charted = [...d.listeners]
     .filter(eventful)
     .sort((a, b) => b.halfOpenPeak - a.halfOpenPeak || b.connections - a.connections)
     .slice(0, MAX_CHARTS);
   const intro = h('p', { class: 'dim' },
     `Half-open connections (server in SYN_RECEIVED) per listener over time, the SYN-flood threshold (${num(d.options.synFloodThreshold)}, --syn-flood-threshold) as a dashed line, `,
-    'the listener\'s alarms as lines (⚑ syn-flood) and its connections\' SYN-queue events as ticks along the time axis (✕ SYN unanswered, ◆ stateless answer, ○ request expired). ',
+    'the listener\'s alarms as lines (⚑ syn-flood, ✕ syn-queue-overflow, ◆ syn-cookies) with the backlog inferred from the first drop, ',
+    'and its connections\' SYN-queue events as ticks along the time axis (✕ SYN dropped, · SYN unanswered, ◆ stateless answer, ○ request expired, ▲ ACK ignored: accept queue full). ',
     d.listenersTotal > d.listeners.length ? `${plural(d.listenersTotal, 'listener')} in all; the ${num(d.listeners.length)} busiest are in this report (--json has them all). ` : '',
     charted.length < d.listeners.filter(eventful).length ? `Charts for the ${num(charted.length)} highest half-open peaks.` : '');
   const body = charted.length
