@@ -6,6 +6,7 @@ import type { Connection, Listener, Severity } from '../flow/model.js';
 import type { ConnectionRows } from '../pipeline/digest.js';
 import { connectionRtt } from '../flow/verdict.js';
 import { byTrouble, type Summary } from '../pipeline/summary.js';
+import { renderSynQueues } from './syn-queue.js';
 import type { AnalysisResult, InputSummary } from '../pipeline/types.js';
 import type { InterfaceStats } from '../capture/stats.js';
 import { severityColor, stateColor, type Paint } from './style.js';
@@ -182,6 +183,7 @@ export function renderAnalyzeText(
     renderOverview(p, s),
     renderAnomalyCounts(p, s, o.describe),
     renderListeners(p, r.listeners, o.listenerLimit),
+    renderSynQueues(p, r.listeners, o.listenerLimit),
     renderConnectionTable(p, rows, o.limit,
       o.filterNote ? `Connections matching ${o.filterNote}: ${num(rows.total)} (trouble first)` : `Connections (trouble first)`),
   ].filter((x) => x !== '');
