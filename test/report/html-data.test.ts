@@ -15,7 +15,6 @@ import { RowStore, type RowInput } from '../../src/pipeline/row-store.js';
 import { byTrouble } from '../../src/pipeline/summary.js';
 import { boundAnomalies, DEFAULT_REPORT_LIMITS, type ReportLimits } from '../../src/report/html/build.js';
 import { LISTENER_EVENT_IDS, ROW_DETAILED, type ReportData } from '../../src/report/html/data.js';
-import { timeOrdered } from '../../src/report/html/client/listeners.js';
 import { renderReportPage, scriptJson, scriptJsonPieces } from '../../src/report/html/page.js';
 import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
 import { parseRow } from '../decode/tshark-oracle.js';
@@ -216,15 +215,6 @@ describe('bounds', () => {
     expect(Array.from(order, (i) => cip[i])).toEqual(expected.map((r) => r.cip));
     expect(Array.from(order, (i) => (Number.isNaN(rtt[i]!) ? null : rtt[i]))).toEqual(expected.map((r) => r.rtt));
   });
-});
-
-test('a listener\'s series recorded out of time order is drawn in time order, each change at its time', () => {
-  const inOrder: Array<[number, number]> = [[1, 1], [2, 2], [3, 1]];
-  expect(timeOrdered(inOrder)).toEqual(inOrder);
-  // +1 at 3, +1 at 1, -1 at 4, +1 at 2 (recorded in that order): in time 1, 2, 3, 2.
-  expect(timeOrdered([[3, 1], [1, 2], [4, 1], [2, 2]])).toEqual([[1, 1], [2, 2], [3, 3], [4, 2]]);
-  // Two changes at one time: the point holds the count after both.
-  expect(timeOrdered([[2, 1], [1, 2], [1, 1]])).toEqual([[1, 0], [2, 1]]);
 });
 
 describe('the page', () => {

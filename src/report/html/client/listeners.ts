@@ -30,28 +30,6 @@ const EVENT_MARKS: Record<string, { symbol: string; label: string; row: number }
 /** The listener's own anomalies, drawn as lines across the chart. */
 const ALARM_SYMBOL: Record<string, string> = { 'syn-flood': '⚑', 'syn-queue-overflow': '✕', 'syn-cookies': '◆' };
 
-/**
- * A count series in time order. The flow stage records a change when it is resolved, at the time of
- * the segment that caused it, so points can come out of time order (a SYN_RECEIVED entered at the
- * SYN-ACK, known only later): the changes (each point's difference from the one before) are put in
- * time order and summed again. A series already in order is returned as it is.
- */
-export function timeOrdered(series: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
-  let ordered = true;
-  for (let i = 1; i < series.length && ordered; i++) if (series[i]![0] < series[i - 1]![0]) ordered = false;
-  if (ordered) return series.map(([t, n]) => [t, n]);
-  const changes = series.map(([t, n], i) => ({ t, d: n - (i > 0 ? series[i - 1]![1] : 0), i }));
-  changes.sort((a, b) => a.t - b.t || a.i - b.i);
-  const out: Array<[number, number]> = [];
-  let n = 0;
-  for (const c of changes) {
-    n += c.d;
-    if (out.length && out[out.length - 1]![0] === c.t) out[out.length - 1]![1] = n;
-    else out.push([c.t, n]);
-  }
-  return out;
-}
-
 export interface ListenerChartData {
   points: Array<[number, number]>;
   markers: Marker[];
@@ -64,7 +42,7 @@ export interface ListenerChartData {
  * flow stage's SYN-queue model (queue depth, drops, stateless answers...) maps here when it lands.
  */
 export function listenerChartSpec(l: Listener, events: readonly ListenerEvents[], t0: number): ListenerChartData {
-  const points = timeOrdered(l.halfOpenSeries).map(([t, n]) => [t - t0, n] as [number, number]);
+  const points = l.halfOpenSeries.map(([t, n]) => [t - t0, n] as [number, number]);
   const markers: Marker[] = l.anomalies.map((a) => ({
     x: a.t - t0, cls: `m-anomaly sev-${a.severity}`, symbol: ALARM_SYMBOL[a.id] ?? '!',
     label: `${a.id} at packet #${a.packet} (${rel(a.t - t0)}): ${a.message}`,
