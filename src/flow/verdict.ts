@@ -4,6 +4,7 @@
  * only place addresses become strings).
  */
 import type { Conn, Endpoint } from './conn.js';
+import { elapsed, sumIntervals } from './interval.js';
 import type {
   AnomalyId, AnomalyOccurrence, Close, CloseKind, Connection, EndpointRole, Handshake, HandshakeOutcome, OfferedOptions,
   Transition, ZeekConnState,
@@ -90,10 +91,10 @@ function offered(ep: Endpoint): OfferedOptions {
 
 /** Handshake RTT split: first SYN → SYN-ACK (the server's side), SYN-ACK → completing ACK (the client's). */
 function synToSynAckOf(c: Conn): number | null {
-  return c.synAckT >= 0 && c.synBeforeSynAckT >= 0 && c.client.synSeen ? c.synAckT - c.synBeforeSynAckT : null;
+  return c.synAckT >= 0 && c.synBeforeSynAckT >= 0 && c.client.synSeen ? elapsed(c.synBeforeSynAckT, c.synAckT) : null;
 }
 function synAckToAckOf(c: Conn): number | null {
-  return c.ackT >= 0 && c.lastSynAckBeforeAckT >= 0 && c.server.synSeen && c.synAckT >= 0 ? c.ackT - c.lastSynAckBeforeAckT : null;
+  return c.ackT >= 0 && c.lastSynAckBeforeAckT >= 0 && c.server.synSeen && c.synAckT >= 0 ? elapsed(c.lastSynAckBeforeAckT, c.ackT) : null;
 }
 
 /**
@@ -128,7 +129,7 @@ export function connectionFacts(c: Conn, f: ConnectionFacts): ConnectionFacts {
   f.outcome = handshakeOutcome(c);
   f.closeKind = closeKind(c);
   f.connState = c.zeek.connState();
-  f.rtt = a !== null && b !== null ? a + b : a;
+  f.rtt = a !== null && b !== null ? sumIntervals(a, b) : a;
   f.start = c.start;
   f.end = c.end;
   f.roleInferred = c.roleInferred;
@@ -159,7 +160,7 @@ function handshake(c: Conn): Handshake {
     outcome: handshakeOutcome(c),
     rtt: {
       synToSynAck, synAckToAck,
-      total: synToSynAck !== null && synAckToAck !== null ? synToSynAck + synAckToAck : null,
+      total: synToSynAck !== null && synAckToAck !== null ? sumIntervals(synToSynAck, synAckToAck) : null,
     },
     synRetransmissions: cl.synSeen ? cl.synCount - 1 : 0,
     synAckRetransmissions: sv.synSeen && sv.synIsAck ? sv.synCount - 1 : 0,

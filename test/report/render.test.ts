@@ -5,6 +5,7 @@ import type { AnalysisResult } from '../../src/pipeline/types.js';
 import { connectionRows } from '../../src/pipeline/digest.js';
 import { renderAnalyzeText } from '../../src/report/analyze-text.js';
 import { renderCheckText, renderGitHub, renderJUnit, xmlEscape } from '../../src/report/check.js';
+import { captureProblems } from '../../src/pipeline/integrity.js';
 import { renderConnectionDetail } from '../../src/report/detail.js';
 import { renderLadder, type LadderSegment } from '../../src/report/ladder.js';
 import { colorLevel, makePaint } from '../../src/report/style.js';
@@ -147,32 +148,35 @@ describe('connection detail and ladder', () => {
 });
 
 describe('check renderers', () => {
-  const inputs = result().inputs;
+  const r = result();
+  const inputs = r.inputs;
+  const problems = captureProblems(inputs, r.counts);
   const v = evaluatePolicy({ ...DEFAULT_POLICY, maxRttMs: 10 }, [completeConnection(), refusedConnection(2)]);
 
   test('text lists each rule with PASS/FAIL and the offending packets', () => {
-    const t = renderCheckText(plain, v, inputs);
+    const t = renderCheckText(plain, v, inputs, problems);
     expect(t).toContain('FAIL no error-severity anomalies (1)');
     expect(t).toContain('connection #2 10.0.0.1:40002 → 10.0.0.2:81, packet #23: handshake-refused');
     expect(t).toContain('PASS handshake RTT at most 10 ms');
     expect(t.trim().split('\n').at(-1)).toBe('failed: 1 rule violated');
   });
 
-  test('JUnit: one testcase per rule, failures carry connections and packets, XML escaped', () => {
-    const x = renderJUnit(v, inputs);
+  test('JUnit: one testcase per rule and one for capture integrity, failures carry connections and packets, XML escaped', () => {
+    const x = renderJUnit(v, inputs, problems);
     expect(x).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
-    expect(x.match(/<testcase /g)).toHaveLength(2);
-    expect(x).toContain('tests="2" failures="1"');
+    expect(x.match(/<testcase /g)).toHaveLength(3);
+    expect(x).toContain('tests="3" failures="1"');
+    expect(x).toMatch(/<testcase [^>]*name="capture integrity: not judged[^"]*"[^>]*>\s*<system-err>warning: x\.pcap: truncated/);
     expect(x).toContain('packet #23');
     expect(x).toContain('→');
     expect(xmlEscape('a<b & "c"')).toBe('a&lt;b &amp; &quot;c&quot;');
   });
 
   test('GitHub: one ::error per offence with escaped properties', () => {
-    const g = renderGitHub(v, inputs);
+    const g = renderGitHub(v, inputs, problems);
     const lines = g.trim().split('\n');
     expect(lines[0]).toBe('::error file=x.pcap,title=synack fail-on%3Aerror::connection #2 10.0.0.1:40002 → 10.0.0.2:81, packet #23: handshake-refused: RST answered the SYN');
-    expect(lines.some((l) => l.startsWith('::warning title=synack capture::x.pcap: truncated'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('::warning file=x.pcap,title=synack capture integrity::x.pcap: truncated'))).toBe(true);
     expect(lines.at(-1)).toBe('synack check: failed (1 of 2 rules)');
   });
 
