@@ -109,9 +109,12 @@ describe('check formats', () => {
     const r = synack(['check', fixture('refused.pcap'), '--max-rtt', '10000', '--require-complete', '--format', 'junit']);
     expect(r.code).toBe(1);
     const j = parseJUnit(r.stdout);
-    expect(j.tests).toBe(3);
+    expect(j.tests).toBe(4);
     expect(j.failures).toBe(2);
-    expect(j.cases.map((c) => c.name.split(':')[0] + ':' + c.name.split(':')[1])).toEqual(['fail-on:error', 'max-rtt: handshake RTT at most 10000 ms', 'require-complete: every observed handshake completes']);
+    expect(j.cases.map((c) => c.name.split(':')[0] + ':' + c.name.split(':')[1])).toEqual([
+      'capture integrity: not judged (add --fail-on damaged to fail on it)',
+      'fail-on:error', 'max-rtt: handshake RTT at most 10000 ms', 'require-complete: every observed handshake completes',
+    ]);
     const failed = j.cases.find((c) => c.name.startsWith('fail-on:error'))!;
     expect(failed.failure).toMatch(/connection #\d+ .* → .*, packet #\d+: handshake-refused/);
     expect(j.cases.find((c) => c.name.startsWith('max-rtt'))!.failure).toBeNull();

@@ -119,7 +119,7 @@ describe('connection detail and ladder', () => {
   ];
 
   test('ladder: one arrow per segment, relative seq/ack, states beside the arrows, marks', () => {
-    const lines = renderLadder(plain, c, segs, 110).split('\n');
+    const lines = renderLadder(plain, c, segs, Infinity).split('\n');
     expect(lines).toHaveLength(1 + segs.length);
     expect(lines[0]).toContain('client 10.0.0.1:40000');
     expect(lines[0]).toContain('server 10.0.0.2:80');
@@ -133,6 +133,15 @@ describe('connection detail and ladder', () => {
     expect(lines[5]).toContain('✗ retransmission');
     // Every arrow row has the same width up to the right rail.
     const rails = lines.slice(1).map((l) => l.lastIndexOf('│'));
+    expect(new Set(rails).size).toBe(1);
+  });
+
+  test.each([80, 100, 110])('ladder at %i columns: no line wider, marks between the rails when they do not fit beside', (w) => {
+    const lines = renderLadder(plain, c, segs, w).split('\n');
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(w);
+    const at = lines.findIndex((l) => l.includes('#5 '));
+    expect(lines[at]! + lines[at + 1]!).toContain('✗ retransmission');
+    const rails = lines.filter((l) => l.includes('│')).map((l) => l.lastIndexOf('│'));
     expect(new Set(rails).size).toBe(1);
   });
 
