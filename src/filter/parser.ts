@@ -137,6 +137,8 @@ class Parser {
       this.next();
       return { kind: 'not', arg: this.unary() };
     }
+    // tcp[...], a named constant or a minus can only begin a comparison.
+    if (this.isPunct(t, '-') || (t.kind === 'word' && (t.text in CONSTANTS || this.isPunct(this.peek(1), '[')))) return this.relation();
     if (this.isPunct(t, '(') || this.startsArith(t)) {
       // A comparison, or (for "(") a parenthesised expression: try the comparison first, and keep
       // the error of whichever reading got further.
@@ -257,8 +259,9 @@ class Parser {
     if (this.isWord(ty, ...TYPES)) { head.type = ty.text; this.next(); }
 
     if (head.proto !== null && head.dir === null && head.type === null) {
-      if (!this.atBoundary(this.peek())) {
-        throw this.error(this.peek(), `expected host, net, port, portrange or proto after "${head.proto}", or "and"/"or"`);
+      const nx = this.peek();
+      if (!this.atBoundary(nx)) {
+        throw this.error(nx, `expected host, net, port, portrange or proto after "${head.proto}", or "and"/"or", found ${JSON.stringify(nx.text)}`);
       }
       return this.protocol(head.proto, first);
     }

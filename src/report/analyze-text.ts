@@ -105,7 +105,7 @@ export function renderAnomalyCounts(p: Paint, s: Summary, describe?: (id: string
     severityColor(p, a.severity)(a.severity), a.id, num(a.count), num(a.connections), p.dim(describe?.(a.id) ?? ''),
   ]);
   const t = fittedTable(p, cols, rows, width);
-  return `${p.bold('Anomalies')}\n${t.text}`;
+  return `${p.bold('Anomalies')}\n${t.text}${droppedNote(p, t.dropped, width)}`;
 }
 
 export function renderListeners(p: Paint, listeners: readonly Listener[], limit = 10, width = 100): string {

@@ -47,15 +47,22 @@ export function fitColumns(cols: readonly Column[], rows: readonly Cell[][], wid
     const atLeast = c.shrink === 'wrap' ? Math.max(...rows.map((r) => narrowest(r[i]!)), 1) : 1;
     return Math.min(nat[i]!, Math.max(c.min ?? 8, atLeast, c.shrink === 'cut' ? 1 : 0));
   });
-  const wantOf = (i: number) => (cols[i]!.shrink ? Math.min(nat[i]!, Math.max(cols[i]!.want ?? nat[i]!, floor[i]!)) : nat[i]!);
+  const want = cols.map((c, i) => (c.shrink ? Math.min(nat[i]!, Math.max(c.want ?? nat[i]!, floor[i]!)) : nat[i]!));
+  const wantOf = (i: number) => want[i]!;
   let keep = cols.map((_, i) => i);
   if (!Number.isFinite(width)) return { keep, widths: nat };
   const total = (f: (i: number) => number) => tableWidth(keep.map(f));
-  // Drop the least important columns (last first among equals) until the rest fit as they want.
+  // Drop the least important columns (last first among equals) until the rest fit as they want. A
+  // column that can shrink is narrowed instead of dropped when that is enough.
   while (total(wantOf) > width) {
     let drop = -1;
     for (const i of keep) if (cols[i]!.priority > 0 && (drop < 0 || cols[i]!.priority >= cols[drop]!.priority)) drop = i;
     if (drop < 0) break;
+    const over = total(wantOf) - width;
+    if (cols[drop]!.shrink && want[drop]! - over >= floor[drop]!) {
+      want[drop] = want[drop]! - over;
+      break;
+    }
     keep = keep.filter((i) => i !== drop);
   }
   const w = new Map(keep.map((i) => [i, wantOf(i)]));
