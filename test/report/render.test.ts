@@ -3,7 +3,7 @@ import { evaluatePolicy, DEFAULT_POLICY } from '../../src/check/policy.js';
 import { summarize, rttStats, byTrouble } from '../../src/pipeline/summary.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
 import { connectionRows } from '../../src/pipeline/digest.js';
-import { renderAnalyzeText } from '../../src/report/analyze-text.js';
+import { renderAnalyzeText, renderListeners, renderOverview } from '../../src/report/analyze-text.js';
 import { renderCheckText, renderGitHub, renderJUnit, xmlEscape } from '../../src/report/check.js';
 import { captureProblems } from '../../src/pipeline/integrity.js';
 import { renderConnectionDetail } from '../../src/report/detail.js';
@@ -86,6 +86,32 @@ describe('analyze text', () => {
     const r = result();
     const text = renderAnalyzeText(makePaint(1), r, summarize(r), connectionRows(r.connections, 50), { limit: 50 });
     expect(text).toMatch(/\u001b\[31m/); // red for the error
+  });
+});
+
+describe('issue 14: words and numbers as a reader expects them', () => {
+  test('no "≈" when every sample prints the same (min and max alike), even read from a histogram bucket', () => {
+    const s = summarize(result());
+    const same = { ...s, handshakeRtt: { samples: 40, min: 0.0008956, median: 0.000896, p95: 0.000896, max: 0.0008964, exact: false } };
+    expect(renderOverview(plain, same)).toContain('min 896 µs  median 896 µs  p95 896 µs  max 896 µs');
+    const apart = { ...same, handshakeRtt: { ...same.handshakeRtt, max: 0.002 } };
+    expect(renderOverview(plain, apart)).toContain('median ≈896 µs');
+  });
+
+  test('one packet, one byte, one connection: singular', () => {
+    const one = completeConnection({ packets: { client: 1, server: 0 }, bytes: { client: 1, server: 0 } });
+    const text = renderConnectionDetail(plain, one, null, Infinity);
+    expect(text).toContain('client sent 1 packet / 1 byte; server sent 0 packets / 0 bytes');
+    const r = result([one]);
+    expect(renderAnalyzeText(plain, r, summarize(r), connectionRows([one], 5), { limit: 5 })).toContain('Connections: 1 ');
+  });
+
+  test('listeners with as many connections are listed in address order, not text order', () => {
+    const l = (ip: string) => ({ ip, port: 80, connections: 1, completed: 1, refused: 0, halfOpenNow: 0, halfOpenPeak: 0, halfOpenPeakTime: null, halfOpenSeries: [], anomalies: [] });
+    const text = renderListeners(plain, ['12.32.0.1', '100.19.0.1', '0.102.0.1', '1.213.0.1', '2001:db8::1'].map(l), 10, Infinity);
+    const order = ['0.102.0.1', '1.213.0.1', '12.32.0.1', '100.19.0.1', '[2001:db8::1]'].map((ip) => text.indexOf(`${ip}:80`));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(order.every((i) => i > 0)).toBe(true);
   });
 });
 
