@@ -39,6 +39,8 @@ export function addInputOptions(cmd: Command, countHelp = 'stop after n TCP segm
 /** A word that names a capture (or reads like one), not a filter word. */
 function looksLikeInput(arg: string): boolean {
   if (arg === '-' || existsSync(arg)) return true;
+  // A quoted filter ('net 10.0.0.0/8 and port 80') has spaces or parentheses; a path has neither here.
+  if (/[\s()]/.test(arg)) return false;
   if (/\.(pcapng|pcap|cap|dmp|ntar|gz|pcap\d+)$/i.test(arg)) return true;
   // A path, but not a network in CIDR form (net 10.0.0.0/8, 2001:db8::/32).
   return arg.includes('/') && !/^[0-9a-f.:]+\/\d+$/i.test(arg);

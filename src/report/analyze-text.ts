@@ -97,9 +97,9 @@ export function renderAnomalyCounts(p: Paint, s: Summary, describe?: (id: string
     { head: 'severity', priority: 0 },
     { head: 'anomaly', priority: 0 },
     { head: 'count', align: 'right', priority: 0 },
-    { head: 'connections', align: 'right', priority: 2 },
-    // Cut to fit: `synack anomalies` prints the whole text.
-    { head: 'meaning', priority: 1, shrink: 'cut', want: 40, min: 20 },
+    { head: 'connections', align: 'right', priority: 1 },
+    // Cut to fit (narrowed before anything else goes): `synack anomalies` prints the whole text.
+    { head: 'meaning', priority: 2, shrink: 'cut', want: 40, min: 20 },
   ];
   const rows: Cell[][] = s.anomalies.map((a) => [
     severityColor(p, a.severity)(a.severity), a.id, num(a.count), num(a.connections), p.dim(describe?.(a.id) ?? ''),

@@ -12,6 +12,7 @@ import { ANOMALIES } from '../../pipeline/stages.js';
 import type { AnalysisResult } from '../../pipeline/types.js';
 import { checkDocument, renderCheckText, renderGitHub, renderJUnit } from '../../report/check.js';
 import { stripAnsi } from '../../report/text.js';
+import { wrapBlock } from '../../report/wrap.js';
 import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
 import { addInputOptions, resolveInputs, type InputFlags } from '../inputs.js';
@@ -132,7 +133,8 @@ Examples:
       case 'json': text = JSON.stringify(checkDocument(verdict, result.inputs, problems, c.version), null, 2) + '\n'; break;
       case 'junit': text = renderJUnit(verdict, result.inputs, problems); break;
       case 'github': text = renderGitHub(verdict, result.inputs, problems); break;
-      case 'text': text = renderCheckText(c.paint, verdict, result.inputs, problems); break;
+      // On a terminal (or with COLUMNS) the lines fit it; in a CI log or a file each offence stays one line.
+      case 'text': text = wrapBlock(renderCheckText(c.paint, verdict, result.inputs, problems), f.output ? Infinity : c.terminalColumns ?? Infinity, 4); break;
     }
     // CI never hides damage: unless the report itself is on the terminal in words (text, github),
     // each capture problem goes to stderr too, which every CI log shows (--quiet keeps warnings).
