@@ -19,6 +19,11 @@ export interface CaptureParser {
    * last chunk's end is where the reading stopped, not damage.
    */
   end(stopped?: boolean): CaptureInfo;
+  /**
+   * The first interface's link type and snaplen once the stream's header has been read (a live
+   * engine's stream says them before its first packet), else null.
+   */
+  firstInterface(): { linkType: number; snaplen: number } | null;
 }
 
 export interface CaptureParserOptions {
@@ -137,6 +142,10 @@ class ChunkParser implements CaptureParser {
     this.carryLen += n;
   }
 
+  firstInterface(): { linkType: number; snaplen: number } | null {
+    return this.reader?.firstInterface() ?? null;
+  }
+
   end(stopped = false): CaptureInfo {
     if (this.info !== null) return this.info;
     const r = this.reader;
@@ -154,6 +163,8 @@ class ChunkParser implements CaptureParser {
       warnings: this.ctx.warnings,
       counts: this.ctx.counts,
     };
+    const stats = r.interfaceStats?.();
+    if (stats && stats.length > 0) this.info.interfaceStats = stats;
     return this.info;
   }
 }

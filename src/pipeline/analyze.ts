@@ -5,9 +5,8 @@
 import type { Frame } from '../capture/frame.js';
 import type { Segment } from '../decode/segment.js';
 import type { Connection, FlowEvent, TrackerOptions } from '../flow/model.js';
-import type { ConnectionFacts } from '../flow/verdict.js';
+import { factsOfConnection, type ConnectionFacts } from '../flow/verdict.js';
 import { compareEndpoints } from '../util/address.js';
-import { connectionRtt } from './summary.js';
 import { readInputs, type Progress } from './inputs.js';
 import { FrameSink, type Selection } from './sink.js';
 import { Tracker } from './stages.js';
@@ -37,15 +36,6 @@ export interface AnalyzeOptions {
   names?: readonly string[];
 }
 
-/** The facts of a built connection (when the tracker built it anyway: its sink wants events too). */
-function factsOf(c: Connection): ConnectionFacts {
-  return {
-    id: c.id, outcome: c.handshake.outcome, closeKind: c.close.kind, connState: c.zeek.connState,
-    rtt: connectionRtt(c), start: c.start, end: c.end, roleInferred: c.roleInferred,
-    anomalies: c.anomalies, anomaliesOmitted: c.anomaliesOmitted ?? null,
-  };
-}
-
 export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptions): Promise<AnalysisResult> {
   const t0 = process.hrtime.bigint();
   const keep = opts.keepConnections ?? false;
@@ -58,7 +48,7 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     onConnection: (c: Connection) => {
       finished++;
       if (keep) connections.push(c);
-      if (onFinished) onFinished(factsOf(c), () => c);
+      if (onFinished) onFinished(factsOfConnection(c), () => c);
       else onConn?.(c);
     },
     ...(onFinished && !keep ? { onFinished: (f: ConnectionFacts, build: () => Connection) => { finished++; onFinished(f, build); } } : {}),

@@ -10,7 +10,7 @@ import type { FrameCounts, InputSummary } from './types.js';
 export interface CaptureProblem {
   /** The input's name as given, or null for counts over all inputs (undecodable frames). */
   input: string | null;
-  /** The capture warning's kind (truncated, corrupt, unsupported...), or 'undecodable'. */
+  /** The capture warning's kind (truncated, corrupt, unsupported...), 'dropped', or 'undecodable'. */
   kind: string;
   message: string;
   /** The frame the problem hit, when known (run-wide numbering). */
@@ -28,6 +28,13 @@ export function captureProblems(inputs: readonly InputSummary[], counts: FrameCo
       const p: CaptureProblem = { input: i.name, kind: w.kind, message: w.message };
       if (w.frameNo !== undefined) p.frame = i.firstFrame + w.frameNo - 1;
       out.push(p);
+    }
+    // Packets the capture itself says it lost (pcapng statistics blocks, a live engine's counters).
+    for (const st of i.interfaceStats ?? []) {
+      if (st.dropped === null || st.dropped === 0) continue;
+      const who = `interface ${st.interface}${st.name ? ` (${st.name})` : ''}`;
+      const of = st.received !== null ? ` of ${st.received} received` : '';
+      out.push({ input: i.name, kind: 'dropped', message: `${i.name}: the capture dropped ${plural(st.dropped, 'packet')}${of} on ${who}` });
     }
   }
   const bad = counts.nonTcp.malformed + counts.nonTcp.truncated;

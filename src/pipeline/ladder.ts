@@ -4,13 +4,26 @@
  * inside a chosen connection's packet range and 4-tuple. The ladder's pass stops once the last chosen
  * packet has passed. Both apply the capture filter of the first pass, so they see what the tracker saw.
  */
-import { FLAG, type Segment } from '../decode/segment.js';
+import { FLAG, type Segment, type TcpOption } from '../decode/segment.js';
 import type { Connection } from '../flow/model.js';
-import type { LadderSegment } from '../report/ladder.js';
 import { parseAddress } from '../util/address.js';
 import { readInputs } from './inputs.js';
 import { FrameSink } from './sink.js';
 import { decodeOptions } from './stages.js';
+
+/** One segment of the connection, copied out of the reused Segment during the second pass. */
+export interface LadderSegment {
+  packet: number;
+  t: number;
+  fromClient: boolean;
+  flags: number;
+  seq: number;
+  ack: number;
+  len: number;
+  window: number;
+  /** Decoded options of SYN segments (the ones a reader of a ladder needs); [] for the rest. */
+  options: TcpOption[];
+}
 
 /** The decoder's address words of a printed address (a Connection's client or server ip). */
 export function addressWords(ip: string): Uint32Array {

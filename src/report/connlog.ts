@@ -6,7 +6,7 @@
  * finish; the columns are listed once, here, and documented in schema/connlog.fields.json.
  */
 import type { Connection } from '../flow/model.js';
-import { connectionRtt } from '../pipeline/summary.js';
+import { connectionRtt } from '../flow/verdict.js';
 import { timestamp } from './text.js';
 
 export interface LogField {

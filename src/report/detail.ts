@@ -3,8 +3,8 @@
  * both endpoints' state timelines in colour, anomalies, and (when the segments were re-read) a ladder.
  */
 import { MAX_LISTED_PER_ID } from '../flow/anomalies.js';
-import type { AnomalyOccurrence, Connection, OfferedOptions, Transition } from '../flow/model.js';
-import { connectionRtt } from '../pipeline/summary.js';
+import type { AnomalyOccurrence, Connection, OfferedOptions, TcpState, Transition } from '../flow/model.js';
+import { connectionRtt } from '../flow/verdict.js';
 import { renderLadder, type LadderSegment } from './ladder.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { indent, makeTable } from './table.js';
@@ -36,9 +36,10 @@ function optionRows(p: Paint, c: OfferedOptions, s: OfferedOptions): string[][] 
 /** Where a timeline line's transition starts ("    +0.000000s  #301    "): its cause wraps back to here. */
 const TIMELINE_HANG = 4 + 10 + 2 + 8;
 
-export function renderTimeline(p: Paint, who: string, transitions: readonly Transition[], t0: number, width = Infinity): string {
+export function renderTimeline(p: Paint, who: string, transitions: readonly Transition[], t0: number, initial: TcpState = 'CLOSED', width = Infinity): string {
   const lines = [p.bold(who)];
-  if (transitions.length === 0) lines.push(p.dim('    no state change seen'));
+  if (initial !== 'CLOSED') lines.push(`    ${p.dim('starts')} ${stateColor(p, initial)(initial)}  ${p.dim('picked up mid-stream (inferred: no handshake seen)')}`);
+  if (transitions.length === 0) lines.push(p.dim(`    no state change seen (stays ${initial})`));
   for (const tr of transitions) {
     const arrow = `${stateColor(p, tr.from)(tr.from)} → ${stateColor(p, tr.to)(tr.to)}`;
     const inferred = tr.inferred && !tr.cause.includes('inferred') ? ' (inferred)' : '';
@@ -95,8 +96,11 @@ function detailText(p: Paint, c: Connection, ladder: readonly LadderSegment[] | 
 
   out.push('');
   out.push(p.bold('State timelines'));
-  out.push(indent(renderTimeline(p, `client ${endpoint(c.client)}`, c.timeline.filter((x) => x.endpoint === 'client'), t0, width - 2)));
-  out.push(indent(renderTimeline(p, `server ${endpoint(c.server)}`, c.timeline.filter((x) => x.endpoint === 'server'), t0, width - 2)));
+  out.push(indent(renderTimeline(p, `client ${endpoint(c.client)}`, c.timeline.filter((x) => x.endpoint === 'client'), t0, c.initialStates.client, width - 2)));
+  out.push(indent(renderTimeline(p, `server ${endpoint(c.server)}`, c.timeline.filter((x) => x.endpoint === 'server'), t0, c.initialStates.server, width - 2)));
+  if (c.lostSegments?.length) {
+    out.push(`  ${p.yellow('lost after the capture point')}: ${c.lostSegments.map((n) => `#${n}`).join(', ')} ${p.dim('(seen passing; the peer re-sent what they acknowledged)')}`);
+  }
 
   out.push('');
   if (c.anomalies.length === 0) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from '../../src/flow/model.js';
 import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
-import { pcapFile } from '../capture/build.js';
+import { epb, idb, isb, isbOpt, pcapFile, shb } from '../capture/build.js';
 import { eth, ip4tcp, type TcpSpec } from '../decode/build.js';
 import { fixture, FIXTURES, synack } from '../helpers/cli.js';
 import { schemaErrors, validateAnalyze, validateConnection } from '../helpers/schema.js';
@@ -16,7 +16,8 @@ function analyzeJson(args: string[]): AnalyzeDocument {
   let out = cache.get(key);
   if (out === undefined) {
     const r = synack(['analyze', '--json', ...args]);
-    expect(r.stderr).toBe('');
+    // Capture problems (drops, damage) are also said on stderr, as warnings; nothing else is.
+    expect(r.stderr.split('\n').filter(Boolean).filter((l) => !l.startsWith('warning: '))).toEqual([]);
     expect(r.code).toBe(0);
     out = r.stdout;
     cache.set(key, out);
@@ -209,5 +210,40 @@ describe('a connection with more anomalies of one id than it lists', () => {
   test('the detail view says how many more there were', () => {
     const r = synack(['analyze', '--conn', '1', '--no-ladder', file]);
     expect(r.stdout).toMatch(/… and 500 more retransmission \(counted, not listed/);
+  });
+});
+
+describe('capture statistics of a pcapng input (Interface Statistics Blocks)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'synack-isb-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const le = true;
+  const us = (s: bigint) => s * 1000000n;
+  const file = join(dir, 'drops.pcapng');
+  writeFileSync(file, Buffer.concat([
+    shb(le), idb(le, { extra: [{ code: 2, value: Buffer.from('eth0') }] }),
+    epb(le, { ts: us(1700000000n), data: Buffer.from(eth(ip4tcp({ srcPort: 1, dstPort: 2, flags: 0x02 }))) }),
+    isb(le, { ts: us(1700000060n), opts: [isbOpt(le, 2, us(1700000000n), true), isbOpt(le, 3, us(1700000060n), true),
+      isbOpt(le, 4, 2000n), isbOpt(le, 5, 4n), isbOpt(le, 7, 1200n)] }),
+  ]));
+
+  test('--json: inputs[].interfaceStats per interface, with the window, valid against the schema', () => {
+    const doc = analyzeJson([file]);
+    expectValid(doc);
+    expect(doc.inputs[0]!.interfaceStats).toEqual([{ interface: 0, name: 'eth0', linkType: 1, at: 1700000060, start: 1700000000,
+      end: 1700000060, received: 2000, ifDrop: 4, osDrop: 1200, filterAccept: null, userDeliv: null, dropped: 1204, blocks: 1 }]);
+  });
+
+  test('the drops are a capture problem: on stderr beside --json, in check\'s integrity, failing with --fail-on damaged', () => {
+    expect(synack(['analyze', '--json', file]).stderr).toMatch(/^warning: .*drops\.pcapng: the capture dropped 1204 packets of 2000 received on interface 0 \(eth0\)$/m);
+    const v = JSON.parse(synack(['check', '--fail-on', 'damaged', '--format', 'json', file]).stdout) as { passed: boolean; integrity: { problems: Array<{ kind: string }> } };
+    expect(v.passed).toBe(false);
+    expect(v.integrity.problems.map((x) => x.kind)).toEqual(['dropped']);
+    expect(synack(['check', '--fail-on', 'damaged', file]).code).toBe(1);
+  });
+
+  test('text: the input lines say how many were dropped, by whom, over which window', () => {
+    const r = synack(['analyze', '--wide', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('capture statistics, interface 0 (eth0): 1,204 dropped (by the OS 1,200, by the interface 4) of 2,000 received, 22:13:20.000000 – 22:14:20.000000 UTC');
   });
 });

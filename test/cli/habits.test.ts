@@ -48,7 +48,7 @@ describe('-r, -nn, -f and a filter after the files', () => {
     expect(json(['-f', 'tcp port 4041', DEMO])).toEqual(viaArgs);
     expect(json(['-r', DEMO, 'tcp port 4041'])).toEqual(viaArgs);
     // A quoted filter with a network in it is a filter, not a path.
-    expect(json([DEMO, 'net 198.18.0.0/16 and (port 4041)']).connections.map((c) => c.id)).toEqual(json([DEMO, 'port', '4041']).connections.map((c) => c.id));
+    expect(json([DEMO, 'net 198.18.0.0/16 and (port 4041)']).connections.map((c) => c.id)).toEqual(json([DEMO, 'ip', 'and', 'port', '4041']).connections.map((c) => c.id));
     expect(viaArgs.options.captureFilter).toBe('tcp port 4041');
     // The same connections as choosing them afterwards by port, every one refused.
     expect(tuples(viaArgs)).toEqual(tuples(json([DEMO, '--port', '4041'])));

@@ -107,7 +107,8 @@ describe('issue 14: words and numbers as a reader expects them', () => {
   });
 
   test('listeners with as many connections are listed in address order, not text order', () => {
-    const l = (ip: string) => ({ ip, port: 80, connections: 1, completed: 1, refused: 0, halfOpenNow: 0, halfOpenPeak: 0, halfOpenPeakTime: null, halfOpenSeries: [], anomalies: [] });
+    const synQueue = { answered: 1, stateless: 0, statelessFrom: null, dropped: 0, dropsFrom: null, inferredBacklog: null, expired: 0, survival: null, resendLimit: null, initialTimeout: null, acceptOverflows: 0 };
+    const l = (ip: string) => ({ ip, port: 80, connections: 1, completed: 1, refused: 0, halfOpenNow: 0, halfOpenPeak: 0, halfOpenPeakTime: null, halfOpenSeries: [], anomalies: [], synQueue });
     const text = renderListeners(plain, ['12.32.0.1', '100.19.0.1', '0.102.0.1', '1.213.0.1', '2001:db8::1'].map(l), 10, Infinity);
     const order = ['0.102.0.1', '1.213.0.1', '12.32.0.1', '100.19.0.1', '[2001:db8::1]'].map((ip) => text.indexOf(`${ip}:80`));
     expect(order).toEqual([...order].sort((a, b) => a - b));
