@@ -259,7 +259,8 @@ function etherPayload(b: Buffer, off: number, type: number, w: Walk, seg: Segmen
       default: {
         if (type > ETHERTYPE.MAX_8023_LENGTH) return STOP.NOT_IP;
         // 802.3 length field: an 802.2 LLC header follows. Only SNAP with an ethertype, or the IP SAP.
-        seg.encap |= ENCAP.LINK_SHIM;
+        // On Ethernet that is a shim a filter does not see through; FDDI always carries it (LLC_FOLLOWS).
+        if (type !== ETHERTYPE.LLC_FOLLOWS) seg.encap |= ENCAP.LINK_SHIM;
         if (end - off < LLC.LEN) return short(w, off, LLC.LEN);
         const dsap = b[off];
         const control = b[off + 2];
