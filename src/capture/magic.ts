@@ -117,7 +117,7 @@ export function describeUnknown(sample: Buffer, complete: boolean): string {
     }
   }
   // Never quote the input's text: error lines end up in public CI logs, and the file may be a secret
-  // (a mistyped path to a key or a password file). Its kind and size say enough.
+  // (a mistyped path to a key or a password file). Its kind says enough.
   if (looksLikeText(sample)) return 'this is a text file, not a capture';
   if (sample.length < 4 && complete) return `too short to be a capture (${sample.length} bytes)`;
   return 'unknown format (binary data), not pcap or pcapng';

@@ -178,11 +178,6 @@ export function anomalyItems(p: Paint, c: Connection): string[] {
   return [...counts].map(([id, { n, sev }]) => severityColor(p, sev)(n > 1 ? `${id} ×${num(n)}` : id));
 }
 
-/** "reset ×2, retransmission" with each id in its severity's colour. */
-export function anomalyList(p: Paint, c: Connection): string {
-  return anomalyItems(p, c).join(', ');
-}
-
 /**
  * The start column: the time of day when every row starts on the capture's first day (UTC), the
  * date too otherwise.

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, fixture, FIXTURES, hasCommand, synack } from '../helpers/cli.js';
@@ -128,7 +129,9 @@ describe('packets counts and warnings (stderr)', () => {
     // Through a pipe (cat stops on SIGPIPE once synack has stopped reading: that is fine).
     const piped = spawnSync('sh', ['-c', `cat "${f}" | "${process.execPath}" "${BIN}" packets -c 5 -`], { encoding: 'utf8', timeout: 30000 });
     const pipe = { code: piped.status, stdout: piped.stdout, stderr: piped.stderr };
-    for (const r of [synack(['packets', '-c', '5', f]), pipe]) {
+    const gz = join(tmp, 'big.pcap.gz');
+    writeFileSync(gz, gzipSync(big));
+    for (const r of [synack(['packets', '-c', '5', f]), pipe, synack(['packets', '-c', '5', gz])]) {
       expect(r.code).toBe(0);
       expect(r.stdout.trimEnd().split('\n')).toHaveLength(5);
       expect(r.stderr).not.toMatch(/warning|ends inside/);

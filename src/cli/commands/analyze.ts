@@ -8,7 +8,6 @@ import { ConnectionDigest, type ConnectionRows } from '../../pipeline/digest.js'
 import { isEmptyFilter, type ConnectionFilter } from '../../pipeline/filter.js';
 import type { Progress } from '../../pipeline/inputs.js';
 import { captureProblems } from '../../pipeline/integrity.js';
-import { collectLadders } from '../../pipeline/ladder.js';
 import type { Selection } from '../../pipeline/sink.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
 import type { Summary } from '../../pipeline/summary.js';
@@ -17,7 +16,7 @@ import { AnalyzeJsonStream } from '../../report/analyze-json.js';
 import { renderAnalyzeText } from '../../report/analyze-text.js';
 import { csvHeader, csvRow, zeekFooter, zeekHeader, zeekRow } from '../../report/connlog.js';
 import { renderConnectionDetail } from '../../report/detail.js';
-import type { LadderSegment } from '../../report/ladder.js';
+import { collectLadders, type LadderSegment } from '../../pipeline/ladder.js';
 import { ProgressBar } from '../../report/progress.js';
 import { plural } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
