@@ -121,7 +121,7 @@ export function decideAnswer(ctx: FlowContext, c: Conn, stateless: boolean, show
     if (shownBy === 'resend') ctx.listeners.noteAnswer(c.listener, sv.synFirstT, false);
     else if (shownBy === 'ack') ctx.listeners.noteProvisional(c.listener, c, sv.synFirstT);
   }
-  inferListen(ctx, c, `listening: it answered with SYN-ACK #${sv.synFirstPacket}`);
+  inferListen(ctx, c, 'listening: it answered with a SYN-ACK');
   if (stateless) {
     ctx.listeners.noteStateless(c.listener, sv.synFirstT, sv.synFirstPacket);
     ctx.raise(c, 'stateless-answer', sv.synFirstPacket, sv.synFirstT, 'server',
@@ -243,7 +243,7 @@ export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoi
     } else if (s === c.client && c.answer === ANSWER_STATELESS && r.state === 'LISTEN') {
       // The handshake completes a cookie answer: the server rebuilds the connection from the ACK.
       ctx.apply(c, r, 'send SYN-ACK', t, pkt, true,
-        `connection rebuilt from the SYN cookie of SYN-ACK #${r.synFirstPacket} when this ACK arrived (no SYN-queue entry)`);
+        'connection rebuilt from the SYN cookie of its SYN-ACK when this ACK arrived (no SYN-queue entry)');
       c.cookieCompleted = true;
     }
     if (r.state === 'SYN_RECEIVED' && (r.awaited === null || r.awaited === 'receive ACK of SYN')) awaitSynAckAck(ctx, c, r, t, pkt);
@@ -274,7 +274,7 @@ function awaitSynAckAck(ctx: FlowContext, c: Conn, r: Endpoint, t: number, pkt: 
 
 /** The cause text of a transition whose earlier cause proved lost. */
 export function lostCause(ep: Endpoint, event: string): string | undefined {
-  return ep.awaitedLost > 0 ? `${event} (after #${ep.awaitedLost} was lost after the capture point)` : undefined;
+  return ep.awaitedLost > 0 ? `${event} (an earlier one was lost after the capture point: lostSegments)` : undefined;
 }
 
 /**
@@ -305,7 +305,9 @@ function giveUp(ctx: FlowContext, c: Conn, ep: Endpoint): void {
   const due = nextCopyDue(ep);
   const what = ep.synIsAck ? 'SYN-ACK' : 'SYN';
   const resent = ep.synCount - 1;
-  const cause = `gave up: no ${what} re-sent by +${(due - ep.synFirstT).toFixed(3)} s after ${resent} re-send${resent === 1 ? '' : 's'}`;
+  // Causes are interned (timeline-log.ts): a few texts, no numbers that vary per connection; the
+  // transition's time is when the next copy was due, the anomaly has the numbers.
+  const cause = `gave up: no ${what} came when the next copy was due (${resent < 8 ? resent : 'many'} re-send${resent === 1 ? '' : 's'})`;
   ctx.apply(c, ep, 'give up', due, ep.synLastPacket, true, cause);
   ep.gaveUpT = due;
   const survived = due - ep.synFirstT;

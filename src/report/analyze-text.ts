@@ -6,6 +6,7 @@ import type { Connection, Listener, Severity } from '../flow/model.js';
 import type { ConnectionRows } from '../pipeline/digest.js';
 import { connectionRtt } from '../flow/verdict.js';
 import { byTrouble, type Summary } from '../pipeline/summary.js';
+import { renderSynQueues } from './syn-queue.js';
 import type { AnalysisResult, InputSummary } from '../pipeline/types.js';
 import type { InterfaceStats } from '../capture/stats.js';
 import { compareEndpoints } from '../util/address.js';
@@ -247,6 +248,7 @@ export function renderAnalyzeText(
     wrapBlock(renderOverview(p, s), width),
     renderAnomalyCounts(p, s, o.describe, width),
     renderListeners(p, r.listeners, o.listenerLimit, width),
+    wrapBlock(renderSynQueues(p, r.listeners, o.listenerLimit), width, 4),
     renderConnectionTable(p, rows, o.limit, heading, width,
       o.filterNote ? `no connection matches ${o.filterNote} (of ${plural(s.connections, 'connection')} in the capture)` : undefined),
   ].filter((x) => x !== '');
