@@ -75,6 +75,15 @@ export const STATES: readonly TcpState[] = [
  */
 export type Evidence = 'sent' | 'answered' | 'not-resent' | 'timer' | 'inference';
 
+/** What each evidence rule means, in a sentence (the README's state section and `synack explain`). */
+export const EVIDENCE_TEXT: Readonly<Record<Evidence, string>> = {
+  sent: 'the endpoint\'s own segment passed the capture point',
+  answered: 'a segment to it passed, and its own later segment shows it arrived (placed at the segment that caused it)',
+  'not-resent': 'a segment to it passed, and it did not re-send what that segment acknowledged (its later segment, its silence past its retransmission timeout, or the end of the capture shows it)',
+  timer: 'deduced from time (inferred)',
+  inference: 'deduced from other segments (inferred)',
+};
+
 /**
  * Effects of taking an arc, run by the tracker (flow/tracker.ts `apply`). Entering ESTABLISHED (the
  * connection opened) and CLOSED (it ended) are marked on the endpoint for every arc, by target state.

@@ -6,6 +6,7 @@ import type { Connection, Listener, Severity } from '../flow/model.js';
 import type { ConnectionRows } from '../pipeline/digest.js';
 import { connectionRtt } from '../flow/verdict.js';
 import { byTrouble, type Summary } from '../pipeline/summary.js';
+import { EXPLAIN_HINT } from './explain-hint.js';
 import { renderSynQueues } from './syn-queue.js';
 import type { AnalysisResult, InputSummary } from '../pipeline/types.js';
 import type { InterfaceStats } from '../capture/stats.js';
@@ -106,7 +107,7 @@ export function renderAnomalyCounts(p: Paint, s: Summary, describe?: (id: string
     if (meaning.length > MEANING_MAX) meaning = meaning.slice(0, MEANING_MAX - 1) + '…';
     t.push([severityColor(p, a.severity)(a.severity), a.id, num(a.count), num(a.connections), p.dim(meaning)]);
   }
-  return `${p.bold('Anomalies')}\n${indent(t.toString())}`;
+  return `${p.bold('Anomalies')}\n${indent(t.toString())}\n  ${p.dim(EXPLAIN_HINT)}`;
 }
 
 export function renderListeners(p: Paint, listeners: readonly Listener[], limit = 10): string {

@@ -4,6 +4,7 @@
  */
 import type { Offence, RuleResult, Verdict } from '../check/policy.js';
 import type { InputSummary } from '../pipeline/types.js';
+import { EXPLAIN_HINT, explainCommandOf } from './explain-hint.js';
 import type { Paint } from './style.js';
 import { num, plural } from './text.js';
 
@@ -36,8 +37,16 @@ export function renderCheckText(p: Paint, v: Verdict, inputs: readonly InputSumm
     }
   }
   const failed = v.rules.filter((r) => !r.passed).length;
+  if (anomalyIds(v).length) lines.push(`  ${p.dim(EXPLAIN_HINT)}`);
   lines.push(v.passed ? p.green.bold('passed') : p.red.bold(`failed: ${plural(failed, 'rule')} violated`));
   return lines.join('\n') + '\n';
+}
+
+/** The anomaly ids the failed rules list (what `synack explain` can teach), in order of appearance. */
+function anomalyIds(v: Verdict, only?: RuleResult): string[] {
+  const ids = new Set<string>();
+  for (const r of only ? [only] : v.rules) if (!r.passed) for (const o of r.offences) if (o.anomaly) ids.add(o.anomaly);
+  return [...ids];
 }
 
 export function checkDocument(v: Verdict, inputs: readonly InputSummary[], version: string): object {
@@ -61,7 +70,9 @@ function testcase(r: RuleResult, suite: string): string {
   const open = `    <testcase classname="${xmlEscape(suite)}" name="${xmlEscape(`${r.rule}: ${r.description}`)}" time="0">`;
   if (r.passed) return `${open}</testcase>`;
   const more = r.count > r.offences.length ? `\n… and ${r.count - r.offences.length} more` : '';
-  const body = r.offences.map(offenceLine).join('\n') + more;
+  const explain = r.offences.some((o) => o.anomaly)
+    ? `\n${[...new Set(r.offences.flatMap((o) => (o.anomaly ? [explainCommandOf(o.anomaly)] : [])))].join('\n')}` : '';
+  const body = r.offences.map(offenceLine).join('\n') + more + explain;
   const msg = `${r.description}: ${plural(r.count, 'offence')}${r.limit ? ` (limit ${r.limit})` : ''}`;
   return `${open}\n      <failure message="${xmlEscape(msg)}" type="${xmlEscape(r.rule)}">${xmlEscape(body)}</failure>\n    </testcase>`;
 }
@@ -95,7 +106,10 @@ export function renderGitHub(v: Verdict, inputs: readonly InputSummary[]): strin
     if (r.passed) continue;
     const fileProp = file && file !== '-' ? `file=${ghProp(file)},` : '';
     const shown = r.offences.slice(0, LIST_CAP);
-    for (const o of shown) lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(offenceLine(o))}`);
+    for (const o of shown) {
+      const explain = o.anomaly ? ` (${explainCommandOf(o.anomaly)})` : '';
+      lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(offenceLine(o) + explain)}`);
+    }
     if (r.count > shown.length && shown.length > 0) {
       lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(`… and ${r.count - shown.length} more`)}`);
     }

@@ -14,7 +14,11 @@ const analyze = load('analyze.schema.json');
 const check = load('check.schema.json');
 const packets = load('packets.schema.json');
 const events = load('sniff-events.schema.json');
+const explain = load('explain.schema.json');
+const anomalies = load('anomalies.schema.json');
 ajv.addSchema(analyze);
+ajv.addSchema(explain);
+ajv.addSchema(anomalies);
 ajv.addSchema(events);
 ajv.addSchema(check);
 ajv.addSchema(packets);
@@ -23,6 +27,8 @@ export const validateAnalyze: ValidateFunction = ajv.getSchema(analyze.$id)!;
 export const validateCheck: ValidateFunction = ajv.getSchema(check.$id)!;
 export const validatePacket: ValidateFunction = ajv.getSchema(packets.$id)!;
 export const validateSniffEvent: ValidateFunction = ajv.getSchema(events.$id)!;
+export const validateExplain: ValidateFunction = ajv.getSchema(explain.$id)!;
+export const validateAnomalies: ValidateFunction = ajv.getSchema(anomalies.$id)!;
 export const validateConnection: ValidateFunction = ajv.compile({ $ref: `${analyze.$id}#/$defs/connection` });
 
 export function schemaErrors(v: ValidateFunction): string {
