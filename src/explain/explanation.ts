@@ -11,7 +11,7 @@ export const EXPLAIN_SCHEMA_VERSION = 1;
 
 /** The topics explain teaches besides anomaly ids and states. */
 export type TopicId =
-  | 'handshake' | 'syn-queue' | 'close' | 'capture-point' | 'retransmission' | 'window' | 'options'
+  | 'handshake' | 'syn-queue' | 'close' | 'capture-point' | 'backoff' | 'window' | 'options'
   | 'sequence-numbers' | 'states';
 
 /** A name `synack explain` takes, as it prints it: an anomaly id, a state (TIME_WAIT) or a topic. */

@@ -185,7 +185,7 @@ export function narrateConnection(n: NarrationInput): ConnectionExplanation {
     const step: NarrationStep = { t: s.t, offset: rel(s.t), packet: s.packet, endpoint: roleOf(s), text };
     if (lost.has(s.packet)) {
       step.lost = true;
-      notes.push(lostText(segs, s, anomaliesAt));
+      notes.push(lostText(c, segs, s, anomaliesAt));
     }
     if (notes.length) step.notes = notes;
     if (atTransitions.length) step.transitions = atTransitions.map((tr) => narrateTransition(tr, nextOwnAfter(segs, s, tr.endpoint)));
@@ -455,13 +455,21 @@ function addText(notes: string[], t: string): void {
 }
 
 /** Why a segment that passed is known to be lost: its receiver sent again what it acknowledged. */
-function lostText(segs: readonly LadderSegment[], s: LadderSegment, anomaliesAt: ReadonlyMap<number, AnomalyOccurrence[]>): string {
+function lostText(c: Connection, segs: readonly LadderSegment[], s: LadderSegment, anomaliesAt: ReadonlyMap<number, AnomalyOccurrence[]>): string {
   const peer = other(roleOf(s));
   const resentAt = (x: LadderSegment) => (anomaliesAt.get(x.packet) ?? []).some((a) => RESENDS.has(a.id));
   const i = segs.indexOf(s);
   const resend = segs.slice(i + 1).find((x) => x.fromClient !== s.fromClient && resentAt(x));
   const what = roleOf(s) === 'client' && s.len === 0 && !isSyn(s) && !isFin(s) && !isRst(s) ? 'ACK' : 'segment';
-  if (resend === undefined) return `Lost after the capture point: the ${peer} never got this ${what}, for it sent again what it acknowledged.`;
+  if (resend === undefined) {
+    // The last of ACKs the server ignored: its silence past its next re-send time, not a re-send, shows it.
+    const ignored = c.anomalies.find((a) => Array.isArray(a.details?.['lostPackets']) && (a.details!['lostPackets'] as unknown[]).includes(s.packet));
+    if (ignored) {
+      return `Lost after the capture point, or ignored: the ${peer} never took this ${what}; having re-sent its SYN-ACK after the ` +
+        `earlier ones, it fell silent when its next copy was due and dropped the request (${ignored.id}, at +${(ignored.t - c.start).toFixed(6)} s).`;
+    }
+    return `Lost after the capture point: the ${peer} never got this ${what}, for it sent again what it acknowledged.`;
+  }
   const kind = resend.flags & (FLAG.SYN | FLAG.FIN);
   const prev = before(segs, resend, (y) => y.fromClient === resend.fromClient && y.seq === resend.seq && (y.flags & (FLAG.SYN | FLAG.FIN)) === kind);
   const again = isSyn(resend) ? (isAck(resend) ? 'SYN-ACK' : 'SYN') : isFin(resend) ? 'FIN' : 'data';

@@ -47,7 +47,7 @@ export const STATE_GUIDE: Readonly<Record<TcpState, StateGuide>> = {
     ],
     aliases: ['SYN-SENT'],
     anomalies: ['syn-retransmission', 'handshake-timeout', 'syn-unanswered', 'handshake-refused', 'simultaneous-open'],
-    see: ['handshake', 'retransmission'],
+    see: ['handshake', 'backoff'],
   },
   SYN_RECEIVED: {
     summary: 'A SYN arrived and was answered with a SYN-ACK; the endpoint waits for the ACK that completes the handshake.',
@@ -71,7 +71,7 @@ export const STATE_GUIDE: Readonly<Record<TcpState, StateGuide>> = {
     ],
     aliases: ['ESTAB'],
     anomalies: ['retransmission', 'duplicate-ack', 'zero-window', 'keep-alive', 'data-before-handshake'],
-    see: ['window', 'retransmission', 'handshake'],
+    see: ['window', 'backoff', 'handshake'],
   },
   FIN_WAIT_1: {
     summary: 'This side closed first: it sent its FIN and waits for it to be acknowledged.',

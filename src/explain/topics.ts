@@ -33,7 +33,7 @@ export const TOPICS: Readonly<Record<TopicId, TopicGuide>> = {
   },
   'syn-queue': {
     title: 'The SYN queue, the accept queue and the backlog',
-    aliases: ['backlog', 'accept-queue', 'listen-queue', 'syn-backlog', 'syncookies', 'cookies'],
+    aliases: ['backlog', 'accept-queue', 'listen-queue', 'syn-backlog', 'cookies'],
     paragraphs: [
       'A Linux listener holds two queues. The SYN queue holds requests: SYNs it answered with a SYN-ACK whose ACK has not come (SYN_RECEIVED). The accept queue holds connections whose handshake completed and that the application has not yet taken with accept(). listen(fd, backlog) sets the accept queue\'s limit (capped by net.core.somaxconn); the SYN queue is bounded by the backlog too, and by net.ipv4.tcp_max_syn_backlog.',
       'When the SYN queue is full Linux sends SYN cookies (tcp_syncookies=1, the default): it encodes the request in the SYN-ACK\'s sequence number (and the options it can keep in the timestamp), keeps nothing, and rebuilds the connection when an ACK brings the cookie back. With cookies off it drops the SYN (ListenDrops, TCPReqQFullDrop). When the accept queue is full it drops new SYNs and ignores completing ACKs (ListenOverflows), re-sending the SYN-ACK until an ACK is taken or the request expires; tcp_abort_on_overflow=1 makes it answer with a RST instead.',
@@ -76,9 +76,9 @@ export const TOPICS: Readonly<Record<TopicId, TopicGuide>> = {
     anomalies: ['lost-handshake-ack', 'lost-final-ack', 'stateless-answer', 'syn-dropped'],
     see: ['states', 'handshake', 'close'],
   },
-  retransmission: {
-    title: 'Retransmission and back-off',
-    aliases: ['rto', 'backoff', 'back-off', 'retransmission-timeout', 'timeout'],
+  backoff: {
+    title: 'Retransmission timeouts and back-off',
+    aliases: ['rto', 'retransmission-timeout', 'timeout', 'exponential-backoff'],
     paragraphs: [
       'TCP repairs loss by sending again what was not acknowledged. A retransmission timer (RTO, RFC 6298) fires when an ACK is overdue: it is computed from the measured round trip (smoothed RTT + 4 × its variation; at least 1 s in the RFC, 200 ms on Linux) and doubles after each expiry (exponential back-off). Duplicate ACKs and SACK let a sender repair sooner: three duplicate ACKs trigger a fast retransmission (RFC 5681), and Linux also sends a tail loss probe when the last segments go unacknowledged.',
       'SYNs and SYN-ACKs come before any round trip is measured, so their timer starts at 1 s (RFC 6298 §2.1; Linux TCP_TIMEOUT_INIT) and doubles: copies at +1, +3, +7, +15 s... Linux gives up on a SYN after net.ipv4.tcp_syn_retries (6: about 127 s) and on a SYN-ACK after tcp_synack_retries (5: the request dropped at 63 s); Linux 6.x re-sends its first SYNs at 1 s without doubling (tcp_syn_linear_timeouts=4).',

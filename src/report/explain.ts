@@ -72,7 +72,9 @@ export function renderAnomalyExplanation(p: Paint, e: AnomalyExplanation, width:
 /** One arc: "  FIN_WAIT_2 → TIME_WAIT   on receive FIN   RFC ...", its note and how synack knows. */
 function arcLines(p: Paint, a: ArcView, width: number): string[] {
   const move = a.from === a.to ? `${stateColor(p, a.from)(a.from)} stays` : `${stateColor(p, a.from)(a.from)} → ${stateColor(p, a.to)(a.to)}`;
-  const out = [`  ${move}   on ${p.bold(a.event)}   ${p.dim(a.rfc)}${a.inFigure5 ? '' : p.dim(' (not drawn in Figure 5)')}`];
+  const head = `  ${move}   on ${p.bold(a.event)}`;
+  const rfc = `${a.rfc}${a.inFigure5 ? '' : ' (not drawn in Figure 5)'}`;
+  const out = visibleLength(head) + 3 + rfc.length <= width ? [`${head}   ${p.dim(rfc)}`] : [head, ...wrap(rfc, width, '      ').map((l) => p.dim(l))];
   out.push(...wrap(a.note, width, '      '));
   out.push(...wrap(`how synack knows (${a.evidence}): ${a.evidenceText}`, width, '      ').map((l) => p.dim(l)));
   return out;
