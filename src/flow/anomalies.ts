@@ -22,7 +22,7 @@ const BASICS: Readonly<Record<AnomalyId, AnomalyBasics>> = {
   'lost-handshake-ack': { severity: 'warning', meaning: 'The handshake\'s third ACK was lost: the server re-sent its SYN-ACK after the ACK passed, or the handshake completed only through a SYN-ACK retransmission.', reference: 'RFC 9293 §3.5 (Figure 6), §3.10.7.4' },
   'handshake-refused': { severity: 'error', meaning: 'The server answered the SYN with a RST: nothing listens on that port (connection refused).', reference: 'RFC 9293 §3.10.7.1, §3.5.2' },
   'half-open': { severity: 'warning', meaning: 'The server kept the request in SYN_RECEIVED (its SYN queue) and the client never completed the handshake before the capture ended.', reference: 'RFC 9293 §3.5; RFC 4987 (SYN flooding)' },
-  'simultaneous-open': { severity: 'info', meaning: 'Both ends sent a SYN without ACK: simultaneous open.', reference: 'RFC 9293 §3.5 (Figure 8)' },
+  'simultaneous-open': { severity: 'info', meaning: 'Both ends sent a SYN without ACK: simultaneous open.', reference: 'RFC 9293 §3.5 (Figure 7)' },
   'bad-handshake-ack': { severity: 'error', meaning: 'A handshake acknowledgement does not acknowledge the peer\'s ISN+1.', reference: 'RFC 9293 §3.10.7.3, §3.10.7.4; Zeek weird bad_SYN_ack' },
   'syn-with-data': { severity: 'info', meaning: 'A SYN or SYN-ACK carried payload (TCP Fast Open, or unusual).', reference: 'RFC 7413 (TFO), RFC 9293 §3.4; Zeek weird SYN_with_data' },
   'options-mismatch': { severity: 'info', meaning: 'Window scale, SACK-permitted or timestamps offered by one side only: not in effect.', reference: 'RFC 7323 §1.3 and §2.2, RFC 2018 §2' },

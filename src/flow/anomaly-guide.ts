@@ -145,7 +145,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
   },
   'simultaneous-open': {
     phase: 'handshake',
-    detection: 'Both endpoints sent a SYN without ACK on the same 4-tuple, the second before any SYN-ACK (RFC 9293 §3.5, Figure 8). Each side\'s SYN-ACK (its own ISN again, now acknowledging the peer\'s SYN) shows the peer\'s SYN reached it: both go CLOSED → SYN_SENT → SYN_RECEIVED → ESTABLISHED, and neither listens. Raised once, at the second SYN.',
+    detection: 'Both endpoints sent a SYN without ACK on the same 4-tuple, the second before any SYN-ACK (RFC 9293 §3.5, Figure 7). Each side\'s SYN-ACK (its own ISN again, now acknowledging the peer\'s SYN) shows the peer\'s SYN reached it: both go CLOSED → SYN_SENT → SYN_RECEIVED → ESTABLISHED, and neither listens. Raised once, at the second SYN.',
     causes: [
       'TCP hole punching through NATs (peer-to-peer programs connect to each other at once)',
       'two programs that bind fixed ports and connect to each other (tests, some cluster protocols)',

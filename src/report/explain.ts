@@ -82,7 +82,7 @@ function arcLines(p: Paint, a: ArcView, width: number): string[] {
 
 export function renderStateExplanation(p: Paint, e: StateExplanation, width: number): string {
   const out: string[] = [];
-  out.push(`${p.bold(stateColor(p, e.state)(e.state))}${e.aliases.length ? p.dim(`  (also ${e.aliases.join(', ')})`) : ''}`);
+  out.push(...wrap(`${p.bold(stateColor(p, e.state)(e.state))}${e.aliases.length ? `  ${p.dim(`(also ${e.aliases.join(', ')})`)}` : ''}`, width, '', '  '));
   out.push(para(e.summary, width));
   out.push('', heading(p, 'Why it exists'));
   for (const w of e.why) out.push(para(w, width), '');
@@ -154,12 +154,12 @@ function stepLines(p: Paint, s: NarrationStep, width: number): string[] {
 export function renderConnectionExplanation(p: Paint, e: ConnectionExplanation, width: number): string {
   const c = e.connection;
   const out: string[] = [];
-  out.push(p.bold(`Connection #${c.id} of ${e.inputs.join(', ')}: ${endpoint(c.client)} → ${endpoint(c.server)}`) +
-    ` (IPv${c.ipVersion}${c.roleInferred ? ', roles inferred from ports' : ''})`);
+  out.push(...wrap(`Connection #${c.id} of ${e.inputs.join(', ')}: ${endpoint(c.client)} → ${endpoint(c.server)} ` +
+    `(IPv${c.ipVersion}${c.roleInferred ? ', roles inferred from ports' : ''})`, width, '', '  ').map((l) => p.bold(l)));
   out.push(...wrap(`packets #${c.firstPacket}–#${c.lastPacket} over ${duration(c.end - c.start)}; handshake ${c.outcome}, close ${c.close}; ` +
     `final states: client ${c.finalStates.client}, server ${c.finalStates.server}` +
     (c.lostSegments.length ? `; lost after the capture point: ${c.lostSegments.map((x) => `#${x}`).join(', ')}` : ''), width, '  '));
-  out.push('', heading(p, 'What happened') + p.dim(' (time since the first packet; → a state change and how synack knows it; ✗ an anomaly)'));
+  out.push('', ...wrap(`${heading(p, 'What happened')} ${p.dim('(time since the first packet; → a state change and how synack knows it; ✗ an anomaly)')}`, width, '', '  '));
   for (const s of e.steps) out.push(...stepLines(p, s, width));
   out.push('', heading(p, 'How it ended'));
   for (const x of e.ending) out.push(para(x, width));

@@ -92,6 +92,12 @@ describe('explain ID CAPTURE', () => {
     expect(text).toContain('1,460 × 2^2 = 5,840 bytes');
   });
 
+  test('the README shows that output as synack prints it', () => {
+    const out = synack(['explain', '1', 'textbook-handshake.pcap'], { cwd: join(ROOT, 'test', 'explain', 'data') }).stdout;
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('```\n' + out + '```\n');
+  });
+
   test('the copy of the teaching capture is the teaching text\'s own', () => {
     const original = join(ROOT, '..', 'shared', 'teaching', 'textbook-handshake.pcap');
     if (!existsSync(original)) return; // a clone without ../shared: nothing to compare with
