@@ -11,6 +11,7 @@ import { defineCheck } from './commands/check.js';
 import { defineExplain } from './commands/explain.js';
 import { defineInterfaces } from './commands/interfaces.js';
 import { definePackets } from './commands/packets.js';
+import { defineReport } from './commands/report.js';
 import { defineSniff } from './commands/sniff.js';
 import { EXIT, ExitStatus } from './exit.js';
 import { makeCtx, packageVersion, type Ctx, type GlobalFlags } from './context.js';
@@ -39,6 +40,7 @@ export function buildProgram(): { program: Command; ctx: () => Ctx } {
   defineAnalyze(program, getCtx);
   definePackets(program, getCtx);
   defineCheck(program, getCtx);
+  defineReport(program, getCtx);
   defineSniff(program, getCtx);
   defineInterfaces(program, getCtx);
   defineAnomalies(program, getCtx);
@@ -51,6 +53,7 @@ Examples:
   $ synack analyze capture.pcap --conn 4        # one connection: timelines + ladder diagram
   $ synack packets capture.pcap | less          # one line per TCP segment
   $ synack check capture.pcap --max-rtt 200 --format junit > synack.xml
+  $ synack report capture.pcap -o report.html   # one self-contained HTML page
   $ sudo synack sniff -i eth0 -f 'tcp port 443' -w out.pcap
   $ synack explain lost-final-ack               # what an anomaly means, how it is found, what to check
   $ synack explain 4 capture.pcap               # connection 4 in plain sentences

@@ -107,12 +107,13 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
       { command: 'tcpdump -ni IFACE \'port PORT\' -w server-side.pcap', look: 'a capture at the server: does the ACK arrive there?' },
       { command: 'conntrack -S', look: 'on a Linux firewall in between: drop and invalid counters growing' },
       { command: 'nstat -az TcpExtTCPSynRetrans', look: 'on the server: SYN-ACK re-sends' },
+      { command: 'synack analyze CAPTURE --conn N', look: 'the delay the loss added to the first request: the server answers it only once an ACK arrives (one SYN-ACK timeout, 1 s on Linux, or more)' },
     ],
     related: ['synack-retransmission', 'accept-queue-overflow', 'half-open-expired', 'lost-final-ack'],
   },
   'handshake-refused': {
     phase: 'handshake',
-    detection: 'The server answered the client\'s SYN with a RST (usually RST+ACK acknowledging the SYN) before any SYN-ACK. RFC 9293 §3.10.7.1: a segment to a CLOSED port draws a RST. The server has no transition (it was CLOSED and stays so), the client goes SYN_SENT → CLOSED (received RST), and the listener\'s refused count goes up.',
+    detection: 'The server answered the client\'s SYN with a RST (usually RST+ACK acknowledging the SYN) before any SYN-ACK. RFC 9293 §3.10.7.1: a segment to a CLOSED port draws a RST. The server has no transition (it was CLOSED and stays so), the client goes SYN_SENT → CLOSED (received RST), and the listener\'s refused count goes up. A listener whose queues are full does not refuse: it drops (syn-dropped).',
     causes: [
       'nothing listens on that port (the service is down or restarting, a wrong port or host)',
       'the service listens on another address (only 127.0.0.1, only IPv4 or only IPv6)',
@@ -124,7 +125,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
       { command: 'nft list ruleset | grep -i reject', look: 'a rule that answers with a reset' },
       { command: 'synack analyze CAPTURE', look: 'the refused column of the listeners table: which ports refuse, how often' },
     ],
-    related: ['reset', 'handshake-timeout', 'syn-retransmission'],
+    related: ['reset', 'handshake-timeout', 'syn-retransmission', 'syn-dropped'],
   },
   'half-open': {
     phase: 'handshake',
@@ -198,7 +199,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
     ],
     check: [
       { command: 'synack analyze CAPTURE --conn N', look: 'the options table: what each side offered, and what is in effect' },
-      { command: 'sysctl net.ipv4.tcp_window_scaling net.ipv4.tcp_sack net.ipv4.tcp_timestamps', look: 'on both hosts' },
+      { command: 'sysctl net.ipv4.tcp_window_scaling net.ipv4.tcp_sack net.ipv4.tcp_timestamps', look: 'on both hosts; without window scaling a window is at most 64 KB, which caps throughput on long fast paths' },
       { command: 'tcpdump -ni IFACE -v \'tcp[tcpflags] & tcp-syn != 0\'', look: 'captures on both sides of a middlebox: are options removed in between?' },
     ],
     related: ['stateless-answer', 'syn-cookies'],
@@ -397,6 +398,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
       detail('retransmission'),
       { command: 'nstat -az TcpRetransSegs TcpExtTCPLostRetransmit TcpExtTCPSpuriousRTOs TcpExtTCPLossProbes', look: 'on the sender' },
       { command: 'ss -tin \'dport = :PORT\'', look: 'on the sender: rtt, rto, retrans per socket' },
+      { command: 'synack analyze CAPTURE --conn N', look: 'the ladder: a first copy in the capture was lost after the capture point; none, before it' },
     ],
     related: ['duplicate-ack', 'out-of-order', 'fin-retransmission'],
   },
@@ -431,7 +433,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
     detection: 'A segment without SYN, FIN or RST advertising a window of 0: raised when an endpoint\'s window drops to 0, once per stall (a window above 0 ends it).',
     causes: [
       'the receiving application does not read (slow, blocked, or waiting on something else)',
-      'a small receive buffer (SO_RCVBUF) for the rate',
+      'a small receive buffer for the rate (SO_RCVBUF, net.ipv4.tcp_rmem)',
       'memory pressure on the receiver',
     ],
     check: [
@@ -450,7 +452,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
     ],
     check: [
       detail('keep-alive'),
-      { command: 'ss -to \'dport = :PORT\'', look: 'timer:(keepalive,...) on the sending socket' },
+      { command: 'ss -to \'dport = :PORT\'', look: 'timer:(keepalive,...) on the sending socket; probes left unanswered mean the peer or the path is gone' },
       { command: 'sysctl net.ipv4.tcp_keepalive_time net.ipv4.tcp_keepalive_intvl net.ipv4.tcp_keepalive_probes', look: 'the defaults a socket uses unless it sets its own' },
     ],
     related: ['zero-window', 'duplicate-ack'],
@@ -479,7 +481,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
       'a middlebox rewriting the segment without fixing the checksum',
     ],
     check: [
-      { command: 'ethtool -k IFACE | grep checksumming', look: 'tx-checksumming on: a capture on this (sending) host shows unfinished checksums' },
+      { command: 'ethtool -k IFACE | grep checksumming', look: 'tx-checksumming on, and every bad checksum on a segment this host sent: offload, harmless (drop --verify-checksums)' },
       { command: 'nstat -az TcpInCsumErrors', look: 'on the receiver: segments it dropped for a bad checksum (real corruption)' },
     ],
     related: ['invalid-flags', 'malformed-option', 'truncated'],
@@ -509,7 +511,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
     causes: ['a small snapshot length (tcpdump -s 96, or an old default of 68 bytes)', 'a capture appliance slicing packets'],
     check: [
       { command: 'capinfos CAPTURE', look: 'Packet size limit' },
-      { command: 'tcpdump -s 0 -i IFACE -w CAPTURE', look: 'capture again with whole packets (tcpdump\'s default is 262144 bytes)' },
+      { command: 'tcpdump -s 0 -i IFACE -w CAPTURE', look: 'capture again with whole packets (tcpdump\'s default is 262144 bytes; TCP headers with options need at least 128)' },
     ],
     related: ['malformed-option', 'bad-header-length'],
   },
@@ -518,7 +520,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
     detection: 'A segment with payload (not a SYN) from an endpoint still in SYN_SENT, SYN_RECEIVED, LISTEN or CLOSED, on a connection whose handshake was seen (not one picked up mid-stream): once per endpoint (details.state, details.bytes). A segment that itself shows the handshake completed (its ACK) moves its sender first, so ordinary first data does not raise it.',
     causes: [
       'a Fast Open server sending its answer before the handshake\'s ACK (RFC 7413 allows it)',
-      'a segment of the handshake not captured or lost',
+      'a segment of the handshake not captured or lost, or a capture that started in the middle of the handshake',
       'injected or spoofed data',
     ],
     check: [
@@ -557,7 +559,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
     phase: 'listener',
     detection: 'The listener\'s first syn-dropped: it left a SYN unanswered (no SYN-ACK, no RST) while it answered others. The depth its SYN queue had when the first drop came (synQueue.inferredBacklog) is its limit: Linux without SYN cookies drops when the queue holds backlog + 1 requests (or the last quarter of tcp_max_syn_backlog, kept for proven peers). Raised once per listener; synQueue.dropped counts every dropped SYN copy.',
     causes: [
-      'a SYN flood or a burst larger than the backlog, with SYN cookies off',
+      'a SYN flood or a burst larger than the backlog, with SYN cookies off: real clients then wait for their SYN re-sends (1 s, 3 s...)',
       'a full accept queue (drops then come at any SYN-queue depth)',
     ],
     check: [

@@ -50,23 +50,38 @@ export function addressWords(ip: string): Uint32Array {
   return w;
 }
 
-interface Want {
+interface Want<T> {
   conn: Connection;
   cAddr: Uint32Array;
   sAddr: Uint32Array;
-  segs: LadderSegment[];
+  items: T[];
+  /** Segments of the connection seen, copied or not (past the bound). */
+  found: number;
 }
 
 function sameAddr(a: Uint32Array, b: Uint32Array): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 }
 
-export async function collectLadders(
-  paths: readonly string[], conns: readonly Connection[], verifyChecksums: boolean, maxSegments = 2000,
-): Promise<Map<number, LadderSegment[]>> {
-  const wants: Want[] = conns.map((conn) => ({
-    conn, cAddr: addressWords(conn.client.ip), sAddr: addressWords(conn.server.ip), segs: [],
+/** What a second pass found for one connection: the first `maxSegments` copies, out of `found`. */
+export interface Collected<T> {
+  items: T[];
+  found: number;
+}
+
+/**
+ * Reads the inputs again and hands each segment of the selected connections (its packet range and
+ * 4-tuple, either direction) to `copy` while it is valid; keeps the first `maxSegments` copies of
+ * each connection and counts the rest.
+ */
+export async function collectSegments<T>(
+  paths: readonly string[], conns: readonly Connection[], verifyChecksums: boolean, maxSegments: number,
+  copy: (seg: Segment, fromClient: boolean) => T,
+): Promise<Map<number, Collected<T>>> {
+  const wants: Array<Want<T>> = conns.map((conn) => ({
+    conn, cAddr: addressWords(conn.client.ip), sAddr: addressWords(conn.server.ip), items: [], found: 0,
   }));
+  if (wants.length === 0) return new Map();
   const lo = Math.min(...conns.map((c) => c.firstPacket));
   const hi = Math.max(...conns.map((c) => c.lastPacket));
   const stop = new AbortController();
@@ -76,17 +91,29 @@ export async function collectLadders(
     if (no > hi) { stop.abort(); return; }
     for (const w of wants) {
       const c = w.conn;
-      if (no < c.firstPacket || no > c.lastPacket || w.segs.length >= maxSegments) continue;
+      if (no < c.firstPacket || no > c.lastPacket) continue;
       let fromClient: boolean;
       if (seg.srcPort === c.client.port && seg.dstPort === c.server.port && sameAddr(seg.src, w.cAddr) && sameAddr(seg.dst, w.sAddr)) fromClient = true;
       else if (seg.srcPort === c.server.port && seg.dstPort === c.client.port && sameAddr(seg.src, w.sAddr) && sameAddr(seg.dst, w.cAddr)) fromClient = false;
       else continue;
-      w.segs.push({
-        packet: no, t: seg.tsSec + seg.tsNsec / 1e9, fromClient, flags: seg.flags, seq: seg.seq, ack: seg.ack,
-        len: seg.payloadLen, window: seg.window, options: seg.flags & FLAG.SYN ? decodeOptions(seg).options : [],
-      });
+      if (w.found++ < maxSegments) w.items.push(copy(seg, fromClient));
     }
   };
   await readInputs(paths, new FrameSink(verifyChecksums, onTcp), { signal: stop.signal });
-  return new Map(wants.map((w) => [w.conn.id, w.segs]));
+  return new Map(wants.map((w) => [w.conn.id, { items: w.items, found: w.found }]));
+}
+
+/** The ladder's copy of a segment: what the diagram draws (options only for SYNs). */
+function ladderSegment(seg: Segment, fromClient: boolean): LadderSegment {
+  return {
+    packet: seg.frameNo, t: seg.tsSec + seg.tsNsec / 1e9, fromClient, flags: seg.flags, seq: seg.seq, ack: seg.ack,
+    len: seg.payloadLen, window: seg.window, options: seg.flags & FLAG.SYN ? decodeOptions(seg).options : [],
+  };
+}
+
+export async function collectLadders(
+  paths: readonly string[], conns: readonly Connection[], verifyChecksums: boolean, maxSegments = 2000,
+): Promise<Map<number, LadderSegment[]>> {
+  const found = await collectSegments(paths, conns, verifyChecksums, maxSegments, ladderSegment);
+  return new Map(conns.map((c) => [c.id, found.get(c.id)?.items ?? []]));
 }

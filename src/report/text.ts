@@ -28,6 +28,8 @@ export function duration(sec: number | null | undefined): string {
 export function timestamp(t: number): string {
   const ms = Math.floor(t * 1000);
   const d = new Date(ms);
+  // A capture can carry times no date holds (a pcapng with a wrong if_tsresol: year 584,000).
+  if (Number.isNaN(d.getTime())) return `${t.toFixed(6)} s since 1970 (not a date)`;
   const micros = Math.round((t - Math.floor(t)) * 1e6) % 1e6;
   const iso = d.toISOString(); // 2024-05-01T12:00:00.123Z
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(micros).padStart(6, '0')} UTC`;

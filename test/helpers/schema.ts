@@ -16,12 +16,14 @@ const packets = load('packets.schema.json');
 const events = load('sniff-events.schema.json');
 const explain = load('explain.schema.json');
 const anomalies = load('anomalies.schema.json');
+const reportData = load('report-data.schema.json');
 ajv.addSchema(analyze);
 ajv.addSchema(explain);
 ajv.addSchema(anomalies);
 ajv.addSchema(events);
 ajv.addSchema(check);
 ajv.addSchema(packets);
+ajv.addSchema(reportData);
 
 export const validateAnalyze: ValidateFunction = ajv.getSchema(analyze.$id)!;
 export const validateCheck: ValidateFunction = ajv.getSchema(check.$id)!;
@@ -29,6 +31,7 @@ export const validatePacket: ValidateFunction = ajv.getSchema(packets.$id)!;
 export const validateSniffEvent: ValidateFunction = ajv.getSchema(events.$id)!;
 export const validateExplain: ValidateFunction = ajv.getSchema(explain.$id)!;
 export const validateAnomalies: ValidateFunction = ajv.getSchema(anomalies.$id)!;
+export const validateReportData: ValidateFunction = ajv.getSchema(reportData.$id)!;
 export const validateConnection: ValidateFunction = ajv.compile({ $ref: `${analyze.$id}#/$defs/connection` });
 
 export function schemaErrors(v: ValidateFunction): string {

@@ -8,7 +8,7 @@ import { renderCheckText, renderGitHub, renderJUnit, xmlEscape } from '../../src
 import { renderConnectionDetail } from '../../src/report/detail.js';
 import { renderLadder, type LadderSegment } from '../../src/report/ladder.js';
 import { colorLevel, makePaint } from '../../src/report/style.js';
-import { num, visibleLength } from '../../src/report/text.js';
+import { num, timestamp, visibleLength } from '../../src/report/text.js';
 import { DEFAULT_TRACKER_OPTIONS } from '../../src/flow/model.js';
 import { anomalyAt, completeConnection, refusedConnection, T0 } from '../helpers/connection.js';
 
@@ -179,4 +179,10 @@ describe('check renderers', () => {
   test('visibleLength ignores colour codes', () => {
     expect(visibleLength(makePaint(1).red('abc'))).toBe(3);
   });
+});
+
+test('a time no date can hold (a pcapng with a wrong if_tsresol) prints as seconds instead of failing', () => {
+  // corpus pcapplusplus/PcapExamples/pcapng-example.pcapng: `analyze --conn 13` was an internal error.
+  expect(timestamp(18446744073204.25)).toBe('18446744073204.250000 s since 1970 (not a date)');
+  expect(timestamp(1_700_000_000.5)).toBe('2023-11-14 22:13:20.500000 UTC');
 });

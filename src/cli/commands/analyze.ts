@@ -16,6 +16,7 @@ import type { LadderSegment } from '../../report/ladder.js';
 import { ProgressBar } from '../../report/progress.js';
 import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
+import { htmlReportHook } from '../html-report.js';
 import { BufferedWriter } from '../output.js';
 import {
   addTrackerOptions, collectInts, collectList, collectPorts, collectStates, nonNegativeInt, trackerOptions, type TrackerFlags,
@@ -90,9 +91,10 @@ interface AnalyzeFlags extends TrackerFlags {
   detail?: boolean;
   ladder: boolean;
   verifyChecksums?: boolean;
+  html?: string;
 }
 
-function describeFilter(f: ConnectionFilter): string {
+export function describeFilter(f: ConnectionFilter): string {
   const parts: string[] = [];
   if (f.ids?.length) parts.push(`--conn ${f.ids.join(',')}`);
   if (f.hosts?.length) parts.push(`--host ${f.hosts.join(',')}`);
@@ -123,7 +125,8 @@ export function defineAnalyze(program: Command, ctx: () => Ctx): void {
     .option('--state <STATE>', 'only connections where an endpoint ended in this state, e.g. TIME_WAIT (repeatable)', collectStates)
     .option('--detail', 'show every selected connection in detail (implied by --conn)')
     .option('--no-ladder', 'detail views without the ladder diagram (skips the second read of the capture)')
-    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)');
+    .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)')
+    .option('--html <file>', 'also write the HTML report of this run (as `synack report`; filters narrow its table)');
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
 Output: text for people by default; --json / --ndjson for tools. Connections are sorted trouble
@@ -155,23 +158,29 @@ Examples:
     const detail = !f.json && !f.ndjson && (Boolean(f.conn?.length) || Boolean(f.detail));
     const progress = !c.quiet && c.stderrIsTTY ? new ProgressBar(c.err, c.paintErr, c.errColumns) : undefined;
     const base = { paths, tracker, verifyChecksums, filter, detail, ladder: f.ladder, limit: f.limit, ...(progress ? { progress } : {}) };
+    const html = f.html ? htmlReportHook(f.html, {
+      paths, ids: f.conn ?? [], tracker, verifyChecksums, filter: isEmptyFilter(filter) ? null : describeFilter(filter), packets: f.ladder, version: c.version,
+    }) : null;
 
+    const withHtml = (emit: (conn: Connection) => void) => (html ? (conn: Connection) => { html.onConnection(conn); emit(conn); } : emit);
     if (f.ndjson || f.json) {
       // Streamed as the connections finish: memory follows the connections open at once.
       const w = new BufferedWriter(c.outStream);
       const doc = f.json ? new AnalyzeJsonStream(w.write, { version: c.version, tracker, verifyChecksums }) : null;
       const r = await analyzeCommand({
         ...base,
-        onConnection: doc ? doc.connection : (conn) => w.write(JSON.stringify(conn) + '\n'),
+        onConnection: withHtml(doc ? doc.connection : (conn) => w.write(JSON.stringify(conn) + '\n')),
       });
       doc?.end(r.result, r.summary);
       await w.drained();
+      await html?.finish(c, r.result, r.summary);
       if (f.ndjson && !c.quiet) {
         for (const i of r.result.inputs) for (const warn of i.warnings) c.err(`warning: ${warn.message}\n`);
       }
       return;
     }
-    const r = await analyzeCommand(base);
+    const r = await analyzeCommand(html ? { ...base, onConnection: html.onConnection } : base);
+    await html?.finish(c, r.result, r.summary);
     if (f.conn?.length) {
       // Asked for by number: the detail views alone, in the order asked.
       for (const [k, id] of f.conn.entries()) {
