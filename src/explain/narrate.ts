@@ -557,7 +557,10 @@ function ending(c: Connection, n: NarrationInput, segs: readonly LadderSegment[]
       `held at most ${plural(l.halfOpenPeak, 'request')} in its SYN queue`];
     if (q.dropped) parts.push(`dropped ${plural(q.dropped, 'SYN')} while answering others${q.inferredBacklog !== null ? ` (from a queue depth of ${q.inferredBacklog})` : ''}`);
     if (q.expired) parts.push(`let ${plural(q.expired, 'request')} expire${q.resendLimit !== null ? ` after ${plural(q.resendLimit, 'SYN-ACK re-send')}` : ''}`);
-    out.push(`Its listener, ${endpoint(l)}, ${parts.join(', ')} over the capture (synack explain syn-queue).`);
+    const ids = [...new Set(l.anomalies.map((a) => a.id))];
+    // The listener's own alarms are not the connection's: named here, each with its explain pointer.
+    const see = ['syn-queue', ...ids].map((x) => `synack explain ${x}`).join(', ');
+    out.push(`Its listener, ${endpoint(l)}, ${parts.join(', ')} over the capture${ids.length ? `, and raised ${ids.join(', ')}` : ''} (${see}).`);
   }
   return out;
 }

@@ -8,23 +8,28 @@ import { readdirSync } from 'node:fs';
 import { narrateConnection } from '../../src/explain/narrate.js';
 import type { ConnectionExplanation, NarrationStep } from '../../src/explain/explanation.js';
 import { arcOf } from '../../src/explain/arc-of.js';
-import { DEFAULT_TRACKER_OPTIONS, type Connection } from '../../src/flow/model.js';
+import { DEFAULT_TRACKER_OPTIONS, type Connection, type Listener } from '../../src/flow/model.js';
 import { analyzeInputs } from '../../src/pipeline/analyze.js';
 import { collectLadders } from '../../src/pipeline/ladder.js';
 import { FIXTURES, fixture } from '../helpers/cli.js';
 import { schemaErrors, validateExplain } from '../helpers/schema.js';
 
-async function explainAll(name: string): Promise<Array<{ c: Connection; e: ConnectionExplanation }>> {
+interface Told { c: Connection; e: ConnectionExplanation; l: Listener | null }
+
+async function explainAll(name: string): Promise<Told[]> {
   const path = fixture(name);
   const r = await analyzeInputs([path], { tracker: DEFAULT_TRACKER_OPTIONS, verifyChecksums: false, keepConnections: true });
   const ladders = await collectLadders([path], r.connections, false);
-  return r.connections.map((c) => ({
-    c,
-    e: narrateConnection({
-      connection: c, segments: ladders.get(c.id) ?? [], segmentLimit: 2000, inputs: [path], mslSeconds: DEFAULT_TRACKER_OPTIONS.mslSeconds,
-      listener: r.listeners.find((l) => l.ip === c.server.ip && l.port === c.server.port) ?? null,
-    }),
-  }));
+  return r.connections.map((c) => {
+    const l = r.listeners.find((x) => x.ip === c.server.ip && x.port === c.server.port) ?? null;
+    return {
+      c, l,
+      e: narrateConnection({
+        connection: c, segments: ladders.get(c.id) ?? [], segmentLimit: 2000, inputs: [path], mslSeconds: DEFAULT_TRACKER_OPTIONS.mslSeconds,
+        listener: l,
+      }),
+    };
+  });
 }
 
 const stepAt = (e: ConnectionExplanation, packet: number): NarrationStep[] => e.steps.filter((s) => s.packet === packet);
@@ -68,7 +73,7 @@ describe.each(CAPTURES)('%s: every connection told from its analysis', (name) =>
 
 describe('the fixtures of issue 14, as their README rows tell them', () => {
   test('lost-final-ack: the ACKs #10 and #12 were lost, each shown by the server\'s FIN re-sent next (#11, #13)', async () => {
-    const [{ c, e }] = await explainAll('lost-final-ack.pcap') as [{ c: Connection; e: ConnectionExplanation }];
+    const [{ c, e }] = await explainAll('lost-final-ack.pcap') as [Told];
     expect(c.lostSegments).toEqual([10, 12]);
     expect(stepAt(e, 10)[0]!.notes!.join(' ')).toMatch(/#11.*#9/);
     expect(stepAt(e, 12)[0]!.notes!.join(' ')).toMatch(/#13.*#11/);
@@ -80,7 +85,7 @@ describe('the fixtures of issue 14, as their README rows tell them', () => {
   });
 
   test('lost-handshake-ack: the lost ACKs are named, the server is ESTABLISHED at the ACK that arrived', async () => {
-    const [{ c, e }] = await explainAll('lost-handshake-ack.pcap') as [{ c: Connection; e: ConnectionExplanation }];
+    const [{ c, e }] = await explainAll('lost-handshake-ack.pcap') as [Told];
     expect(c.lostSegments!.length).toBeGreaterThan(0);
     const est = c.timeline.find((t) => t.endpoint === 'server' && t.to === 'ESTABLISHED')!;
     expect(est.packet).toBeGreaterThan(Math.max(...c.lostSegments!));
@@ -91,7 +96,7 @@ describe('the fixtures of issue 14, as their README rows tell them', () => {
   });
 
   test('simultaneous-open: both sides SYN_SENT → SYN_RECEIVED → ESTABLISHED, no LISTEN, told at the crossing SYN', async () => {
-    const [{ e }] = await explainAll('simultaneous-open.pcap') as [{ c: Connection; e: ConnectionExplanation }];
+    const [{ e }] = await explainAll('simultaneous-open.pcap') as [Told];
     const tr = e.steps.flatMap((s) => s.transitions ?? []);
     for (const who of ['client', 'server'] as const) {
       expect(tr.filter((t) => t.endpoint === who).map((t) => t.to).slice(0, 3)).toEqual(['SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
@@ -102,14 +107,14 @@ describe('the fixtures of issue 14, as their README rows tell them', () => {
   });
 
   test('refused: the RST at #2 refuses the SYN; the server has no transition', async () => {
-    const [{ e }] = await explainAll('refused.pcap') as [{ c: Connection; e: ConnectionExplanation }];
+    const [{ e }] = await explainAll('refused.pcap') as [Told];
     expect(stepAt(e, 2)[0]!.anomalies!.map((a) => a.id)).toEqual(['handshake-refused']);
     expect(e.steps.flatMap((s) => s.transitions ?? []).filter((t) => t.endpoint === 'server')).toEqual([]);
     expect(stepAt(e, 2)[0]!.transitions).toEqual([expect.objectContaining({ endpoint: 'client', from: 'SYN_SENT', to: 'CLOSED', event: 'receive RST' })]);
   });
 
   test('mid-stream: the first step says both endpoints start ESTABLISHED, inferred, and why', async () => {
-    const [{ e }] = await explainAll('mid-stream.pcap') as [{ c: Connection; e: ConnectionExplanation }];
+    const [{ e }] = await explainAll('mid-stream.pcap') as [Told];
     expect(e.steps[0]).toMatchObject({ packet: 1, inferred: true, because: expect.stringMatching(/no SYN/) });
     expect(e.steps[0]!.text).toMatch(/ESTABLISHED \(inferred\)/);
     expect(e.connection.roleInferred).toBe(true);
@@ -120,7 +125,11 @@ describe('the fixtures of issue 14, as their README rows tell them', () => {
     const all = await explainAll('syn-cookies.pcap');
     const rebuilt = all.filter(({ c }) => c.anomalies.some((a) => a.id === 'stateless-answer' && a.details?.['completed'] === true));
     expect(rebuilt.map(({ c }) => c.client.ip)).toEqual(['198.18.0.1', '198.18.0.1', '198.18.0.1']);
-    for (const { c, e } of rebuilt) {
+    for (const { c, e, l } of rebuilt) {
+      // The listener's own alarms are named where its SYN queue is told.
+      const listenerIds = [...new Set(l!.anomalies.map((a) => a.id))];
+      expect(listenerIds).toContain('syn-cookies');
+      expect(e.ending.join(' ')).toContain(`raised ${listenerIds.join(', ')}`);
       const ack = c.anomalies.find((a) => a.id === 'stateless-answer')!.details!['ackPacket'] as number;
       const atAck = stepAt(e, ack)[0]!;
       expect(atAck.inferred).toBe(true);
@@ -133,7 +142,7 @@ describe('the fixtures of issue 14, as their README rows tell them', () => {
   });
 
   test('synack-expiry: the server\'s give-up is a moment of its own, inferred from time, after its last SYN-ACK', async () => {
-    const [{ c, e }] = await explainAll('synack-expiry.pcap') as [{ c: Connection; e: ConnectionExplanation }];
+    const [{ c, e }] = await explainAll('synack-expiry.pcap') as [Told];
     const gaveUp = c.timeline.find((t) => t.endpoint === 'server' && t.from === 'SYN_RECEIVED' && t.to === 'CLOSED')!;
     const step = e.steps.find((s) => s.transitions?.some((t) => t.event === 'give up'))!;
     expect(step).toMatchObject({ packet: null, inferred: true, t: gaveUp.t });
