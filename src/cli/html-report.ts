@@ -72,10 +72,12 @@ export function writeReport(c: Ctx, out: string, data: ReportData): void {
  * `analyze --html FILE`: a digest fed from analyze's own run (every connection the filters select),
  * and the page written once the run is over.
  */
-export function htmlReportHook(out: string, o: { paths: string[]; ids: number[]; tracker: TrackerOptions; verifyChecksums: boolean; filter: string | null; packets: boolean; version: string }): {
+export interface HtmlReportHook {
   onConnection: (c: Connection) => void;
   finish: (c: Ctx, result: AnalysisResult, summary: Summary) => Promise<void>;
-} {
+}
+
+export function htmlReportHook(out: string, o: { paths: string[]; ids: number[]; tracker: TrackerOptions; verifyChecksums: boolean; filter: string | null; packets: boolean; version: string }): HtmlReportHook {
   if (out === '-') throw new UsageError('--html -: the report needs a file name (standard output carries the analysis)');
   const limits = DEFAULT_REPORT_LIMITS;
   const digest = new ReportDigest({ rows: limits.rows, details: limits.details, eventsPerListener: limits.eventsPerListener }, o.ids);

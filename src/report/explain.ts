@@ -10,26 +10,14 @@ import type {
 import type { CheckStep } from '../flow/anomaly-guide.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { duration, endpoint, visibleLength } from './text.js';
+import { wrapLine } from './wrap.js';
 
 /** Prose is wrapped at this width at most, whatever the terminal's. */
 export const EXPLAIN_MAX_WIDTH = 100;
 
-/** Words of `text` in lines of at most `width` columns, the first after `first`, the rest after `rest`. */
+/** Words of `text` in lines of at most `width` columns, the first after `first`, the rest after `rest` (spaces). */
 export function wrap(text: string, width: number, first: string, rest = first): string[] {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (!empty && visibleLength(line) + 1 + visibleLength(word) > width) {
-      lines.push(line);
-      line = rest + word;
-    } else {
-      line += (empty ? '' : ' ') + word;
-    }
-    empty = false;
-  }
-  lines.push(line);
-  return lines;
+  return wrapLine(first + text.split(/\s+/).filter(Boolean).join(' '), width, rest.length);
 }
 
 function para(text: string, width: number, indent = '  '): string {
@@ -171,7 +159,8 @@ export function renderConnectionExplanation(p: Paint, e: ConnectionExplanation, 
 }
 
 export function renderExplanation(p: Paint, e: Explanation, columns: number): string {
-  const width = Math.max(40, Math.min(columns, EXPLAIN_MAX_WIDTH));
+  // --wide (Infinity): paragraphs on one line each, for grep; else the terminal's width, at most 100.
+  const width = columns === Infinity ? Infinity : Math.max(40, Math.min(columns, EXPLAIN_MAX_WIDTH));
   switch (e.kind) {
     case 'anomaly': return renderAnomalyExplanation(p, e, width);
     case 'state': return renderStateExplanation(p, e, width);

@@ -118,6 +118,42 @@ describe('explain ID CAPTURE', () => {
   });
 });
 
+describe('explain follows the CLI\'s habits', () => {
+  test('standard input is read twice like a file: the same narration, segments included', () => {
+    const file = fixture('lost-final-ack.pcap');
+    const fromFile = json(synack(['explain', '1', file, '--json']));
+    const fromStdin = json(synack(['explain', '1', '-', '--json'], { input: readFileSync(file) }));
+    expect(fromStdin).toEqual({ ...fromFile, inputs: ['-'] });
+    expect(fromStdin['segmentsRead']).toBe(14);
+  });
+
+  test('a capture filter and -r: connection N is analyze\'s N with the same filter', () => {
+    const demo = fixture('demo.pcap');
+    const analyzed = JSON.parse(synack(['analyze', demo, 'port 4041', '--json']).stdout) as { connections: Array<{ id: number; client: unknown; firstPacket: number }> };
+    const second = analyzed.connections.find((c) => c.id === 2)!;
+    for (const args of [['explain', '2', demo, 'port', '4041', '--json'], ['explain', '2', '-r', demo, '-f', 'port 4041', '--json']]) {
+      const doc = json(synack(args)) as { connection: { client: unknown; firstPacket: number } };
+      expect(doc.connection).toMatchObject({ client: second.client, firstPacket: second.firstPacket });
+    }
+    // Without the filter, #2 is another connection.
+    const unfiltered = json(synack(['explain', '2', demo, '--json'])) as { connection: { firstPacket: number } };
+    expect(unfiltered.connection.firstPacket).not.toBe(second.firstPacket);
+  });
+
+  test('the text fits COLUMNS; --wide never wraps', () => {
+    const widest = (s: string) => Math.max(...s.split('\n').map((l) => [...l].length));
+    expect(widest(synack(['explain', 'lost-final-ack'], { env: { COLUMNS: '60' } }).stdout)).toBeLessThanOrEqual(60);
+    const wide = synack(['explain', 'lost-final-ack', '--wide'], { env: { COLUMNS: '60' } }).stdout;
+    expect(widest(wide)).toBeGreaterThan(100);
+    const words = (s: string) => s.split(/\s+/).filter(Boolean);
+    expect(words(wide)).toEqual(words(synack(['explain', 'lost-final-ack']).stdout));
+  });
+
+  test('-r, -f and -c without a connection id: one line, exit 2', () => {
+    oneLineError(synack(['explain', 'lost-final-ack', '-r', fixture('demo.pcap')]), /-r, -f and -c go with a connection id/);
+  });
+});
+
 describe('bad input: one line, exit 2', () => {
   test('an unknown name suggests the closest', () => {
     oneLineError(synack(['explain', 'lost-fin-ack']), /explain lost-fin-ack: no anomaly id, state or topic of that name; did you mean .*lost-final-ack/);

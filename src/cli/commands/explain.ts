@@ -8,9 +8,12 @@ import type { Explanation } from '../../explain/explanation.js';
 import { resolveSubject, suggest } from '../../explain/lookup.js';
 import { narrateConnection } from '../../explain/narrate.js';
 import type { TrackerOptions } from '../../flow/model.js';
+import type { Selection } from '../../pipeline/sink.js';
 import { renderExplanation } from '../../report/explain.js';
 import { UsageError } from '../../util/errors.js';
-import type { Ctx } from '../context.js';
+import { outputWidth, type Ctx } from '../context.js';
+import { addInputOptions, resolveInputs, type InputFlags } from '../inputs.js';
+import { spoolStdin } from '../spool.js';
 import { addTrackerOptions, trackerOptions, type TrackerFlags } from '../parse.js';
 import { analyzeCommand } from './analyze.js';
 
@@ -20,8 +23,12 @@ const LADDER_SEGMENTS = 2000;
 export interface ExplainCommandOptions {
   /** What to explain; undefined for the list. */
   name?: string;
-  /** Captures, for a connection id. */
+  /** Captures, for a connection id (standard input already spooled: the captures are read twice). */
   files: string[];
+  /** What each file is called ('-' for spooled standard input), when some stand in for others. */
+  names?: readonly string[];
+  /** The capture filter and -c, as analyze takes them: connection ids are those analyze gives with them. */
+  selection?: Selection | null;
   tracker: TrackerOptions;
   verifyChecksums: boolean;
 }
@@ -54,40 +61,46 @@ export async function explainCommand(o: ExplainCommandOptions): Promise<Explanat
 
 async function explainConnection(id: number, o: ExplainCommandOptions): Promise<Explanation> {
   // The analysis `analyze --conn` runs: it names the range of ids when this one is not there.
+  const names = o.names ?? o.files;
   const r = await analyzeCommand({
-    paths: o.files, tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: { ids: [id] }, detail: true, ladder: true, limit: 1,
+    paths: o.files, ...(o.names ? { names: o.names } : {}), selection: o.selection ?? null,
+    tracker: o.tracker, verifyChecksums: o.verifyChecksums, filter: { ids: [id] }, detail: true, ladder: true, limit: 1,
   });
   const connection = r.rows.shown.find((x) => x.id === id);
-  if (connection === undefined) throw new UsageError(`no connection #${id} in ${o.files.join(', ')}`);
+  if (connection === undefined) throw new UsageError(`no connection #${id} in ${names.join(', ')}`);
   const listener = r.result.listeners.find((l) => l.ip === connection.server.ip && l.port === connection.server.port) ?? null;
   return narrateConnection({
     connection,
-    segments: o.files.includes('-') ? null : r.ladders.get(id) ?? [],
+    segments: r.ladders.get(id) ?? [],
     segmentLimit: LADDER_SEGMENTS,
     listener,
-    inputs: o.files,
+    inputs: [...names],
     mslSeconds: o.tracker.mslSeconds,
   });
 }
 
-interface ExplainFlags extends TrackerFlags {
+interface ExplainFlags extends TrackerFlags, InputFlags {
   json?: boolean;
   list?: boolean;
   verifyChecksums?: boolean;
+  wide?: boolean;
 }
 
 export function defineExplain(program: Command, ctx: () => Ctx): void {
   const cmd = program.command('explain')
     .description('teach what synack knows: an anomaly id, a TCP state or a topic; or tell one connection of a capture in plain sentences')
     .argument('[name]', 'an anomaly id (lost-final-ack), a state (TIME_WAIT, time-wait), a topic (handshake, syn-queue), or a connection id')
-    .argument('[capture...]', 'for a connection id: the captures it is in (as given to analyze)')
+    .argument('[capture...]', 'for a connection id: the captures it is in, then an optional capture filter (as given to analyze)')
     .option('--list', 'list every anomaly id, state and topic explain knows (also: no name)')
     .option('--json', 'the explanation as one JSON document (schema/explain.schema.json, schemaVersion 1)')
-    .option('--verify-checksums', 'for a connection: verify TCP checksums, as analyze does');
+    .option('--verify-checksums', 'for a connection: verify TCP checksums, as analyze does')
+    .option('--wide', 'never wrap: one line per paragraph (text fits the terminal, or COLUMNS, at most 100 columns; 100 when piped)');
+  addInputOptions(cmd, 'for a connection: stop after n TCP segments (that passed the filter), as analyze -c');
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
-For a connection, the analysis is the one \`synack analyze\` runs (give it the same flags), and the
-capture is read a second time for each segment's numbers (not possible on standard input).
+For a connection, the analysis is the one \`synack analyze\` runs: give it the same captures, filter
+and flags, and connection N is analyze's N. The capture is read a second time for each segment's
+numbers (standard input is kept in a temporary file for that).
 
 Examples:
   $ synack explain lost-final-ack            # meaning, detection rule, RFCs, causes, what to check
@@ -97,15 +110,29 @@ Examples:
   $ synack explain 12 capture.pcap           # connection 12, step by step
   $ synack explain --list
 `);
-  cmd.action(async (name: string | undefined, files: string[], f: ExplainFlags) => {
+  cmd.action(async (name: string | undefined, args: string[], f: ExplainFlags) => {
     const c = ctx();
     if (f.list && name !== undefined) throw new UsageError('explain --list takes no name');
-    const e = await explainCommand({
-      ...(f.list ? {} : name !== undefined ? { name } : {}),
-      files: f.list ? [] : files,
-      tracker: trackerOptions(f),
-      verifyChecksums: f.verifyChecksums ?? false,
-    });
-    c.out(f.json ? JSON.stringify(e, null, 2) + '\n' : renderExplanation(c.paint, e, c.columns));
+    const tracker = trackerOptions(f);
+    const verifyChecksums = f.verifyChecksums ?? false;
+    const connection = !f.list && name !== undefined && /^\d+$/.test(name.trim());
+    if (!connection && (f.read?.length || f.filter !== undefined || f.count !== undefined)) {
+      throw new UsageError('explain: -r, -f and -c go with a connection id (synack explain 12 -r CAPTURE)');
+    }
+    let e: Explanation;
+    if (connection && (args.length || f.read?.length)) {
+      const input = resolveInputs(args, f, 'explain N');
+      const spooled = await spoolStdin(input.paths);
+      try {
+        e = await explainCommand({
+          name: name!, files: spooled.paths, ...(spooled.names ? { names: spooled.names } : {}), selection: input.selection, tracker, verifyChecksums,
+        });
+      } finally {
+        spooled.cleanup();
+      }
+    } else {
+      e = await explainCommand({ ...(f.list ? {} : name !== undefined ? { name } : {}), files: f.list ? [] : args, tracker, verifyChecksums });
+    }
+    c.out(f.json ? JSON.stringify(e, null, 2) + '\n' : renderExplanation(c.paint, e, outputWidth(c, f.wide)));
   });
 }
