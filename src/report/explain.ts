@@ -10,14 +10,30 @@ import type {
 import type { CheckStep } from '../flow/anomaly-guide.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { duration, endpoint, visibleLength } from './text.js';
-import { wrapLine } from './wrap.js';
 
 /** Prose is wrapped at this width at most, whatever the terminal's. */
 export const EXPLAIN_MAX_WIDTH = 100;
 
-/** Words of `text` in lines of at most `width` columns, the first after `first`, the rest after `rest` (spaces). */
+/**
+ * Words of `text` in lines of at most `width` columns, the first after `first`, the rest after `rest`.
+ * Unlike wrap.ts's wrapLine, a word longer than the line stays whole: explain's words are ids, sysctls
+ * and commands to copy.
+ */
 export function wrap(text: string, width: number, first: string, rest = first): string[] {
-  return wrapLine(first + text.split(/\s+/).filter(Boolean).join(' '), width, rest.length);
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (!empty && visibleLength(line) + 1 + visibleLength(word) > width) {
+      lines.push(line);
+      line = rest + word;
+    } else {
+      line += (empty ? '' : ' ') + word;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
 }
 
 function para(text: string, width: number, indent = '  '): string {
