@@ -1,23 +1,28 @@
 /**
  * The anomaly catalogue: every id the flow stage can raise, defined once with its severity, a
- * one-line meaning and where the rule comes from. Reports and tests key on the id, never on text.
+ * one-line meaning and where the rule comes from, joined to its teaching text (anomaly-guide.ts: how
+ * it is detected, causes, what to check, related ids). Reports and tests key on the id, never on text.
  */
+import { ANOMALY_GUIDE, type AnomalyGuide } from './anomaly-guide.js';
 import type { AnomalyId, AnomalyOccurrence, EndpointRole, Severity } from './model.js';
 
-export interface AnomalyDefinition {
+export interface AnomalyBasics {
   severity: Severity;
   meaning: string;
   reference: string;
 }
 
-export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = {
+/** What the catalogue says of an id: `synack anomalies --json` prints it, `synack explain <id>` teaches it. */
+export interface AnomalyDefinition extends AnomalyBasics, AnomalyGuide {}
+
+const BASICS: Readonly<Record<AnomalyId, AnomalyBasics>> = {
   // --- handshake ---
   'syn-retransmission': { severity: 'warning', meaning: 'The client sent its SYN again (same ISN): the SYN or its answer was lost, or the server was slow.', reference: 'RFC 6298 §5 (back-off), RFC 9293 §3.8.1; Wireshark tcp.analysis.retransmission' },
   'synack-retransmission': { severity: 'warning', meaning: 'The server sent its SYN-ACK again (same ISN): the client\'s ACK never reached it.', reference: 'RFC 9293 §3.8.1, RFC 6298 §5' },
   'lost-handshake-ack': { severity: 'warning', meaning: 'The handshake\'s third ACK was lost: the server re-sent its SYN-ACK after the ACK passed, or the handshake completed only through a SYN-ACK retransmission.', reference: 'RFC 9293 §3.5 (Figure 6), §3.10.7.4' },
   'handshake-refused': { severity: 'error', meaning: 'The server answered the SYN with a RST: nothing listens on that port (connection refused).', reference: 'RFC 9293 §3.10.7.1, §3.5.2' },
   'half-open': { severity: 'warning', meaning: 'The server kept the request in SYN_RECEIVED (its SYN queue) and the client never completed the handshake before the capture ended.', reference: 'RFC 9293 §3.5; RFC 4987 (SYN flooding)' },
-  'simultaneous-open': { severity: 'info', meaning: 'Both ends sent a SYN without ACK: simultaneous open.', reference: 'RFC 9293 §3.5 (Figure 8)' },
+  'simultaneous-open': { severity: 'info', meaning: 'Both ends sent a SYN without ACK: simultaneous open.', reference: 'RFC 9293 §3.5 (Figure 7)' },
   'bad-handshake-ack': { severity: 'error', meaning: 'A handshake acknowledgement does not acknowledge the peer\'s ISN+1.', reference: 'RFC 9293 §3.10.7.3, §3.10.7.4; Zeek weird bad_SYN_ack' },
   'syn-with-data': { severity: 'info', meaning: 'A SYN or SYN-ACK carried payload (TCP Fast Open, or unusual).', reference: 'RFC 7413 (TFO), RFC 9293 §3.4; Zeek weird SYN_with_data' },
   'options-mismatch': { severity: 'info', meaning: 'Window scale, SACK-permitted or timestamps offered by one side only: not in effect.', reference: 'RFC 7323 §1.3 and §2.2, RFC 2018 §2' },
@@ -53,6 +58,10 @@ export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = {
   'syn-cookies': { severity: 'warning', meaning: 'A listener answered SYNs without keeping them (no SYN-ACK re-sent): SYN cookies, which Linux sends once its SYN queue is full.', reference: 'RFC 4987 §3.6; Linux SyncookiesSent, TCPReqQFullDoCookies' },
   'syn-flood': { severity: 'error', meaning: 'A listener\'s half-open (SYN_RECEIVED) count passed the SYN-flood threshold.', reference: 'RFC 4987' },
 };
+
+export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = Object.fromEntries(
+  (Object.keys(BASICS) as AnomalyId[]).map((id) => [id, { ...BASICS[id], ...ANOMALY_GUIDE[id] }]),
+) as Record<AnomalyId, AnomalyDefinition>;
 
 /**
  * Messages repeat from connection to connection: under a SYN flood, 200,000 half-open connections

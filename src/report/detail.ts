@@ -5,6 +5,7 @@
 import { MAX_LISTED_PER_ID } from '../flow/anomalies.js';
 import type { AnomalyOccurrence, Connection, OfferedOptions, TcpState, Transition } from '../flow/model.js';
 import { connectionRtt } from '../flow/verdict.js';
+import { EXPLAIN_HINT } from './explain-hint.js';
 import { renderLadder, type LadderSegment } from './ladder.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { indent, makeTable } from './table.js';
@@ -111,6 +112,7 @@ function detailText(p: Paint, c: Connection, ladder: readonly LadderSegment[] | 
     for (const [id, n] of Object.entries(c.anomaliesOmitted ?? {})) {
       out.push(p.dim(`  … and ${num(n)} more ${id} (counted, not listed: the first ${num(MAX_LISTED_PER_ID)} of an id are)`));
     }
+    out.push(`  ${p.dim(EXPLAIN_HINT)}`);
   }
   if (ladder) {
     out.push('');
