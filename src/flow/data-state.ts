@@ -33,8 +33,14 @@ export class DataState {
   lastAckT = 0;
   /** Window field of its last segment, as sent (unscaled); -1 before any. */
   lastWin = -1;
-  /** That window came in a SYN, where it is never scaled (RFC 7323 §2.2). */
-  lastWinInSyn = false;
+  /**
+   * Shift of its window field outside SYNs (RFC 7323 §2.2): its window scale when both SYNs offered
+   * one, 0 when either did not; -1 while unknown (the SYNs not seen).
+   */
+  winShift = -1;
+  /** Right edge of the window its last ACK advertised (ack + scaled window), when known. */
+  hasEdge = false;
+  rightEdge = 0;
   /** Duplicate ACKs in a row (RFC 5681 §2) for lastAck. */
   dupAcks = 0;
   /** LAST_* bits: what its last segment was, so the peer's next ACK can be called an answer to it. */
@@ -66,7 +72,8 @@ export class DataState {
 
   reset(): void {
     this.hasSyn = false; this.synSeq = 0; this.hasNext = false; this.nextSeq = 0; this.advanceT = 0; this.hasContiguous = false; this.contiguous = 0;
-    this.hasAck = false; this.lastAck = 0; this.lastAckT = 0; this.lastWin = -1; this.lastWinInSyn = false;
+    this.hasAck = false; this.lastAck = 0; this.lastAckT = 0; this.lastWin = -1; this.winShift = -1;
+    this.hasEdge = false; this.rightEdge = 0;
     this.dupAcks = 0; this.lastKind = 0; this.inZeroWindow = false; this.dataBeforeHandshakeFlagged = false;
     this.ackedUnseenReported = false; this.hasAckedBeyond = false; this.ackedBeyond = 0;
     this.skipped = 0; this.skippedBytes = 0; this.ackedUnseen = 0; this.ackedUnseenBytes = 0;

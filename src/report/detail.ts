@@ -3,7 +3,7 @@
  * both endpoints' state timelines in colour, anomalies, and (when the segments were re-read) a ladder.
  */
 import { MAX_LISTED_PER_ID } from '../flow/anomalies.js';
-import type { Connection, OfferedOptions, Transition } from '../flow/model.js';
+import type { Connection, DirectionGaps, OfferedOptions, Transition } from '../flow/model.js';
 import { connectionRtt } from '../pipeline/summary.js';
 import { renderLadder, type LadderSegment } from './ladder.js';
 import { severityColor, stateColor, type Paint } from './style.js';
@@ -43,6 +43,17 @@ export function renderTimeline(p: Paint, who: string, transitions: readonly Tran
   return lines.join('\n');
 }
 
+/** One direction of Connection.gaps in words ("none" when the capture missed nothing of it). */
+function gapText(g: DirectionGaps): string {
+  if (g.firstPacket === null) return 'none';
+  const parts: string[] = [];
+  if (g.skippedSegments > 0) parts.push(`${num(g.skippedSegments)} skipped (${num(g.skippedBytes)} bytes)`);
+  if (g.ackedUnseen > 0 || g.ackedUnseenBytes > 0) {
+    parts.push(`${num(g.ackedUnseen)} ACK(s) of unseen data` + (g.ackedUnseenBytes > 0 ? ` (${num(g.ackedUnseenBytes)} bytes never shown)` : ''));
+  }
+  return `${parts.join(', ')}, #${g.firstPacket}–#${g.lastPacket}`;
+}
+
 export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly LadderSegment[] | null, width = 100): string {
   const t0 = c.start;
   const h = c.handshake;
@@ -52,6 +63,7 @@ export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly
   out.push(`  ${timestamp(c.start)}, lasted ${duration(c.end - c.start)}, packets #${c.firstPacket}–#${c.lastPacket}, ended: ${c.endReason}`);
   out.push(`  client sent ${num(c.packets.client)} packets / ${num(c.bytes.client)} bytes; server sent ${num(c.packets.server)} packets / ${num(c.bytes.server)} bytes`);
   out.push(`  final states: client ${stateColor(p, c.finalStates.client)(c.finalStates.client)}, server ${stateColor(p, c.finalStates.server)(c.finalStates.server)}; Zeek conn_state ${c.zeek.connState}, history ${c.zeek.history || '–'}`);
+  if (c.gaps) out.push(`  ${p.yellow('capture gaps')}: client ${gapText(c.gaps.client)}; server ${gapText(c.gaps.server)}`);
 
   out.push('');
   out.push(p.bold('Handshake') + `: ${h.outcome}` +
@@ -82,8 +94,9 @@ export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly
     out.push(`${p.bold('Anomalies')}: ${p.green('none')}`);
   } else {
     out.push(p.bold('Anomalies'));
+    const idWidth = Math.max(22, ...c.anomalies.map((a) => a.id.length));
     for (const a of c.anomalies) {
-      out.push(`  ${severityColor(p, a.severity)(a.severity.padEnd(7))} ${a.id.padEnd(22)} #${String(a.packet).padEnd(6)} ${rel(a.t, t0)}  ${a.endpoint ?? 'both'}: ${a.message}`);
+      out.push(`  ${severityColor(p, a.severity)(a.severity.padEnd(7))} ${a.id.padEnd(idWidth)} #${String(a.packet).padEnd(6)} ${rel(a.t, t0)}  ${a.endpoint ?? 'both'}: ${a.message}`);
     }
     for (const [id, n] of Object.entries(c.anomaliesOmitted ?? {})) {
       out.push(p.dim(`  … and ${num(n)} more ${id} (counted, not listed: the first ${num(MAX_LISTED_PER_ID)} of an id are)`));

@@ -129,16 +129,30 @@ export interface SynackLabels {
   /** Frames synack decoded as TCP. */
   tcp: Set<number>;
   byPacket: Map<number, Set<Family>>;
+  /** Every anomaly id raised at each packet, in order. */
+  ids: Map<number, string[]>;
 }
+
+/**
+ * Labels of which a frame may carry one at most: what its sequence number says, and what a pure ACK
+ * says (flow/data-analysis.ts).
+ */
+export const ONE_LABEL_FAMILIES: ReadonlyArray<ReadonlySet<string>> = [
+  new Set(['retransmission', 'out-of-order', 'keep-alive', 'zero-window-probe', 'syn-retransmission', 'synack-retransmission', 'fin-retransmission']),
+  new Set(['duplicate-ack', 'window-update', 'keep-alive-ack', 'zero-window-probe-ack']),
+];
 
 /** synack's anomalies by packet, from the live event stream (which carries every occurrence). */
 export async function synackLabels(file: string): Promise<SynackLabels> {
   const byPacket = new Map<number, Set<Family>>();
+  const ids = new Map<number, string[]>();
   const tcp = new Set<number>();
   const tracker = new Tracker(DEFAULT_TRACKER_OPTIONS, {
     onConnection: () => undefined,
     onEvent: (e) => {
       if (e.type !== 'anomaly') return;
+      const listed = ids.get(e.anomaly.packet);
+      if (listed === undefined) ids.set(e.anomaly.packet, [e.anomaly.id]); else listed.push(e.anomaly.id);
       for (const f of familiesOf(e.anomaly)) {
         let s = byPacket.get(e.anomaly.packet);
         if (s === undefined) byPacket.set(e.anomaly.packet, s = new Set());
@@ -153,7 +167,7 @@ export async function synackLabels(file: string): Promise<SynackLabels> {
     tracker.push(seg);
   });
   tracker.finish();
-  return { tcp, byPacket };
+  return { tcp, byPacket, ids };
 }
 
 /** Facts about one frame, from tshark's rows before it: what the explanations check. */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRACKER_OPTIONS } from '../../src/flow/model.js';
 import {
-  FAMILIES, frameFacts, synackLabels, tsharkExpert, type ExpertRow, type Family, type FrameFacts,
+  FAMILIES, frameFacts, ONE_LABEL_FAMILIES, synackLabels, tsharkExpert, type ExpertRow, type Family, type FrameFacts,
 } from './wireshark-compare.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -142,7 +142,11 @@ const GOALS: ReadonlyArray<{ family: Family | 'probe'; precision: number; recall
 
 interface Score { tp: number; fp: number; fn: number }
 
-interface FileOutcome { file: string; status: number | null; stderr: string; frames: number; differences: Difference[]; scores: Map<string, Score> }
+interface FileOutcome {
+  file: string; status: number | null; stderr: string; frames: number; differences: Difference[]; scores: Map<string, Score>;
+  /** Frames synack gave two labels of one family ("#packet: id, id"). */
+  doubleLabels: string[];
+}
 
 function wellFormedCorpusFiles(): string[] {
   const lines = readFileSync(path.join(corpus, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l.length > 0);
@@ -185,7 +189,14 @@ async function compare(file: string): Promise<FileOutcome> {
     }
     bump(scores, 'probe', mine.has('keep_alive') || mine.has('zero_window_probe'), theirs.has('keep_alive') || theirs.has('zero_window_probe'));
   }
-  return { file: name, status: t.status, stderr: t.stderr, frames: t.rows.length, differences, scores };
+  const doubleLabels: string[] = [];
+  for (const [packet, list] of ours.ids) {
+    for (const family of ONE_LABEL_FAMILIES) {
+      const inFamily = list.filter((id) => family.has(id));
+      if (inFamily.length > 1) doubleLabels.push(`#${packet}: ${inFamily.join(', ')}`);
+    }
+  }
+  return { file: name, status: t.status, stderr: t.stderr, frames: t.rows.length, differences, scores, doubleLabels };
 }
 
 async function pool<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -252,6 +263,12 @@ describe('data-phase flags agree with Wireshark\'s TCP expert analysis', () => {
     expect(s.tp).toBeGreaterThan(0);
     expect(ratio(s.tp, s.tp + s.fp)).toBeGreaterThanOrEqual(g.precision);
     if (g.recall !== null) expect(ratio(s.tp, s.tp + s.fn)).toBeGreaterThanOrEqual(g.recall);
+  });
+
+  test('one label per frame in each family (never fin-retransmission and out-of-order, never syn- and fin-retransmission)', () => {
+    expect(outcomes.flatMap((o) => o.doubleLabels.map((x) => `${o.file} ${x}`))).toEqual([]);
+    // The check sees labels: some frames carry one of each family.
+    expect(outcomes.some((o) => o.scores.has('retransmission') && o.scores.has('duplicate_ack'))).toBe(true);
   });
 
   test('every difference is explained', () => {

@@ -16,6 +16,13 @@ test('the schema\'s anomaly ids are the catalogue\'s, in its order', () => {
   expect(schema.$defs.anomalyId.enum).toEqual(Object.keys(ANOMALIES));
 });
 
+test('the README\'s anomaly table is the catalogue (node scripts/anomaly-table.js prints it)', () => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const table = ['| id | severity | meaning |', '|---|---|---|',
+    ...Object.entries(ANOMALIES).map(([id, d]) => `| \`${id}\` | ${d.severity} | ${d.meaning.replaceAll('|', '\\|')} |`)].join('\n');
+  expect(readme).toContain(`${table}\n\n`);
+});
+
 test('Wireshark\'s informational flags and capture gaps do not fail a default check (error severity)', () => {
   const informational = ['keep-alive', 'keep-alive-ack', 'window-update', 'window-full', 'zero-window-probe', 'zero-window-probe-ack',
     'duplicate-ack', 'out-of-order'] as const;
