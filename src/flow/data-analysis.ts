@@ -29,77 +29,18 @@ const DEFAULT_OOO_SECONDS = 0.003;
 /** A fast retransmission follows the duplicate ACKs that asked for it within this (Wireshark: 20 ms). */
 const FAST_RETRANSMISSION_SECONDS = 0.02;
 
-/** What a segment may be worth a label for (dataAnalysis finds them cheaply, labels() decides). */
-const SEEN_SYN = 1, SEEN_EARLY_DATA = 2, SEEN_PROBE = 4, SEEN_JUMP = 8, SEEN_ZERO_WINDOW = 16, SEEN_REPEATED_ACK = 32,
-  SEEN_WINDOW_FULL = 64, SEEN_ACK_BEYOND = 128, SEEN_OLD_DATA = 256;
-/** labels() result: LAST_* bits, and this one for a probe of new data (it does not move nextSeq). */
-const NEW_DATA_PROBE = 4;
-
 /**
  * One segment from s to r (any flags). `finResent`: it carries s's FIN again (same sequence number),
  * which teardown.ts labels `fin-retransmission`.
- *
- * Per packet: a few comparisons say whether anything may deserve a label (most segments: nothing),
- * then the bookkeeping. The labelling itself is out of line (labels()), so this function stays small
- * for the JIT: one twice its size took ~100 ms to compile, four times over a run, and cost ~7 % more
- * instructions on the 0.1× bench capture.
  */
 export function dataAnalysis(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: Segment, t: number, finResent: boolean): void {
   const d = s.data, p = r.data;
-  const len = seg.payloadLen, seq = seg.seq, ack = seg.ack, win = seg.window, flags = seg.flags;
+  const len = seg.payloadLen, seq = seg.seq, ack = seg.ack, win = seg.window, flags = seg.flags, pkt = seg.frameNo;
+  const SYN = (flags & FLAG.SYN) !== 0, FIN = (flags & FLAG.FIN) !== 0, RST = (flags & FLAG.RST) !== 0;
   const ACK = (flags & FLAG.ACK) !== 0;
   const plain = (flags & (FLAG.SYN | FLAG.FIN | FLAG.RST)) === 0;
 
-  let seen = 0;
-  if ((flags & (FLAG.SYN | FLAG.RST)) !== 0) {
-    if ((flags & FLAG.SYN) !== 0) seen = SEEN_SYN;
-  } else {
-    if (len > 0 && !d.dataBeforeHandshakeFlagged && !c.midStream && beforeEstablished(s)) seen = SEEN_EARLY_DATA;
-    if (d.hasNext) {
-      if (seq === d.nextSeq) { if (len === 1 && p.lastWin === 0 && !finResent) seen |= SEEN_PROBE; }
-      else if (seqGt(seq, d.nextSeq)) seen |= SEEN_JUMP;
-      else if (plain && len <= 1 && seq === seqAdd(d.nextSeq, -1)) seen |= SEEN_PROBE;
-    }
-    // Below the highest sequence sent, or below what the peer acknowledged: not new data.
-    if ((len > 0 || (flags & FLAG.FIN) !== 0) && !finResent && (seen & SEEN_PROBE) === 0 &&
-        ((d.hasNext && seqLt(seq, d.nextSeq)) || (p.hasAck && seqLt(seq, p.lastAck)))) seen |= SEEN_OLD_DATA;
-  }
-  if (win === 0 ? plain : d.inZeroWindow && (flags & FLAG.SYN) === 0) seen |= SEEN_ZERO_WINDOW;
-  if (plain) {
-    if (len === 0) { if (ACK && d.hasAck && ack === d.lastAck && d.hasNext && seq === d.nextSeq) seen |= SEEN_REPEATED_ACK; }
-    else if (p.hasEdge && seqAdd(seq, len) === p.rightEdge) seen |= SEEN_WINDOW_FULL;
-  }
-  if (ACK && p.hasContiguous && seqGt(ack, p.contiguous)) seen |= SEEN_ACK_BEYOND;
-  const kind = seen === 0 ? 0 : labels(ctx, c, s, r, seg, t, seen);
-
-  // Bookkeeping: the highest sequence seen (not moved by a probe of new data), the end of what was
-  // seen without a hole, the last ACK and window.
-  if ((kind & NEW_DATA_PROBE) === 0) {
-    const end = seqAdd(seq, len + ((flags & FLAG.SYN) !== 0 ? 1 : 0) + ((flags & FLAG.FIN) !== 0 ? 1 : 0));
-    if (!d.hasNext || seqGt(end, d.nextSeq)) { d.nextSeq = end; d.hasNext = true; d.advanceT = t; }
-    if (!d.hasContiguous || seq === d.contiguous) { d.contiguous = d.nextSeq; d.hasContiguous = true; }
-  }
-  d.lastWin = win;
-  d.lastKind = kind & (LAST_KEEP_ALIVE | LAST_ZERO_WINDOW_PROBE);
-  if (ACK) {
-    if (ack !== d.lastAck) { d.dupAcks = 0; d.ackedUnseenReported = false; }
-    d.hasAck = true; d.lastAck = ack; d.lastAckT = t;
-    // The right edge of the window it offers, for window-full (a SYN's window is never scaled).
-    if ((flags & FLAG.SYN) !== 0) { d.rightEdge = seqAdd(ack, win); d.hasEdge = true; }
-    else if (d.winShift >= 0) { d.rightEdge = seqAdd(ack, win << d.winShift); d.hasEdge = true; }
-  } else d.hasEdge = false;
-}
-
-function beforeEstablished(s: Endpoint): boolean {
-  return s.state === 'SYN_SENT' || s.state === 'SYN_RECEIVED' || s.state === 'LISTEN' || s.state === 'CLOSED';
-}
-
-/** The labels of what dataAnalysis saw (SEEN_* bits); returns what the segment was (LAST_*, NEW_DATA_PROBE). */
-function labels(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: Segment, t: number, seen: number): number {
-  const d = s.data, p = r.data;
-  const len = seg.payloadLen, seq = seg.seq, pkt = seg.frameNo;
-  let kind = 0;
-  if ((seen & SEEN_SYN) !== 0) {
+  if (SYN) {
     windowShifts(c);
     if (!d.hasSyn || seq !== d.synSeq) {
       // An ISN starts the sequence space: what came before it (a RST, an old connection) is not its past.
@@ -107,49 +48,80 @@ function labels(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: Segmen
       d.hasNext = false; d.hasContiguous = false; d.hasAckedBeyond = false; d.ackedUnseenReported = false;
     }
   }
-  if ((seen & SEEN_EARLY_DATA) !== 0) {
+  if (len > 0 && !SYN && !RST && !s.everEstablished && !d.dataBeforeHandshakeFlagged && !c.midStream &&
+      (s.state === 'SYN_SENT' || s.state === 'SYN_RECEIVED' || s.state === 'LISTEN' || s.state === 'CLOSED')) {
     d.dataBeforeHandshakeFlagged = true;
     ctx.raise(c, 'data-before-handshake', pkt, t, s.role, `the ${s.role} sent data in ${s.state}`, { state: s.state, bytes: len });
   }
-  if ((seen & SEEN_PROBE) !== 0) {
+
+  let kind = 0;
+  let newDataProbe = false;
+  if (d.hasNext && !SYN && !RST) {
     if (seq === d.nextSeq) {
-      // One byte of new data into a zero window (RFC 9293 §3.8.6.1): it does not move nextSeq.
-      kind = LAST_ZERO_WINDOW_PROBE | NEW_DATA_PROBE;
-      ctx.raise(c, 'zero-window-probe', pkt, t, s.role, `zero-window probe from the ${s.role} (1 byte)`);
-    } else if (p.lastWin === 0) {
+      if (len === 1 && p.lastWin === 0 && !finResent) {
+        // One byte of new data into a zero window (RFC 9293 §3.8.6.1): it does not move nextSeq.
+        kind = LAST_ZERO_WINDOW_PROBE;
+        newDataProbe = true;
+        ctx.raise(c, 'zero-window-probe', pkt, t, s.role, `zero-window probe from the ${s.role} (1 byte)`);
+      }
+    } else if (seqGt(seq, d.nextSeq)) {
+      const bytes = seqDiff(seq, d.nextSeq);
+      d.skipped++;
+      d.skippedBytes += bytes;
+      d.gapAt(pkt, t);
+      ctx.raise(c, 'previous-segment-not-captured', pkt, t, s.role,
+        `${bytes} bytes of the ${s.role}'s sequence space before this segment were not captured`, { nextSeq: d.nextSeq, seq, bytes });
+    } else if (plain && len <= 1 && seq === seqAdd(d.nextSeq, -1)) {
       // One byte below the next sequence number, at most one (garbage) byte: a probe the peer must
       // answer (RFC 1122 §4.2.3.6). Into a zero window it probes the window (Linux's persist timer
       // sends this form, tcp_write_wakeup), otherwise it is a keep-alive.
-      kind = LAST_ZERO_WINDOW_PROBE;
-      ctx.raise(c, 'zero-window-probe', pkt, t, s.role, `zero-window probe from the ${s.role} (keep-alive form)`);
-    } else {
-      kind = LAST_KEEP_ALIVE;
-      ctx.raise(c, 'keep-alive', pkt, t, s.role, `keep-alive from the ${s.role}`);
+      if (p.lastWin === 0) {
+        kind = LAST_ZERO_WINDOW_PROBE;
+        ctx.raise(c, 'zero-window-probe', pkt, t, s.role, `zero-window probe from the ${s.role} (keep-alive form)`);
+      } else {
+        kind = LAST_KEEP_ALIVE;
+        ctx.raise(c, 'keep-alive', pkt, t, s.role, `keep-alive from the ${s.role}`);
+      }
     }
   }
-  if ((seen & SEEN_JUMP) !== 0) {
-    const bytes = seqDiff(seq, d.nextSeq);
-    d.skipped++;
-    d.skippedBytes += bytes;
-    d.gapAt(pkt, t);
-    ctx.raise(c, 'previous-segment-not-captured', pkt, t, s.role,
-      `${bytes} bytes of the ${s.role}'s sequence space before this segment were not captured`, { nextSeq: d.nextSeq, seq, bytes });
-  }
-  if ((seen & SEEN_ZERO_WINDOW) !== 0) {
-    if (seg.window !== 0) d.inZeroWindow = false;
-    else if (!d.inZeroWindow && (kind & LAST_ZERO_WINDOW_PROBE) === 0) {
+
+  if (win === 0 && plain && kind !== LAST_ZERO_WINDOW_PROBE) {
+    if (!d.inZeroWindow) {
       d.inZeroWindow = true;
       ctx.raise(c, 'zero-window', pkt, t, s.role, `the ${s.role} advertised a zero window`);
     }
+  } else if (d.inZeroWindow && win !== 0 && !SYN) d.inZeroWindow = false;
+
+  if (plain) {
+    if (len === 0) { if (ACK && d.hasAck && ack === d.lastAck && d.hasNext && seq === d.nextSeq) pureAck(ctx, c, s, p, seg, t); }
+    else if (p.hasEdge && seqAdd(seq, len) === p.rightEdge) {
+      ctx.raise(c, 'window-full', pkt, t, s.role, `the ${s.role} filled the ${r.role}'s advertised window`);
+    }
   }
-  if ((seen & SEEN_REPEATED_ACK) !== 0) pureAck(ctx, c, s, p, seg, t);
-  if ((seen & SEEN_WINDOW_FULL) !== 0) ctx.raise(c, 'window-full', pkt, t, s.role, `the ${s.role} filled the ${r.role}'s advertised window`);
-  if ((seen & SEEN_ACK_BEYOND) !== 0) ackOfUnseen(ctx, c, s, p, seg.ack, t, pkt);
-  if ((seen & SEEN_OLD_DATA) !== 0) {
-    const end = seqAdd(seq, len + ((seg.flags & FLAG.FIN) !== 0 ? 1 : 0));
-    sequenceCheck(ctx, c, s, d, p, seq, len, end, t, pkt);
+  if (ACK && p.hasContiguous && seqGt(ack, p.contiguous)) ackOfUnseen(ctx, c, s, p, ack, t, pkt);
+
+  // Below the highest sequence sent, or below what the peer acknowledged: not new data.
+  if ((len > 0 || FIN) && kind === 0 && !SYN && !RST && !finResent &&
+      ((d.hasNext && seqLt(seq, d.nextSeq)) || (p.hasAck && seqLt(seq, p.lastAck)))) {
+    sequenceCheck(ctx, c, s, d, p, seq, len, seqAdd(seq, len + (FIN ? 1 : 0)), t, pkt);
   }
-  return kind;
+
+  // Bookkeeping: the highest sequence seen (a probe of new data does not move it), the end of what
+  // was seen without a hole, the last ACK and window.
+  if (!newDataProbe) {
+    const end = seqAdd(seq, len + (SYN ? 1 : 0) + (FIN ? 1 : 0));
+    if (!d.hasNext || seqGt(end, d.nextSeq)) { d.nextSeq = end; d.hasNext = true; d.advanceT = t; }
+    if (!d.hasContiguous || seq === d.contiguous) { d.contiguous = d.nextSeq; d.hasContiguous = true; }
+  }
+  d.lastWin = win;
+  d.lastKind = kind;
+  if (ACK) {
+    if (ack !== d.lastAck) { d.dupAcks = 0; d.ackedUnseenReported = false; }
+    d.hasAck = true; d.lastAck = ack; d.lastAckT = t;
+    // The right edge of the window it offers, for window-full (a SYN's window is never scaled).
+    if (SYN) { d.rightEdge = seqAdd(ack, win); d.hasEdge = true; }
+    else if (d.winShift >= 0) { d.rightEdge = seqAdd(ack, win << d.winShift); d.hasEdge = true; }
+  } else d.hasEdge = false;
 }
 
 /**
