@@ -12,7 +12,7 @@ import { baseOf, nextCopyDue, nextWait, silenceMeansStopped } from './backoff.js
 import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, type Conn, type Endpoint } from './conn.js';
 import type { FlowContext } from './context.js';
 import type { AnomalyId } from './model.js';
-import { seqAdd, seqGe } from './seq.js';
+import { seqAdd, seqGe, seqGt } from './seq.js';
 
 /** Scratch for readSynOptions: read, copied into the endpoint, and reused (no object per SYN). */
 const synOptions = newSynOptions();
@@ -212,6 +212,7 @@ function optionMismatch(ctx: FlowContext, c: Conn, t: number, pkt: number, name:
 export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: Segment, t: number): void {
   const ack = seg.ack, pkt = seg.frameNo;
   if (c.midStream) return;
+  if (s === c.server && s.synIsAck && s.state !== 'ESTABLISHED' && s.awaited === null) serverWentOn(ctx, c, s, r, ack, t, pkt);
   if (r.synSeen) {
     if (!seqGe(ack, seqAdd(r.isn, 1))) {
       if (!r.synAcked && s === c.client && c.finalAckValid === null) {
@@ -263,6 +264,26 @@ export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoi
     ctx.apply(c, r, 'send SYN-ACK', t, pkt, true, 'sent SYN-ACK (not captured; the client\'s ACK answers it)');
     ctx.apply(c, s, 'receive SYN-ACK', t, pkt, true, 'received SYN-ACK (not captured; this ACK answers it)');
     awaitSynAckAck(ctx, c, r, t, pkt);
+  }
+}
+
+/**
+ * The server sent a segment other than its SYN-ACK while the client's ACK was never seen (a capture of
+ * one direction, or the ACK not captured): it kept the request, and only an ACK that arrived lets a
+ * server go on. Inferred: SYN_RECEIVED → ESTABLISHED here; a client whose data it acknowledges had
+ * its SYN-ACK.
+ */
+function serverWentOn(ctx: FlowContext, c: Conn, sv: Endpoint, cl: Endpoint, ack: number, t: number, pkt: number): void {
+  if (c.answer === ANSWER_PENDING) decideAnswer(ctx, c, false, 'resend');
+  if (sv.state === 'SYN_RECEIVED') {
+    sv.synAcked = true;
+    ctx.apply(c, sv, 'receive ACK of SYN', t, pkt, true, 'received ACK of SYN (not captured; its own segment shows it arrived)');
+  }
+  const clientNext = cl.synSeen ? seqAdd(cl.isn, 1) : c.synAckAck;
+  if (cl.awaited === 'receive SYN-ACK' && seqGt(ack, clientNext)) {
+    cl.awaitedInferred = true;
+    cl.awaitedCause = 'received SYN-ACK (its answer was not captured; the server acknowledged its data)';
+    ctx.confirm(c, cl);
   }
 }
 
