@@ -131,6 +131,8 @@ export interface SynackLabels {
   byPacket: Map<number, Set<Family>>;
   /** Every anomaly id raised at each packet, in order. */
   ids: Map<number, string[]>;
+  /** Frames at which synack began a connection. */
+  starts: Set<number>;
 }
 
 /**
@@ -147,9 +149,11 @@ export async function synackLabels(file: string): Promise<SynackLabels> {
   const byPacket = new Map<number, Set<Family>>();
   const ids = new Map<number, string[]>();
   const tcp = new Set<number>();
+  const starts = new Set<number>();
   const tracker = new Tracker(DEFAULT_TRACKER_OPTIONS, {
     onConnection: () => undefined,
     onEvent: (e) => {
+      if (e.type === 'connection-start') starts.add(e.packet);
       if (e.type !== 'anomaly') return;
       const listed = ids.get(e.anomaly.packet);
       if (listed === undefined) ids.set(e.anomaly.packet, [e.anomaly.id]); else listed.push(e.anomaly.id);
@@ -167,13 +171,15 @@ export async function synackLabels(file: string): Promise<SynackLabels> {
     tracker.push(seg);
   });
   tracker.finish();
-  return { tcp, byPacket, ids };
+  return { tcp, byPacket, ids, starts };
 }
 
 /** Facts about one frame, from tshark's rows before it: what the explanations check. */
 export interface FrameFacts {
   /** The first frame of its direction in its tshark stream. */
   firstOfDirection: boolean;
+  /** The first frame of its tshark stream. */
+  firstOfStream: boolean;
   /** Highest relative next-sequence number the other direction had shown (NaN when none). */
   peerMaxNext: number;
   /** Window field of the other direction's last segment, and of this direction's last one (NaN when none). */
@@ -225,6 +231,7 @@ export function frameFacts(rows: readonly ExpertRow[]): Map<number, FrameFacts> 
     const prevT = streamLastT.get(r.stream);
     out.set(r.packet, {
       firstOfDirection: first,
+      firstOfStream: prevT === undefined,
       peerMaxNext: peer?.maxNext ?? NaN,
       peerLastWin: peer?.lastWin ?? NaN,
       ownLastWin: own.lastWin,
