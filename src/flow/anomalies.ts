@@ -40,11 +40,19 @@ const BASICS: Readonly<Record<AnomalyId, AnomalyBasics>> = {
   'half-closed': { severity: 'info', meaning: 'One side sent FIN; the other never sent its own before the capture ended.', reference: 'RFC 9293 §3.6 (half-close); Zeek conn_state S2/S3' },
   'time-wait-reuse': { severity: 'warning', meaning: 'A new SYN reused the 4-tuple within 2×MSL of the previous connection\'s close (TIME_WAIT).', reference: 'RFC 9293 §3.6.1, RFC 6191, RFC 1337' },
   // --- data phase ---
-  'retransmission': { severity: 'warning', meaning: 'A segment re-sent sequence space already seen.', reference: 'Wireshark tcp.analysis.retransmission; RFC 6298' },
-  'out-of-order': { severity: 'info', meaning: 'A segment arrived below the highest sequence seen, too soon after it to be a retransmission.', reference: 'Wireshark tcp.analysis.out_of_order' },
-  'duplicate-ack': { severity: 'info', meaning: 'A pure ACK repeating the previous ACK number, window and sequence.', reference: 'Wireshark tcp.analysis.duplicate_ack; RFC 5681 §2' },
+  'retransmission': { severity: 'warning', meaning: 'A segment re-sent sequence space already seen (details.fast: asked for by duplicate ACKs; details.spurious: already acknowledged).', reference: 'Wireshark tcp.analysis.retransmission, fast_retransmission, spurious_retransmission; RFC 6298, RFC 5681 §3.2, RFC 9293 §3.10.7.4' },
+  'out-of-order': { severity: 'info', meaning: 'A segment arrived below the highest sequence seen, within one handshake RTT of it (3 ms without a sample Karn\'s rule allows), not ending where it did and not yet acknowledged.', reference: 'Wireshark tcp.analysis.out_of_order; RFC 6298 §3 (Karn)' },
+  'duplicate-ack': { severity: 'info', meaning: 'A pure ACK repeating the previous ACK number, window and sequence while data is outstanding.', reference: 'RFC 5681 §2; Wireshark tcp.analysis.duplicate_ack' },
   'zero-window': { severity: 'warning', meaning: 'The receiver advertised a zero window.', reference: 'Wireshark tcp.analysis.zero_window; RFC 9293 §3.8.6' },
   'keep-alive': { severity: 'info', meaning: 'A keep-alive probe (seq one below the next expected, at most one byte).', reference: 'Wireshark tcp.analysis.keep_alive; RFC 1122 §4.2.3.6' },
+  'keep-alive-ack': { severity: 'info', meaning: 'The answer to a keep-alive: a pure ACK repeating the last ACK and window.', reference: 'Wireshark tcp.analysis.keep_alive_ack; RFC 1122 §4.2.3.6' },
+  'window-update': { severity: 'info', meaning: 'A pure ACK that only changes the advertised window (not to zero).', reference: 'Wireshark tcp.analysis.window_update; RFC 9293 §3.8.6' },
+  'window-full': { severity: 'info', meaning: 'A segment filled the receiver\'s advertised window to its right edge: the sender must wait for it to open.', reference: 'Wireshark tcp.analysis.window_full; RFC 9293 §3.8.6' },
+  'zero-window-probe': { severity: 'info', meaning: 'A probe of a zero window: one new byte, or (as Linux sends it) the keep-alive form, one byte below the next.', reference: 'Wireshark tcp.analysis.zero_window_probe; RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17' },
+  'zero-window-probe-ack': { severity: 'info', meaning: 'The answer to a zero-window probe, the window still zero.', reference: 'Wireshark tcp.analysis.zero_window_probe_ack; RFC 9293 §3.8.6.1' },
+  // --- capture gaps ---
+  'previous-segment-not-captured': { severity: 'warning', meaning: 'The sequence number jumped past the next expected byte: the capture did not see a segment (lost before the capture point, or dropped by it).', reference: 'Wireshark tcp.analysis.lost_segment ("previous segment not captured")' },
+  'acked-unseen-segment': { severity: 'warning', meaning: 'An ACK covers data the capture never showed: the capture missed a segment that reached the receiver.', reference: 'Wireshark tcp.analysis.ack_lost_segment ("ACKed segment that wasn\'t captured")' },
   // --- malformed or odd ---
   'invalid-flags': { severity: 'error', meaning: 'A flag combination no stack sends (SYN+FIN, SYN+RST, no flags...).', reference: 'RFC 9293 §3.1; Zeek history I/Q' },
   'bad-checksum': { severity: 'error', meaning: 'The TCP checksum is wrong: the receiver drops the segment.', reference: 'RFC 9293 §3.1; Zeek bad_TCP_checksum' },

@@ -457,6 +457,100 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
     ],
     related: ['zero-window', 'duplicate-ack'],
   },
+  'keep-alive-ack': {
+    phase: 'data',
+    detection: 'A pure ACK that answers a keep-alive probe of the other side (Wireshark\'s keep-alive ACK): no data, no SYN, FIN or RST, the same acknowledgement number and window as the sender\'s previous ACK, right after the peer\'s probe (one byte below its next sequence number). Labelled instead of duplicate-ack, so keep-alives do not read as loss.',
+    causes: [
+      'the peer is alive and answered the keep-alive probe: normal on an idle connection with SO_KEEPALIVE on',
+    ],
+    check: [
+      detail('keep-alive-ack'),
+      { command: 'ss -to \'dport = :PORT\'', look: 'timer:(keepalive,...): a probe without this answer is the one to look at (peer gone, path broken, a firewall that forgot the connection)' },
+    ],
+    related: ['keep-alive', 'duplicate-ack'],
+  },
+  'window-update': {
+    phase: 'data',
+    detection: 'A pure ACK (no data, no SYN, FIN or RST) whose acknowledgement number equals the sender\'s previous one and whose window differs from it, and is not zero (Wireshark\'s window update). It is not a duplicate ACK: the window moved, so the receiver freed (or took back) room.',
+    causes: [
+      'the receiving application read data and the receiver announced the room it freed, often after a small or zero window',
+      'the receiver\'s buffer auto-tuning grew the window',
+    ],
+    check: [
+      detail('window-update'),
+      { command: 'synack analyze CAPTURE --anomaly zero-window', look: 'many window updates after zero windows mean a slow reader' },
+    ],
+    related: ['zero-window', 'window-full'],
+  },
+  'window-full': {
+    phase: 'data',
+    detection: 'A data segment whose last byte reaches the right edge of the window the receiver last advertised (its ACK number plus its window, scaled when both sides offered window scaling): the sender may send nothing more until the receiver acknowledges or opens the window (Wireshark\'s window full).',
+    causes: [
+      'the receiver (its buffer or its application) limits the transfer, not the network',
+      'a small receive buffer (SO_RCVBUF, tcp_rmem) for the path\'s bandwidth-delay product',
+      'window scaling not in effect (one side did not offer it, or a middlebox stripped the option): a window of at most 64 KiB',
+    ],
+    check: [
+      detail('window-full'),
+      { command: 'synack analyze CAPTURE --conn N', look: 'the negotiated options: window scaling on both sides, and the window the receiver advertised' },
+      { command: 'sysctl net.ipv4.tcp_rmem net.core.rmem_max', look: 'on the receiver: the receive buffer limits' },
+    ],
+    related: ['zero-window', 'window-update', 'options-mismatch'],
+  },
+  'zero-window-probe': {
+    phase: 'data',
+    detection: 'While the receiver advertises a zero window, a segment from the sender of one new byte at the sender\'s next sequence number, or (as Linux sends its probes) of no data one below it (Wireshark\'s zero-window probe). Labelled instead of retransmission or keep-alive: the persist timer asks whether the window opened.',
+    causes: [
+      'the receiver\'s window was zero and the sender\'s persist timer probed it (RFC 9293 §3.8.6.1)',
+    ],
+    check: [
+      detail('zero-window-probe'),
+      { command: 'synack analyze CAPTURE --anomaly zero-window', look: 'how long the window stayed at zero; probes that go unanswered mean the peer is gone' },
+    ],
+    related: ['zero-window', 'zero-window-probe-ack', 'keep-alive'],
+  },
+  'zero-window-probe-ack': {
+    phase: 'data',
+    detection: 'The receiver\'s pure ACK right after a zero-window probe that still advertises a zero window and does not acknowledge the probe\'s byte (Wireshark\'s zero-window probe ACK): the window has not opened.',
+    causes: [
+      'the receiving application still does not read: blocked, overloaded or deadlocked',
+    ],
+    check: [
+      detail('zero-window-probe-ack'),
+      { command: 'ss -tm \'sport = :PORT\'', look: 'on the receiver: Recv-Q (bytes not read yet) and the socket\'s memory' },
+    ],
+    related: ['zero-window-probe', 'zero-window'],
+  },
+  'previous-segment-not-captured': {
+    phase: 'capture',
+    detection: 'A segment whose sequence number lies beyond the next byte expected in its direction (the highest sequence number seen plus its length): the bytes between were never in the capture (Wireshark\'s previous segment not captured). A payload cut by the snapshot length is not a gap (lengths come from the IP header). The skipped segments and bytes are counted per direction in Connection.gaps; verdicts that rest on a missing packet are then less sure.',
+    causes: [
+      'the segment was lost before the capture point (it is re-sent later: a retransmission fills the hole)',
+      'the capture dropped it: kernel or interface drops, a SPAN port that overflowed',
+      'the capture started after the connection did, or a filter or asymmetric routing hid some packets',
+    ],
+    check: [
+      detail('previous-segment-not-captured'),
+      { command: 'capinfos CAPTURE', look: 'the capture\'s statistics; synack analyze shows pcapng interface drop counts in its Inputs section, sniff in its closing line' },
+      { command: 'synack analyze CAPTURE --conn N', look: 'whether a retransmission fills the hole later: then the loss was real, before the capture point' },
+    ],
+    related: ['acked-unseen-segment', 'retransmission', 'out-of-order'],
+  },
+  'acked-unseen-segment': {
+    phase: 'capture',
+    detection: 'An ACK that covers bytes the capture never showed from the other side: beyond the highest sequence number seen, or across a hole the capture skipped (Wireshark\'s ACKed segment that wasn\'t captured): the receiver got a segment the capture did not. Once per hole, or once per ACK number beyond the last seen. Counted per direction in Connection.gaps; verdicts that rest on a missing packet are then less sure.',
+    causes: [
+      'the capture dropped the segment (kernel or interface drops) while it reached the receiver',
+      'the capture point is on another path for that direction (asymmetric routing)',
+      'offload (TSO/GRO) or a capture started mid-connection',
+    ],
+    check: [
+      detail('acked-unseen-segment'),
+      { command: 'capinfos CAPTURE', look: 'the capture\'s statistics; synack analyze shows pcapng interface drop counts in its Inputs section, sniff in its closing line' },
+      { command: 'ethtool -k IFACE', look: 'on the capturing host: generic-receive-offload and tcp-segmentation-offload' },
+    ],
+    related: ['previous-segment-not-captured', 'duplicate-ack'],
+  },
   // --- malformed or odd ---
   'invalid-flags': {
     phase: 'malformed',

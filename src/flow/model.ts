@@ -24,6 +24,9 @@ export type AnomalyId =
   | 'time-wait-reuse'
   // data phase
   | 'retransmission' | 'out-of-order' | 'duplicate-ack' | 'zero-window' | 'keep-alive'
+  | 'keep-alive-ack' | 'window-update' | 'window-full' | 'zero-window-probe' | 'zero-window-probe-ack'
+  // capture gaps
+  | 'previous-segment-not-captured' | 'acked-unseen-segment'
   // malformed or odd
   | 'invalid-flags' | 'bad-checksum' | 'malformed-option' | 'bad-header-length' | 'truncated'
   | 'data-before-handshake' | 'port-zero'
@@ -168,10 +171,35 @@ export interface Connection {
   anomaliesOmitted?: Partial<Record<AnomalyId, number>>;
   zeek: { connState: ZeekConnState; history: string };
   /**
+   * What the capture missed of this connection, per direction (the data each endpoint sent); present
+   * only when it missed something. Verdicts that rest on a packet's absence are less sure then.
+   */
+  gaps?: { client: DirectionGaps; server: DirectionGaps };
+  /**
    * Why the tracker emitted it: closed and lingered, idle timeout, end of input, or 'reused': a new
    * SYN (different ISN) took over its 4-tuple before it had closed.
    */
   endReason: 'closed' | 'idle' | 'end-of-input' | 'reused';
+}
+
+/**
+ * Capture gaps in the data one endpoint sent (flow/data-analysis.ts). A payload cut by the snaplen is
+ * not a gap: lengths come from the IP header.
+ */
+export interface DirectionGaps {
+  /** Sequence jumps past the next expected byte (`previous-segment-not-captured`). */
+  skippedSegments: number;
+  /** Sequence space those jumps skipped, in bytes (later retransmissions may have shown some of it). */
+  skippedBytes: number;
+  /** ACKs from the peer covering bytes of this direction the capture had not shown (`acked-unseen-segment`). */
+  ackedUnseen: number;
+  /** Bytes the peer acknowledged beyond the highest sequence number the capture showed (never seen at all). */
+  ackedUnseenBytes: number;
+  /** First and last packet (frame number) and time (seconds since the epoch) of these; null when none. */
+  firstPacket: number | null;
+  lastPacket: number | null;
+  firstTime: number | null;
+  lastTime: number | null;
 }
 
 export type ZeekConnState =

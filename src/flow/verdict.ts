@@ -5,6 +5,7 @@
  */
 import { nextCopyDue } from './backoff.js';
 import type { Conn, Endpoint } from './conn.js';
+import { directionGaps } from './data-analysis.js';
 import { elapsed, sumIntervals } from './interval.js';
 import type {
   AnomalyId, AnomalyOccurrence, Close, CloseKind, Connection, EndpointRole, Handshake, HandshakeOutcome, OfferedOptions,
@@ -261,6 +262,7 @@ export function buildConnection(c: Conn, reason: Connection['endReason'], names:
     anomalies: c.anomalies ?? [],
     ...(c.omittedById !== null ? { anomaliesOmitted: omitted(c)! } : {}),
     zeek: { connState: c.zeek.connState(), history: c.zeek.history },
+    ...(c.client.data.hasGaps || c.server.data.hasGaps ? { gaps: { client: directionGaps(c.client), server: directionGaps(c.server) } } : {}),
     endReason: reason,
   };
 }

@@ -69,9 +69,12 @@ describe('the text names what the tracker writes', () => {
   });
 
   test('the ids whose text no fixture can hold are known (decode issues and rare handshakes, tested in test/flow and test/decode)', () => {
-    const unheld: AnomalyId[] = ['bad-checksum', 'bad-handshake-ack', 'bad-header-length', 'data-before-handshake', 'half-closed',
+    // acked-unseen-segment: a kernel fixture's capture misses nothing; test/flow/data-phase.test.ts and the
+    // corpus's Wireshark comparison hold it.
+    const unheld: AnomalyId[] = ['acked-unseen-segment', 'bad-checksum', 'bad-handshake-ack', 'bad-header-length', 'data-before-handshake', 'half-closed',
       'invalid-flags', 'malformed-option', 'options-mismatch', 'port-zero', 'truncated'];
-    for (const id of IDS.filter((x) => !raised.has(x))) expect(unheld).toContain(id);
+    const missing = IDS.filter((x) => !raised.has(x) && !unheld.includes(x));
+    expect(missing).toEqual([]);
   });
 
   test.each(IDS.filter((id) => /synQueue\.\w+/.test(ANOMALIES[id].detection)))('%s: every synQueue.<field> it names exists', (id) => {

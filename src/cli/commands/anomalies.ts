@@ -24,8 +24,9 @@ Examples:
       const c = ctx();
       const list = anomaliesCommand();
       if (f.json) { c.out(JSON.stringify(list, null, 2) + '\n'); return; }
+      const width = Math.max(...list.map((a) => a.id.length)) + 2;
       for (const a of list) {
-        c.out(`${severityColor(c.paint, a.severity)(a.severity.padEnd(8))}${c.paint.bold(a.id.padEnd(24))}${a.meaning}\n${' '.repeat(32)}${c.paint.dim(a.reference)}\n`);
+        c.out(`${severityColor(c.paint, a.severity)(a.severity.padEnd(8))}${c.paint.bold(a.id.padEnd(width))}${a.meaning}\n${' '.repeat(8 + width)}${c.paint.dim(a.reference)}\n`);
       }
       c.out(`\n${c.paint.dim(EXPLAIN_HINT)}\n`);
     });
