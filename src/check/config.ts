@@ -15,6 +15,8 @@ export interface PolicyFile {
   max?: Record<string, number>;
   maxRttMs?: number;
   requireComplete?: boolean;
+  /** Uncertain verdicts count like certain ones (flag --strict). */
+  strict?: boolean;
   /** Tracker options, as the flags --msl, --idle-timeout, --syn-flood-threshold. */
   msl?: number;
   idleTimeout?: number;
@@ -28,9 +30,10 @@ export interface PolicyFlags {
   max?: string[];
   maxRttMs?: number;
   requireComplete?: boolean;
+  strict?: boolean;
 }
 
-const FILE_KEYS = new Set(['failOn', 'allow', 'max', 'maxRttMs', 'requireComplete', 'msl', 'idleTimeout', 'synFloodThreshold', '$schema']);
+const FILE_KEYS = new Set(['failOn', 'allow', 'max', 'maxRttMs', 'requireComplete', 'strict', 'msl', 'idleTimeout', 'synFloodThreshold', '$schema']);
 
 export function loadPolicyFile(path: string): PolicyFile {
   let text: string;
@@ -75,9 +78,11 @@ export function loadPolicyFile(path: string): PolicyFile {
   }
   const rc = obj['requireComplete'];
   if (rc !== undefined && typeof rc !== 'boolean') throw new UsageError(`${path}: "requireComplete" must be true or false`);
+  const strict = obj['strict'];
+  if (strict !== undefined && typeof strict !== 'boolean') throw new UsageError(`${path}: "strict" must be true or false`);
   return {
     failOn: strList('failOn'), allow: strList('allow'), max, maxRttMs: num('maxRttMs'),
-    requireComplete: rc as boolean | undefined,
+    requireComplete: rc as boolean | undefined, strict: strict as boolean | undefined,
     msl: num('msl'), idleTimeout: num('idleTimeout'), synFloodThreshold: num('synFloodThreshold'),
   };
 }
@@ -118,5 +123,6 @@ export function buildPolicy(flags: PolicyFlags, file: PolicyFile | null, known: 
     max: max as Policy['max'],
     maxRttMs: flags.maxRttMs ?? fromFile.maxRttMs ?? null,
     requireComplete: flags.requireComplete ?? fromFile.requireComplete ?? false,
+    strict: flags.strict ?? fromFile.strict ?? false,
   };
 }

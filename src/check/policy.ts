@@ -22,9 +22,15 @@ export interface Policy {
   maxRttMs: number | null;
   /** Every connection whose handshake was seen must complete it. */
   requireComplete: boolean;
+  /**
+   * Uncertain verdicts (resting on a packet's absence where the capture may have missed packets:
+   * flow/confidence.ts) count like certain ones. Default false: they are listed with their reason, and
+   * pass.
+   */
+  strict: boolean;
 }
 
-export const DEFAULT_POLICY: Policy = { failOn: ['error'], allow: [], max: {}, maxRttMs: null, requireComplete: false };
+export const DEFAULT_POLICY: Policy = { failOn: ['error'], allow: [], max: {}, maxRttMs: null, requireComplete: false, strict: false };
 
 export interface Offence {
   /** Connection id, or null for a listener-wide anomaly or a capture problem. */
@@ -38,6 +44,8 @@ export interface Offence {
   /** The anomaly id, for anomaly rules. */
   anomaly?: AnomalyId;
   message: string;
+  /** Set when the verdict is uncertain: why (the anomaly's uncertainBecause). */
+  uncertainBecause?: string;
 }
 
 export interface RuleResult {
@@ -51,6 +59,11 @@ export interface RuleResult {
   /** The tolerated count (0 for fail-on and require-complete). */
   limit: number;
   offences: Offence[];
+  /**
+   * Uncertain occurrences the rule matched but did not count (without --strict): how many, and the
+   * first of them with their reasons. Absent when none.
+   */
+  uncertain?: { count: number; offences: Offence[] };
 }
 
 export interface Verdict {
@@ -73,11 +86,26 @@ function listenerOf(a: AnomalyOccurrence): string {
 }
 
 function offence(c: Connection | null, a: AnomalyOccurrence): Offence {
-  return {
+  const o: Offence = {
     connection: c ? c.id : null,
     flow: c ? flowOf(c) : listenerOf(a),
     packet: a.packet, t: a.t, anomaly: a.id, message: a.message,
   };
+  if (a.uncertainBecause !== undefined) o.uncertainBecause = a.uncertainBecause;
+  return o;
+}
+
+/** An anomaly rule's result: uncertain occurrences apart unless the policy is strict. */
+function anomalyRule(
+  policy: Policy, head: Pick<RuleResult, 'rule' | 'description' | 'limit'>, matched: ReadonlyArray<[Connection | null, AnomalyOccurrence]>, omitted: number,
+): RuleResult {
+  const offences: Offence[] = [];
+  const uncertain: Offence[] = [];
+  for (const [c, a] of matched) (a.confidence === 'uncertain' && !policy.strict ? uncertain : offences).push(offence(c, a));
+  const count = offences.length + omitted;
+  const r: RuleResult = { ...head, passed: head.rule.startsWith('max:') ? count <= head.limit : count === 0, count, offences };
+  if (uncertain.length) r.uncertain = { count: uncertain.length, offences: uncertain };
+  return r;
 }
 
 /**
@@ -124,25 +152,20 @@ export function evaluatePolicy(
       continue;
     }
     const sev = isSeverity(entry);
-    const offences: Offence[] = [];
     const matches = (id: AnomalyId, severity: Severity) => !allowed.has(id) && (sev ? severity === entry : id === entry);
-    for (const [c, a] of occurrences(connections, globalAnomalies)) if (matches(a.id, a.severity)) offences.push(offence(c, a));
-    const count = offences.length + omittedMatching(connections, (id) => matches(id, ANOMALIES[id].severity));
-    rules.push({
+    const matched = [...occurrences(connections, globalAnomalies)].filter(([, a]) => matches(a.id, a.severity));
+    rules.push(anomalyRule(policy, {
       rule: `fail-on:${entry}`,
       description: sev ? `no ${entry}-severity anomalies${allowNote}` : `no ${entry} anomalies${allowed.has(entry) ? ' (allowed)' : ''}`,
-      passed: count === 0, count, limit: 0, offences,
-    });
+      limit: 0,
+    }, matched, omittedMatching(connections, (id) => matches(id, ANOMALIES[id].severity))));
   }
 
   for (const [id, limit] of Object.entries(policy.max) as Array<[AnomalyId, number]>) {
-    const offences: Offence[] = [];
-    for (const [c, a] of occurrences(connections, globalAnomalies)) if (a.id === id) offences.push(offence(c, a));
-    const count = offences.length + omittedMatching(connections, (x) => x === id);
-    rules.push({
-      rule: `max:${id}`, description: `at most ${limit} ${id} occurrence${limit === 1 ? '' : 's'}`,
-      passed: count <= limit, count, limit, offences,
-    });
+    const matched = [...occurrences(connections, globalAnomalies)].filter(([, a]) => a.id === id);
+    rules.push(anomalyRule(policy, {
+      rule: `max:${id}`, description: `at most ${limit} ${id} occurrence${limit === 1 ? '' : 's'}`, limit,
+    }, matched, omittedMatching(connections, (x) => x === id)));
   }
 
   if (policy.maxRttMs !== null) {

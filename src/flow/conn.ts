@@ -196,6 +196,8 @@ export class Conn implements TableEntry {
    * acknowledged), as frame numbers; null when none.
    */
   lost: number[] | null = null;
+  /** Segments whose payload the snaplen cut (captured payload shorter than the IP length says). */
+  cutSegments = 0;
 
   /** The timeline as numbers (timeline-log.ts); Transition objects are built when it is emitted. */
   readonly timeline = new TimelineLog();
@@ -230,6 +232,7 @@ export class Conn implements TableEntry {
     this.simultaneousOpen = false; this.refused = false; this.handshakeReset = false; this.lostHandshakeAckFlagged = false;
     this.closeInitiator = null; this.resetBy = null; this.closingPacket = 0; this.closingT = 0;
     this.lost = null;
+    this.cutSegments = 0;
     this.timeline.clear();
     this.anomalies = null;
     this.listedById = null;

@@ -63,6 +63,13 @@ export interface AnomalyOccurrence {
   message: string;
   /** Extra machine-readable facts (intervals, counts, states). */
   details?: Record<string, unknown>;
+  /**
+   * 'uncertain' when the verdict rests on a packet's absence and the capture may have missed packets
+   * around it (flow/confidence.ts); absent when certain.
+   */
+  confidence?: 'uncertain';
+  /** Why it is uncertain, in words ("1,204 packets dropped by the kernel during the capture"). */
+  uncertainBecause?: string;
 }
 
 export interface OfferedOptions {
@@ -175,6 +182,13 @@ export interface Connection {
    * only when it missed something. Verdicts that rest on a packet's absence are less sure then.
    */
   gaps?: { client: DirectionGaps; server: DirectionGaps };
+  /** Segments of this connection whose payload the snaplen cut (the IP length says more was sent); present only when some were. */
+  cutSegments?: number;
+  /**
+   * Why the verdicts on this connection that rest on a packet's absence are uncertain (capture drops,
+   * gaps, cut segments: flow/confidence.ts); present only when it has such a verdict and a reason.
+   */
+  uncertainBecause?: string[];
   /**
    * Why the tracker emitted it: closed and lingered, idle timeout, end of input, or 'reused': a new
    * SYN (different ISN) took over its 4-tuple before it had closed.

@@ -224,6 +224,7 @@ export class Tracker implements FlowContext {
 
     s.packets++;
     s.bytes += len;
+    if (seg.capturedPayloadLen !== len) c.cutSegments++;
     if (t > c.end) c.end = t;
     c.lastPacket = pkt;
 

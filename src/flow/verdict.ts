@@ -263,6 +263,7 @@ export function buildConnection(c: Conn, reason: Connection['endReason'], names:
     ...(c.omittedById !== null ? { anomaliesOmitted: omitted(c)! } : {}),
     zeek: { connState: c.zeek.connState(), history: c.zeek.history },
     ...(c.client.data.hasGaps || c.server.data.hasGaps ? { gaps: { client: directionGaps(c.client), server: directionGaps(c.server) } } : {}),
+    ...(c.cutSegments !== 0 ? { cutSegments: c.cutSegments } : {}),
     endReason: reason,
   };
 }

@@ -5,9 +5,11 @@
 import type { Frame } from '../capture/frame.js';
 import type { Segment } from '../decode/segment.js';
 import type { Connection, FlowEvent, TrackerOptions } from '../flow/model.js';
+import { judgeConfidence, judgeGlobalConfidence, type CaptureDrops } from '../flow/confidence.js';
 import { factsOfConnection, type ConnectionFacts } from '../flow/verdict.js';
 import { compareEndpoints } from '../util/address.js';
 import { readInputs, type Progress } from './inputs.js';
+import { captureDrops } from './integrity.js';
 import { FrameSink, type Selection } from './sink.js';
 import { Tracker } from './stages.js';
 import type { AnalysisResult, FrameCounts, InputSummary } from './types.js';
@@ -39,19 +41,24 @@ export interface AnalyzeOptions {
 export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptions): Promise<AnalysisResult> {
   const t0 = process.hrtime.bigint();
   const keep = opts.keepConnections ?? false;
+  let drops: CaptureDrops[] = [];
   const connections: Connection[] = [];
   let finished = 0;
   const onConn = opts.onConnection;
   const onFinished = opts.onFinished;
   const tracker = new Tracker(opts.tracker, {
     // Connections built anyway (kept, or the sink wants events too) reach onFinished as well.
-    onConnection: (c: Connection) => {
+    // Each connection leaves judged on its own doubts (gaps, cut segments) and the capture's drop
+    // counts once the inputs are read (pcapng writes its statistics last): those still open then (most
+    // absence verdicts: half-open, unanswered, half-closed) have them; consumers judge the rest again.
+    onConnection: (built: Connection) => {
+      const c = judgeConfidence(built, drops);
       finished++;
       if (keep) connections.push(c);
       if (onFinished) onFinished(factsOfConnection(c), () => c);
       else onConn?.(c);
     },
-    ...(onFinished && !keep ? { onFinished: (f: ConnectionFacts, build: () => Connection) => { finished++; onFinished(f, build); } } : {}),
+    ...(onFinished && !keep ? { onFinished: (f: ConnectionFacts, build: () => Connection) => { finished++; onFinished(f, () => judgeConfidence(build(), drops)); } } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
   const sink = new FrameSink(opts.verifyChecksums, (seg) => tracker.push(seg), opts.selection ?? null);
@@ -62,15 +69,16 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     ...(onRead ? { onProgress: onRead } : {}),
     ...(opts.names ? { names: opts.names } : {}),
   });
+  drops = captureDrops(inputs);
   const done = tracker.finish();
   connections.sort((a, b) => a.id - b.id);
   return {
     inputs,
     counts: sink.counts(),
-    connections,
+    connections: drops.length ? connections.map((c) => judgeConfidence(c, drops)) : connections,
     // Numeric order (10.0.0.2 before 10.0.0.10), not the order of the text.
     listeners: done.listeners.sort(compareEndpoints),
-    anomalies: done.anomalies,
+    anomalies: judgeGlobalConfidence(done.anomalies, drops),
     totals: done.totals,
     tracker: opts.tracker,
     elapsedSeconds: Number(process.hrtime.bigint() - t0) / 1e9,

@@ -5,6 +5,7 @@
  * reports these in every format and fails on them with `--fail-on damaged`; `analyze` prints them
  * on stderr beside a machine-readable document.
  */
+import type { CaptureDrops } from '../flow/confidence.js';
 import type { FrameCounts, InputSummary } from './types.js';
 
 export interface CaptureProblem {
@@ -43,6 +44,32 @@ export function captureProblems(inputs: readonly InputSummary[], counts: FrameCo
     if (counts.nonTcp.malformed > 0) parts.push(`${counts.nonTcp.malformed} malformed`);
     if (counts.nonTcp.truncated > 0) parts.push(`${counts.nonTcp.truncated} cut before the TCP header`);
     out.push({ input: null, kind: 'undecodable', message: `${plural(bad, 'frame')} could not be decoded (${parts.join(', ')})` });
+  }
+  return out;
+}
+
+/**
+ * The packets each input's capture says it dropped, for judging verdicts (flow/confidence.ts): a live
+ * capture's counter changes, each in the window it happened in (and what its final counters add after
+ * the last change); a file's statistics blocks (running totals: the last counts), sometime during it.
+ */
+export function captureDrops(inputs: readonly InputSummary[]): CaptureDrops[] {
+  const out: CaptureDrops[] = [];
+  for (const i of inputs) {
+    const frames = { firstFrame: i.firstFrame, lastFrame: i.lastFrame };
+    let kernel = 0, iface = 0, last: number | null = null;
+    for (const ch of i.capture?.dropChanges ?? []) {
+      const k = (ch.kernel ?? 0) - kernel, f = (ch.interface ?? 0) - iface;
+      if (k > 0 || f > 0) out.push({ ...frames, from: ch.since, to: ch.t, kernel: Math.max(0, k), iface: Math.max(0, f) });
+      kernel = ch.kernel ?? kernel; iface = ch.interface ?? iface; last = ch.t;
+    }
+    for (const st of i.interfaceStats ?? []) {
+      const k = (st.osDrop ?? 0) - kernel, f = (st.ifDrop ?? 0) - iface;
+      if (k <= 0 && f <= 0) continue;
+      // After the live capture's last change (to its end), or sometime during a file.
+      const timed = last !== null && st.end !== null;
+      out.push({ ...frames, from: timed ? last : null, to: timed ? st.end : null, kernel: Math.max(0, k), iface: Math.max(0, f) });
+    }
   }
   return out;
 }

@@ -166,12 +166,13 @@ function worstSeverity(c: Connection): Severity | null {
   return w;
 }
 
-/** ["reset ×2", "retransmission"], each id in its severity's colour. */
+/** ["reset ×2", "retransmission", "? lost-final-ack"], each id in its severity's colour; "?": uncertain. */
 export function anomalyItems(p: Paint, c: Connection): string[] {
   const counts = new Map<string, { n: number; sev: Severity }>();
   for (const a of c.anomalies) {
-    const e = counts.get(a.id);
-    if (e) e.n++; else counts.set(a.id, { n: 1, sev: a.severity });
+    const key = a.confidence === 'uncertain' ? `? ${a.id}` : a.id;
+    const e = counts.get(key);
+    if (e) e.n++; else counts.set(key, { n: 1, sev: a.severity });
   }
   for (const [id, n] of Object.entries(c.anomaliesOmitted ?? {})) {
     const e = counts.get(id);

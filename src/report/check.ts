@@ -26,6 +26,22 @@ function offenceLine(o: Offence, rule: string): string {
   return `${where}, packet #${o.packet}: ${o.anomaly ? `${o.anomaly}: ` : ''}${o.message}`;
 }
 
+/** "? connection #3 …, packet #12: lost-final-ack: 1,204 packets dropped by the kernel during the capture". */
+function uncertainLine(o: Offence): string {
+  const where = o.connection === null ? o.flow : `connection #${o.connection} ${o.flow}`;
+  return `? ${where}, packet #${o.packet}: ${o.anomaly ?? ''}: ${o.uncertainBecause ?? o.message}`;
+}
+
+/** A rule's uncertain matches (not counted without --strict), listed under it. */
+function uncertainLines(p: Paint, r: RuleResult, indent: string): string[] {
+  const u = r.uncertain;
+  if (!u) return [];
+  const out = [`${indent}${p.yellow(`${plural(u.count, 'uncertain verdict')} not counted (the capture may have missed packets; --strict counts them):`)}`];
+  for (const o of u.offences.slice(0, LIST_CAP)) out.push(`${indent}  ${uncertainLine(o)}`);
+  if (u.count > Math.min(u.offences.length, LIST_CAP)) out.push(`${indent}  … and ${num(u.count - Math.min(u.offences.length, LIST_CAP))} more`);
+  return out;
+}
+
 /** The policy failed on the capture problems themselves (they are then listed as its offences). */
 function failedOnDamage(v: Verdict): boolean {
   return v.rules.some((r) => r.rule === DAMAGED_RULE && !r.passed);
@@ -45,6 +61,7 @@ export function renderCheckText(p: Paint, v: Verdict, inputs: readonly InputSumm
       const listed = Math.min(r.offences.length, LIST_CAP);
       if (r.count > listed) lines.push(`       … and ${num(r.count - listed)} more`);
     }
+    lines.push(...uncertainLines(p, r, '       '));
   }
   const failed = v.rules.filter((r) => !r.passed).length;
   if (anomalyIds(v.rules).length) lines.push(`  ${p.dim(EXPLAIN_HINT)}`);
@@ -99,13 +116,16 @@ function integrityCase(v: Verdict, problems: readonly CaptureProblem[], suite: s
 function testcase(r: RuleResult, suite: string, name = `${r.rule}: ${r.description}`, problems: readonly CaptureProblem[] = []): string {
   const open = `    <testcase classname="${xmlEscape(suite)}" name="${xmlEscape(name)}" time="0">`;
   const err = problems.length ? `\n      <system-err>${xmlEscape(problemText(problems))}</system-err>` : '';
-  if (r.passed) return err ? `${open}${err}\n    </testcase>` : `${open}</testcase>`;
+  // Uncertain verdicts the rule did not count: said in <system-out>, never silent.
+  const u = r.uncertain;
+  const out = u ? `\n      <system-out>${xmlEscape([`${plural(u.count, 'uncertain verdict')} not counted (--strict counts them):`, ...u.offences.map(uncertainLine)].join('\n'))}</system-out>` : '';
+  if (r.passed) return err || out ? `${open}${out}${err}\n    </testcase>` : `${open}</testcase>`;
   const more = r.count > r.offences.length ? `\n… and ${r.count - r.offences.length} more` : '';
   // Read one test case at a time: each names the explain command of the anomalies it lists.
   const explain = anomalyIds([r]).map((id) => `\n${explainCommandOf(id)}`).join('');
   const body = r.offences.map((o) => offenceLine(o, r.rule)).join('\n') + more + explain;
   const msg = `${r.description}: ${plural(r.count, 'offence')}${r.limit ? ` (limit ${r.limit})` : ''}`;
-  return `${open}\n      <failure message="${xmlEscape(msg)}" type="${xmlEscape(r.rule)}">${xmlEscape(body)}</failure>${err}\n    </testcase>`;
+  return `${open}\n      <failure message="${xmlEscape(msg)}" type="${xmlEscape(r.rule)}">${xmlEscape(body)}</failure>${out}${err}\n    </testcase>`;
 }
 
 export function renderJUnit(v: Verdict, inputs: readonly InputSummary[], problems: readonly CaptureProblem[]): string {
@@ -140,8 +160,11 @@ export function renderGitHub(v: Verdict, inputs: readonly InputSummary[], proble
   const file = inputs.length === 1 ? inputs[0]!.name : null;
   const lines: string[] = [];
   for (const r of v.rules) {
-    if (r.passed) continue;
     const fileProp = file && file !== '-' ? `file=${ghProp(file)},` : '';
+    for (const o of r.uncertain?.offences.slice(0, LIST_CAP) ?? []) {
+      lines.push(`::notice ${fileProp}title=${ghProp(`synack ${r.rule} (uncertain, not counted)`)}::${ghData(uncertainLine(o))}`);
+    }
+    if (r.passed) continue;
     const shown = r.offences.slice(0, LIST_CAP);
     for (const o of shown) {
       const explain = o.anomaly ? ` (${explainCommandOf(o.anomaly)})` : '';

@@ -66,8 +66,10 @@ function gapText(g: DirectionGaps): string {
 
 /** An anomaly on one line, or (too wide) its id and packet, then its message wrapped below. */
 function anomalyLines(p: Paint, a: AnomalyOccurrence, t0: number, width: number, idWidth: number): string[] {
-  const head = `  ${severityColor(p, a.severity)(a.severity.padEnd(7))} ${a.id.padEnd(idWidth)} #${String(a.packet).padEnd(6)} ${rel(a.t, t0)}`;
-  const message = `${a.endpoint ?? 'both'}: ${a.message}`;
+  // An uncertain verdict (flow/confidence.ts): "?" before its id, and why after its message.
+  const id = a.confidence === 'uncertain' ? `? ${a.id}` : a.id;
+  const head = `  ${severityColor(p, a.severity)(a.severity.padEnd(7))} ${id.padEnd(idWidth)} #${String(a.packet).padEnd(6)} ${rel(a.t, t0)}`;
+  const message = `${a.endpoint ?? 'both'}: ${a.message}` + (a.uncertainBecause !== undefined ? ` (uncertain: ${a.uncertainBecause})` : '');
   const one = `${head}  ${message}`;
   if (visibleLength(one) <= width) return [one];
   return [head, ...wrapLine(`      ${message}`, width, 8)];
@@ -87,6 +89,8 @@ function detailText(p: Paint, c: Connection, ladder: readonly LadderSegment[] | 
   out.push(`  client sent ${plural(c.packets.client, 'packet')} / ${plural(c.bytes.client, 'byte')}; server sent ${plural(c.packets.server, 'packet')} / ${plural(c.bytes.server, 'byte')}`);
   out.push(`  final states: client ${stateColor(p, c.finalStates.client)(c.finalStates.client)}, server ${stateColor(p, c.finalStates.server)(c.finalStates.server)}; Zeek conn_state ${c.zeek.connState}, history ${c.zeek.history || '–'}`);
   if (c.gaps) out.push(`  ${p.yellow('capture gaps')}: client ${gapText(c.gaps.client)}; server ${gapText(c.gaps.server)}`);
+  if (c.cutSegments) out.push(`  ${p.yellow('cut by the snaplen')}: ${plural(c.cutSegments, 'segment')}`);
+  if (c.uncertainBecause) out.push(`  ${p.yellow('uncertain verdicts')} (marked ?): ${c.uncertainBecause.join('; ')}`);
 
   out.push('');
   out.push(p.bold('Handshake') + `: ${h.outcome}` +
@@ -120,7 +124,7 @@ function detailText(p: Paint, c: Connection, ladder: readonly LadderSegment[] | 
     out.push(`${p.bold('Anomalies')}: ${p.green('none')}`);
   } else {
     out.push(p.bold('Anomalies'));
-    const idWidth = Math.max(22, ...c.anomalies.map((a) => a.id.length));
+    const idWidth = Math.max(22, ...c.anomalies.map((a) => a.id.length + (a.confidence === 'uncertain' ? 2 : 0)));
     for (const a of c.anomalies) out.push(...anomalyLines(p, a, t0, width, idWidth));
     for (const [id, n] of Object.entries(c.anomaliesOmitted ?? {})) {
       out.push(p.dim(`  … and ${num(n)} more ${id} (counted, not listed: the first ${num(MAX_LISTED_PER_ID)} of an id are)`));

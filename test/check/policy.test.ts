@@ -93,7 +93,7 @@ describe('buildPolicy', () => {
       { failOn: ['error'], allow: ['keep-alive'], max: { retransmission: 10, reset: 1 }, maxRttMs: 100, requireComplete: true },
       known,
     );
-    expect(p).toEqual({ failOn: ['warning'], allow: ['keep-alive'], max: { retransmission: 10, reset: 3 }, maxRttMs: 100, requireComplete: true });
+    expect(p).toEqual({ failOn: ['warning'], allow: ['keep-alive'], max: { retransmission: 10, reset: 3 }, maxRttMs: 100, requireComplete: true, strict: false });
   });
 
   test('unknown ids and severities are usage errors', () => {

@@ -2,12 +2,13 @@
 import { Command, Option } from 'commander';
 import { formatAddress } from '../../decode/format.js';
 import { parseHosts } from '../../filter/endpoints.js';
+import { judgeConfidence } from '../../flow/confidence.js';
 import type { AnomalyId, Connection, TcpState, TrackerOptions } from '../../flow/model.js';
 import { analyzeInputs } from '../../pipeline/analyze.js';
 import { ConnectionDigest, type ConnectionRows } from '../../pipeline/digest.js';
 import { isEmptyFilter, type ConnectionFilter } from '../../pipeline/filter.js';
 import type { Progress } from '../../pipeline/inputs.js';
-import { captureProblems } from '../../pipeline/integrity.js';
+import { captureDrops, captureProblems } from '../../pipeline/integrity.js';
 import type { Selection } from '../../pipeline/sink.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
 import type { Summary } from '../../pipeline/summary.js';
@@ -85,7 +86,10 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeC
       throw new UsageError(`no connection ${missing.map((m) => `#${m}`).join(', ')} in ${shownNames.join(', ')} (${has})`);
     }
   }
-  const rows: ConnectionRows = { shown: parts.top, total: parts.selected, roleInferred: parts.roleInferred };
+  // Connections finished while reading were judged without the capture's drop counts: judge them again.
+  const drops = captureDrops(result.inputs);
+  const shown = drops.length ? parts.top.map((c) => judgeConfidence(c, drops)) : parts.top;
+  const rows: ConnectionRows = { shown, total: parts.selected, roleInferred: parts.roleInferred };
   let ladders = new Map<number, LadderSegment[]>();
   if (o.detail && o.ladder && rows.shown.length > 0) {
     ladders = await collectLadders(o.paths, rows.shown.slice(0, keep), o.verifyChecksums, o.selection?.accept ?? null, 2000, o.names);

@@ -14,7 +14,7 @@ export function anomaliesCommand(): Array<{ id: AnomalyId } & AnomalyDefinition>
 export function defineAnomalies(program: Command, ctx: () => Ctx): void {
   program.command('anomalies')
     .description('list every anomaly id synack can report, with severity, meaning and reference (synack explain <id> teaches one)')
-    .option('--json', 'a JSON array of { id, severity, meaning, reference, phase, detection, causes, check, related } (schema/anomalies.schema.json)')
+    .option('--json', 'a JSON array of { id, severity, meaning, reference, phase, detection, causes, check, related, restsOnAbsence? } (schema/anomalies.schema.json)')
     .addHelpText('after', `
 Examples:
   $ synack anomalies

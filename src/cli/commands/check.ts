@@ -5,7 +5,7 @@ import { buildPolicy, loadPolicyFile, type PolicyFile } from '../../check/config
 import type { Policy, Verdict } from '../../check/policy.js';
 import type { TrackerOptions } from '../../flow/model.js';
 import { analyzeInputs } from '../../pipeline/analyze.js';
-import { captureProblems, type CaptureProblem } from '../../pipeline/integrity.js';
+import { captureDrops, captureProblems, type CaptureProblem } from '../../pipeline/integrity.js';
 import type { Selection } from '../../pipeline/sink.js';
 import { OFFENCE_CAP, VerdictBuilder } from '../../pipeline/verdict.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
@@ -46,7 +46,7 @@ export async function checkCommand(o: CheckCommandOptions): Promise<CheckCommand
   verdict.addGlobal(result.anomalies);
   const problems = captureProblems(result.inputs, result.counts);
   verdict.addProblems(problems);
-  return { verdict: verdict.finish(), result, problems };
+  return { verdict: verdict.finish(captureDrops(result.inputs)), result, problems };
 }
 
 type Format = 'text' | 'json' | 'junit' | 'github';
@@ -58,6 +58,7 @@ interface CheckFlags extends TrackerFlags, InputFlags {
   max?: string[];
   maxRtt?: number;
   requireComplete?: boolean;
+  strict?: boolean;
   format: Format;
   output?: string;
   verifyChecksums?: boolean;
@@ -78,6 +79,7 @@ export function defineCheck(program: Command, ctx: () => Ctx): void {
     .option('--max <id=n>', 'fail when anomaly <id> occurs more than n times (repeatable)', collect)
     .option('--max-rtt <ms>', 'fail when a handshake RTT (SYN → completing ACK) exceeds this many milliseconds', nonNegativeNumber)
     .option('--require-complete', 'fail when a handshake seen in the capture did not complete (refused, no answer, half-open, reset)')
+    .option('--strict', 'count uncertain verdicts too (those resting on a packet\'s absence where the capture may have missed packets)')
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'junit', 'github']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('--verify-checksums', 'verify TCP checksums (offloaded checksums look wrong on the sending host)');
@@ -87,7 +89,13 @@ Offences: every rule counts them all and lists the first ${OFFENCE_CAP} (lowest 
 
 Policy: flags win over the config file, key by key. The config file is JSON:
   { "failOn": ["error", "half-open"], "allow": ["reset"], "max": { "retransmission": 10 },
-    "maxRttMs": 200, "requireComplete": true, "msl": 30, "idleTimeout": 300, "synFloodThreshold": 64 }
+    "maxRttMs": 200, "requireComplete": true, "strict": false, "msl": 30, "idleTimeout": 300,
+    "synFloodThreshold": 64 }
+
+Uncertain verdicts: an anomaly that rests on a packet's absence (lost-final-ack, half-open,
+handshake-timeout, syn-dropped...) is uncertain when the capture may have missed packets around it
+(drops the capture reports, gaps in that connection, segments the snaplen cut). It is listed with
+its reason ("?") and does not fail the check; --strict counts it like a certain one.
 
 Formats: text (people), json (schemaVersion 1), junit (one testcase per rule; failures list the
 offending connections and packet numbers), github (::error annotations for GitHub Actions).
@@ -121,6 +129,7 @@ Examples:
       ...(f.max ? { max: f.max } : {}),
       ...(f.maxRtt !== undefined ? { maxRttMs: f.maxRtt } : {}),
       ...(f.requireComplete ? { requireComplete: true } : {}),
+      ...(f.strict ? { strict: true } : {}),
     }, file, known, fileName);
     if (policy.failOn.length === 0 && Object.keys(policy.max).length === 0 && policy.maxRttMs === null && !policy.requireComplete) {
       throw new UsageError('the policy has no rule (empty --fail-on and nothing else): nothing to check');

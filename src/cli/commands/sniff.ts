@@ -10,8 +10,10 @@ import { ENGINE_CHOICES, type DropCounters, type EngineChoice, type LiveSource }
 import { openLive } from '../../capture/open-live.js';
 import { PcapWriter } from '../../capture/pcap-writer.js';
 import { PcapngWriter } from '../../capture/pcapng-writer.js';
+import { judgeConfidence, judgeGlobalConfidence } from '../../flow/confidence.js';
 import type { Connection, FlowEvent, TrackerOptions } from '../../flow/model.js';
 import { connectionRows } from '../../pipeline/digest.js';
+import { captureDrops } from '../../pipeline/integrity.js';
 import { DropLog, liveInputSummary, type LiveCaptureFacts } from '../../pipeline/live-input.js';
 import { FrameSink } from '../../pipeline/sink.js';
 import { ANOMALIES, linkTypeName, Tracker } from '../../pipeline/stages.js';
@@ -167,9 +169,12 @@ export async function sniffCommand(o: SniffCommandOptions): Promise<SniffCommand
       iface: o.iface, filter: o.filter, linkType: live.linkType, snaplen: live.snaplen, frames, capturedBytes: sink.capturedBytes,
       counters, start, end, truncated: 0, facts: capture,
     });
+    // Verdicts that rest on a packet's absence, judged with the engine's drop counts (flow/confidence.ts).
+    const drops = captureDrops([input]);
     const result: AnalysisResult = {
       inputs: [input],
-      counts: frames, connections, listeners: done.listeners, anomalies: done.anomalies, totals: done.totals,
+      counts: frames, connections: connections.map((c) => judgeConfidence(c, drops)), listeners: done.listeners,
+      anomalies: judgeGlobalConfidence(done.anomalies, drops), totals: done.totals,
       tracker: o.tracker, elapsedSeconds: Number(process.hrtime.bigint() - t0) / 1e9,
     };
     return { result, summary: summarize(result), reason, packets: live.packets, counters, capture };
