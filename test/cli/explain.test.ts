@@ -209,7 +209,9 @@ describe('every output that names anomalies points at synack explain', () => {
     const list = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
     if (!validateAnomalies(list)) throw new Error(schemaErrors(validateAnomalies));
     expect(list.map((a) => a['id'])).toEqual(Object.keys(ANOMALIES));
-    for (const a of list) expect(Object.keys(a).sort()).toEqual(['causes', 'check', 'detection', 'id', 'meaning', 'phase', 'reference', 'related', 'severity']);
+    // restsOnAbsence: only on the ids whose verdict rests on a packet's absence (flow/confidence.ts).
+    for (const a of list) expect(Object.keys(a).filter((k) => k !== 'restsOnAbsence').sort()).toEqual(['causes', 'check', 'detection', 'id', 'meaning', 'phase', 'reference', 'related', 'severity']);
+    expect(list.filter((a) => a['restsOnAbsence'] === true).map((a) => a['id'])).toContain('lost-final-ack');
   });
 });
 
