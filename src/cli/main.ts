@@ -13,6 +13,7 @@ import { definePackets } from './commands/packets.js';
 import { defineSniff } from './commands/sniff.js';
 import { EXIT, ExitStatus } from './exit.js';
 import { makeCtx, packageVersion, type Ctx, type GlobalFlags } from './context.js';
+import { waitForReader } from './output.js';
 
 
 export function buildProgram(): { program: Command; ctx: () => Ctx } {
@@ -94,5 +95,7 @@ export async function run(): Promise<void> {
     process.stderr.write(`synack: cannot write output: ${e.message}\n`);
     process.exit(EXIT.USAGE);
   });
+  // A slow reader makes synack wait instead of queueing its output in memory (output.ts).
+  waitForReader(process.stdout);
   process.exitCode = await main(process.argv);
 }
