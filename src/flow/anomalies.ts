@@ -45,6 +45,8 @@ export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = {
   'port-zero': { severity: 'error', meaning: 'Source or destination port 0.', reference: 'RFC 9293 §3.1, IANA port 0 reserved' },
   // --- listeners ---
   'syn-flood': { severity: 'error', meaning: 'A listener\'s half-open (SYN_RECEIVED) count passed the SYN-flood threshold.', reference: 'RFC 4987' },
+  // --- the analysis itself ---
+  'evicted': { severity: 'warning', meaning: 'Finished early under memory pressure (the oldest idle, half-open first): its end was not seen.', reference: 'synack README, Memory ceiling; as Suricata\'s memcaps, Zeek\'s table limits' },
 };
 
 /**

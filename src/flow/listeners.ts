@@ -3,6 +3,7 @@
  * and its half-open (SYN_RECEIVED) count over time — the SYN backlog an attacker fills in a flood.
  */
 import { anomaly } from './anomalies.js';
+import { DEFAULT_MAX_LISTENERS, foldListeners, noFoldedListeners, type FoldedListeners } from './listener-fold.js';
 import type { AnomalyOccurrence, Listener } from './model.js';
 
 export class ListenerRecord {
@@ -21,6 +22,8 @@ export class ListenerRecord {
   anomalies: AnomalyOccurrence[] = [];
   /** Above the flood threshold right now (so a flood is reported once per crossing). */
   flooding = false;
+  /** Connections of this listener the tracker holds now (one that holds some is never folded). */
+  live = 0;
 
   constructor(readonly ip: string, readonly port: number) {}
 }
@@ -29,15 +32,25 @@ export class ListenerTable {
   private byKey = new Map<string, ListenerRecord>();
   /** Connection-less anomalies raised here (syn-flood), in order. */
   readonly anomalies: AnomalyOccurrence[] = [];
+  /** Listeners folded into counts beyond maxListeners (listener-fold.ts), and how many times it happened. */
+  readonly folded: FoldedListeners = noFoldedListeners();
+  folds = 0;
 
   constructor(private readonly synFloodThreshold: number, private readonly maxSeriesPoints: number,
-    private readonly onAnomaly?: (a: AnomalyOccurrence) => void) {}
+    private readonly onAnomaly?: (a: AnomalyOccurrence) => void, private readonly maxListeners = DEFAULT_MAX_LISTENERS) {}
 
   /** The listener for a server; `ip` is built once per connection, when its server is known. */
   get(ip: string, port: number): ListenerRecord {
     const key = ip + ' ' + port;
     let l = this.byKey.get(key);
-    if (l === undefined) { l = new ListenerRecord(ip, port); this.byKey.set(key, l); }
+    if (l === undefined) {
+      if (this.byKey.size >= this.maxListeners) {
+        foldListeners(this.byKey, Math.floor(this.maxListeners * 0.75), this.folded);
+        this.folds++;
+      }
+      l = new ListenerRecord(ip, port);
+      this.byKey.set(key, l);
+    }
     return l;
   }
 

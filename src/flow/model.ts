@@ -27,7 +27,9 @@ export type AnomalyId =
   | 'invalid-flags' | 'bad-checksum' | 'malformed-option' | 'bad-header-length' | 'truncated'
   | 'data-before-handshake' | 'port-zero'
   // listeners
-  | 'syn-flood';
+  | 'syn-flood'
+  // the analysis itself
+  | 'evicted';
 
 export interface Address { ip: string; port: number }
 
@@ -153,10 +155,11 @@ export interface Connection {
   anomaliesOmitted?: Partial<Record<AnomalyId, number>>;
   zeek: { connState: ZeekConnState; history: string };
   /**
-   * Why the tracker emitted it: closed and lingered, idle timeout, end of input, or 'reused': a new
-   * SYN (different ISN) took over its 4-tuple before it had closed.
+   * Why the tracker emitted it: closed and lingered, idle timeout, end of input, 'reused': a new
+   * SYN (different ISN) took over its 4-tuple before it had closed, or 'evicted': finished early under
+   * memory pressure (pipeline/memory-guard.ts), its end not seen.
    */
-  endReason: 'closed' | 'idle' | 'end-of-input' | 'reused';
+  endReason: 'closed' | 'idle' | 'end-of-input' | 'reused' | 'evicted';
 }
 
 export type ZeekConnState =
@@ -191,6 +194,11 @@ export interface TrackerOptions {
    * TIME_WAIT end not seen) and only its 4-tuple and ISN are kept until 2×MSL. Default 1024.
    */
   maxLingering?: number;
+  /**
+   * Listener records held at most; beyond, the least busy listeners holding no connection are folded
+   * into counts (flow/listener-fold.ts). Default 10,000.
+   */
+  maxListeners?: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -219,4 +227,7 @@ export interface TrackerTotals {
    * 2×MSL: counted, not analysed.
    */
   late: number;
+  /** Connections finished early under memory pressure (Tracker.evict), and of them, half-open ones. */
+  evicted?: number;
+  evictedHalfOpen?: number;
 }

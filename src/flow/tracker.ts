@@ -27,6 +27,7 @@ import type { FlowContext } from './context.js';
 import { advance, dataAnalysis } from './data-analysis.js';
 import { onHandshakeAck, onSyn } from './handshake.js';
 import { closedAt, initRecord, isFinished, RecordPool, startsNewConnection } from './lifecycle.js';
+import type { FoldedListeners } from './listener-fold.js';
 import { ListenerTable, type ListenerRecord } from './listeners.js';
 import type {
   AnomalyId, AnomalyOccurrence, Connection, EndpointRole, FlowEvent, Listener, TrackerOptions, TrackerTotals,
@@ -74,6 +75,8 @@ export class Tracker implements FlowContext {
   private readonly listeners: ListenerTable;
   /** IPv4 listeners by a numeric key (address × 65536 + port): no string per connection. */
   private readonly v4Listeners = new Map<number, ListenerRecord>();
+  /** ListenerTable.folds when v4Listeners was last valid: a fold lets records go, so the cache is dropped. */
+  private v4Folds = 0;
   private readonly addressNames = new AddressNames();
   private readonly totals: TrackerTotals = { segments: 0, connections: 0, unplaced: 0, peakConcurrent: 0, late: 0 };
   private readonly looseAnomalies: AnomalyOccurrence[] = [];
@@ -92,7 +95,7 @@ export class Tracker implements FlowContext {
     this.listeners = new ListenerTable(opts.synFloodThreshold, opts.maxSeriesPoints, (a) => {
       this.looseAnomalies.push(a);
       this.sink.onEvent?.({ type: 'anomaly', connection: null, anomaly: a });
-    });
+    }, opts.maxListeners);
   }
 
   private get twoMsl(): number { return 2 * this.opts.mslSeconds; }
@@ -159,7 +162,7 @@ export class Tracker implements FlowContext {
     this.expire();
   }
 
-  finish(): { listeners: Listener[]; totals: TrackerTotals; anomalies: AnomalyOccurrence[] } {
+  finish(): { listeners: Listener[]; totals: TrackerTotals; anomalies: AnomalyOccurrence[]; listenersFolded: FoldedListeners | null } {
     if (!this.finished) {
       // Half-open counts are read before the flush: they describe the end of the capture.
       const listeners = this.listeners.list();
@@ -170,7 +173,11 @@ export class Tracker implements FlowContext {
       this.finished = true;
       this.finalListeners = listeners;
     }
-    return { listeners: this.finalListeners, totals: { ...this.totals }, anomalies: this.looseAnomalies.slice() };
+    const folded = this.listeners.folded;
+    return {
+      listeners: this.finalListeners, totals: { ...this.totals }, anomalies: this.looseAnomalies.slice(),
+      listenersFolded: folded.listeners > 0 ? { ...folded } : null,
+    };
   }
 
   // ---------------------------------------------------------------- per segment
@@ -298,6 +305,7 @@ export class Tracker implements FlowContext {
     const serverIsA = !c.clientIsA;
     c.listener = this.listenerOf(c, serverIsA);
     c.listener.connections++;
+    c.listener.live++;
 
     if (this.sink.onEvent) {
       const client = { ip: this.ipString(c, c.clientIsA), port: c.clientIsA ? c.portA : c.portB };
@@ -317,6 +325,7 @@ export class Tracker implements FlowContext {
   /** The server's listener; IPv4 listeners are found by a numeric key (no string per connection). */
   private listenerOf(c: Conn, serverIsA: boolean): ListenerRecord {
     const port = serverIsA ? c.portA : c.portB;
+    if (this.listeners.folds !== this.v4Folds) { this.v4Listeners.clear(); this.v4Folds = this.listeners.folds; }
     if (c.ipVersion !== 6) {
       const key = (serverIsA ? c.a0 : c.b0) * 65536 + port;
       let l = this.v4Listeners.get(key);
@@ -377,6 +386,7 @@ export class Tracker implements FlowContext {
       this.listeners.changeHalfOpen(c.listener, -1, Math.max(this.now, c.lastTime), c.lastPacket);
     }
     this.table.remove(c);
+    c.listener.live--;
     if (c.list === LIST_ACTIVE) this.active.remove(c);
     else if (c.list === LIST_CLOSING) { this.closing.remove(c); this.lingering--; }
     if (leaveTombstone) this.tombstones.add(c, c.finishedT + this.twoMsl, this.now);
@@ -406,6 +416,37 @@ export class Tracker implements FlowContext {
     if (ep.state === 'TIME_WAIT' && this.now >= ep.timeWaitT + this.twoMsl) {
       this.apply(c, ep, '2×MSL elapsed', ep.timeWaitT + this.twoMsl, c.lastPacket, true, '2×MSL elapsed (inferred)');
     }
+  }
+
+  /** Connections held now (open, quiet, or lingering after their close). */
+  get held(): number { return this.table.size; }
+
+  /**
+   * Memory pressure (pipeline/memory-guard.ts): finish up to `n` open connections now, as 'evicted':
+   * the least recently active first, those whose handshake never completed (a SYN flood's) before
+   * the others. Each leaves a tombstone until --idle-timeout, so a later segment of it is counted as
+   * late, not taken for a new connection. Returns how many went.
+   */
+  evict(n: number): number {
+    let done = 0;
+    for (let pass = 0; pass < 2 && done < n; pass++) {
+      for (let c = this.active.head; c !== null && done < n;) {
+        const next = c.next;
+        const halfOpen = !c.server.everEstablished;
+        if (halfOpen || pass === 1) {
+          // One shared message (no number in it): a flood evicts hundreds of thousands at a time.
+          this.raise(c, 'evicted', c.lastPacket, c.lastTime, null, 'evicted under memory pressure: its end was not seen',
+            { idleSeconds: this.now - c.lastTime });
+          this.tombstones.add(c, this.now + this.opts.idleTimeoutSeconds, this.now);
+          this.totals.evicted = (this.totals.evicted ?? 0) + 1;
+          if (halfOpen) this.totals.evictedHalfOpen = (this.totals.evictedHalfOpen ?? 0) + 1;
+          this.emit(c, 'evicted');
+          done++;
+        }
+        c = next;
+      }
+    }
+    return done;
   }
 
   /** Capture time as the tracker sees it (the latest timestamp pushed, or advanced to). */

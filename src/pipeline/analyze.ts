@@ -7,6 +7,7 @@ import type { Connection, FlowEvent, TrackerOptions } from '../flow/model.js';
 import type { ConnectionFacts } from '../flow/verdict.js';
 import { connectionRtt } from './summary.js';
 import { readInputs, type Progress } from './inputs.js';
+import { guarded, MemoryGuard } from './memory-guard.js';
 import { FrameSink } from './sink.js';
 import { Tracker } from './stages.js';
 import type { AnalysisResult, FrameCounts, InputSummary } from './types.js';
@@ -29,6 +30,8 @@ export interface AnalyzeOptions {
   keepConnections?: boolean;
   onProgress?: (p: Progress, connections: number) => void;
   signal?: AbortSignal;
+  /** The memory ceiling in bytes (--max-memory); default: V8's heap limit (memory-guard.ts). */
+  maxMemoryBytes?: number | null;
 }
 
 /** The facts of a built connection (when the tracker built it anyway: its sink wants events too). */
@@ -58,7 +61,8 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     ...(onFinished && !keep ? { onFinished: (f: ConnectionFacts, build: () => Connection) => { finished++; onFinished(f, build); } } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
-  const sink = new FrameSink(opts.verifyChecksums, (seg) => tracker.push(seg));
+  const guard = new MemoryGuard(opts.maxMemoryBytes ?? null, tracker);
+  const sink = new FrameSink(opts.verifyChecksums, guarded((seg) => tracker.push(seg), guard));
   const progress = opts.onProgress;
   const onRead = progress ? (p: Progress): void => progress(p, finished) : undefined;
   const inputs = await readInputs(paths, sink, {
@@ -72,8 +76,10 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     counts: sink.counts(),
     connections,
     listeners: done.listeners,
+    ...(done.listenersFolded ? { listenersFolded: done.listenersFolded } : {}),
     anomalies: done.anomalies,
     totals: done.totals,
+    memory: guard.status,
     tracker: opts.tracker,
     elapsedSeconds: Number(process.hrtime.bigint() - t0) / 1e9,
   };

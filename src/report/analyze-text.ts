@@ -2,6 +2,7 @@
  * `synack analyze` as text: a summary a person takes in at a glance, then one row per connection,
  * trouble first. Pure: takes data and a Paint, returns the text.
  */
+import type { FoldedListeners } from '../flow/listener-fold.js';
 import type { Connection, Listener, Severity } from '../flow/model.js';
 import type { ConnectionRows } from '../pipeline/digest.js';
 import { byTrouble, connectionRtt, type Summary } from '../pipeline/summary.js';
@@ -19,6 +20,8 @@ export interface AnalyzeTextOptions {
   describe?: (id: string) => string | undefined;
   /** Most listener rows. */
   listenerLimit?: number;
+  /** What the run gave up to finish (run-warnings.ts), shown under the overview. */
+  warnings?: readonly string[];
 }
 
 /** The anomaly table's meaning column is cut here (`synack anomalies` prints it whole). */
@@ -86,7 +89,7 @@ export function renderAnomalyCounts(p: Paint, s: Summary, describe?: (id: string
   return `${p.bold('Anomalies')}\n${indent(t.toString())}`;
 }
 
-export function renderListeners(p: Paint, listeners: readonly Listener[], limit = 10): string {
+export function renderListeners(p: Paint, listeners: readonly Listener[], limit = 10, folded?: FoldedListeners): string {
   if (listeners.length === 0) return '';
   const sorted = [...listeners].sort((a, b) => b.connections - a.connections || b.halfOpenPeak - a.halfOpenPeak);
   const t = makeTable(p, ['listener', 'connections', 'completed', 'refused', 'half-open peak', 'peak at', 'half-open at end'],
@@ -97,7 +100,9 @@ export function renderListeners(p: Paint, listeners: readonly Listener[], limit 
       l.halfOpenPeakTime !== null && l.halfOpenPeak > 0 ? timestamp(l.halfOpenPeakTime).slice(11) : '–',
       l.halfOpenNow > 0 ? p.red(num(l.halfOpenNow)) : '0']);
   }
-  const more = sorted.length > limit ? `\n  … ${plural(sorted.length - limit, 'more listener')}` : '';
+  const more = (sorted.length > limit ? `\n  … ${plural(sorted.length - limit, 'more listener')}` : '') +
+    (folded ? `\n  … ${plural(folded.listeners, 'quieter listener')} folded into counts (--max-listeners): ${plural(folded.connections, 'connection')}, ` +
+      `${num(folded.completed)} completed, ${num(folded.refused)} refused, half-open peak ${num(folded.halfOpenPeak)}` : '');
   const notes = sorted.flatMap((l) => l.anomalies.map((a) =>
     `\n  ${severityColor(p, a.severity)(a.id)} on ${endpoint(l)} at packet #${a.packet} (${timestamp(a.t).slice(11)}): ${a.message}`));
   return `${p.bold('Busiest listeners')}\n${indent(t.toString())}${more}${notes.join('')}`;
@@ -157,9 +162,9 @@ export function renderAnalyzeText(
 ): string {
   const parts = [
     renderInputs(p, r.inputs, s),
-    renderOverview(p, s),
+    renderOverview(p, s) + (o.warnings ?? []).map((w) => `\n  ${p.yellow('warning:')} ${w}`).join(''),
     renderAnomalyCounts(p, s, o.describe),
-    renderListeners(p, r.listeners, o.listenerLimit),
+    renderListeners(p, r.listeners, o.listenerLimit, s.listenersFolded),
     renderConnectionTable(p, rows, o.limit,
       o.filterNote ? `Connections matching ${o.filterNote}: ${num(rows.total)} (trouble first)` : `Connections (trouble first)`),
   ].filter((x) => x !== '');

@@ -12,13 +12,14 @@ import type { AnalysisResult } from '../../pipeline/types.js';
 import { AnalyzeJsonStream } from '../../report/analyze-json.js';
 import { renderAnalyzeText } from '../../report/analyze-text.js';
 import { renderConnectionDetail } from '../../report/detail.js';
+import { runWarnings } from '../../report/run-warnings.js';
 import type { LadderSegment } from '../../report/ladder.js';
 import { ProgressBar } from '../../report/progress.js';
 import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
 import { BufferedWriter } from '../output.js';
 import {
-  addTrackerOptions, collectInts, collectList, collectPorts, collectStates, nonNegativeInt, trackerOptions, type TrackerFlags,
+  addTrackerOptions, collectInts, collectList, collectPorts, collectStates, maxMemoryBytes, nonNegativeInt, trackerOptions, type TrackerFlags,
 } from '../parse.js';
 
 export interface AnalyzeCommandOptions {
@@ -35,6 +36,8 @@ export interface AnalyzeCommandOptions {
   /** Each selected connection as it finishes (--json, --ndjson). */
   onConnection?: (c: Connection) => void;
   progress?: ProgressBar;
+  /** The memory ceiling (--max-memory), bytes; null: node's heap limit. */
+  maxMemoryBytes?: number | null;
 }
 
 export interface AnalyzeCommandResult {
@@ -54,7 +57,7 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeC
   const digest = new ConnectionDigest(o.filter, keep);
   const emit = o.onConnection;
   const result = await analyzeInputs(o.paths, {
-    tracker: o.tracker, verifyChecksums: o.verifyChecksums,
+    tracker: o.tracker, verifyChecksums: o.verifyChecksums, maxMemoryBytes: o.maxMemoryBytes ?? null,
     // Streamed: every connection is built; a report builds only those it keeps.
     ...(emit ? { onConnection: (c) => { if (digest.add(c)) emit(c); } } : { onFinished: (f, build) => digest.addFinished(f, build) }),
     ...(onProgress ? { onProgress } : {}),
@@ -154,7 +157,10 @@ Examples:
     const verifyChecksums = f.verifyChecksums ?? false;
     const detail = !f.json && !f.ndjson && (Boolean(f.conn?.length) || Boolean(f.detail));
     const progress = !c.quiet && c.stderrIsTTY ? new ProgressBar(c.err, c.paintErr, c.errColumns) : undefined;
-    const base = { paths, tracker, verifyChecksums, filter, detail, ladder: f.ladder, limit: f.limit, ...(progress ? { progress } : {}) };
+    const base = {
+      paths, tracker, verifyChecksums, filter, detail, ladder: f.ladder, limit: f.limit, maxMemoryBytes: maxMemoryBytes(f),
+      ...(progress ? { progress } : {}),
+    };
 
     if (f.ndjson || f.json) {
       // Streamed as the connections finish: memory follows the connections open at once.
@@ -169,6 +175,7 @@ Examples:
       if (f.ndjson && !c.quiet) {
         for (const i of r.result.inputs) for (const warn of i.warnings) c.err(`warning: ${warn.message}\n`);
       }
+      for (const w of runWarnings(r.result)) c.err(`warning: ${w}\n`);
       return;
     }
     const r = await analyzeCommand(base);
@@ -190,6 +197,7 @@ Examples:
       limit: f.limit,
       ...(filtered ? { filterNote: describeFilter(filter) } : {}),
       describe: (id) => ANOMALIES[id as AnomalyId]?.meaning,
+      warnings: runWarnings(r.result),
     });
     c.out(text);
     if (detail) {

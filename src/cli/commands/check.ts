@@ -9,17 +9,20 @@ import { OFFENCE_CAP, VerdictBuilder } from '../../pipeline/verdict.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
 import type { AnalysisResult } from '../../pipeline/types.js';
 import { checkDocument, renderCheckText, renderGitHub, renderJUnit } from '../../report/check.js';
+import { runWarnings } from '../../report/run-warnings.js';
 import { stripAnsi } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
 import { EXIT, ExitStatus } from '../exit.js';
-import { addTrackerOptions, collect, collectList, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
+import { addTrackerOptions, collect, collectList, maxMemoryBytes, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
 
 export interface CheckCommandOptions {
   paths: string[];
   policy: Policy;
   tracker: TrackerOptions;
   verifyChecksums: boolean;
+  /** The memory ceiling (--max-memory), bytes; null: node's heap limit. */
+  maxMemoryBytes?: number | null;
 }
 
 export interface CheckCommandResult {
@@ -33,6 +36,7 @@ export async function checkCommand(o: CheckCommandOptions): Promise<CheckCommand
   const verdict = new VerdictBuilder(o.policy);
   const result = await analyzeInputs(o.paths, {
     tracker: o.tracker, verifyChecksums: o.verifyChecksums, onConnection: (c) => verdict.add(c),
+    maxMemoryBytes: o.maxMemoryBytes ?? null,
   });
   verdict.addGlobal(result.anomalies);
   return { verdict: verdict.finish(), result };
@@ -104,7 +108,9 @@ Examples:
     }
     const { verdict, result } = await checkCommand({
       paths, policy, tracker: trackerOptions(f, file ?? {}), verifyChecksums: f.verifyChecksums ?? false,
+      maxMemoryBytes: maxMemoryBytes(f),
     });
+    for (const w of runWarnings(result)) c.err(`warning: ${w}\n`);
     let text: string;
     switch (f.format) {
       case 'json': text = JSON.stringify(checkDocument(verdict, result.inputs, c.version), null, 2) + '\n'; break;

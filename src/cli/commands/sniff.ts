@@ -9,6 +9,7 @@ import { LiveCapture } from '../../capture/live.js';
 import { PcapWriter } from '../../capture/pcap-writer.js';
 import type { Connection, FlowEvent, TrackerOptions } from '../../flow/model.js';
 import { connectionRows } from '../../pipeline/digest.js';
+import { guarded, MemoryGuard } from '../../pipeline/memory-guard.js';
 import { FrameSink } from '../../pipeline/sink.js';
 import { ANOMALIES, linkTypeName, Tracker } from '../../pipeline/stages.js';
 import { summarize, type Summary } from '../../pipeline/summary.js';
@@ -16,9 +17,10 @@ import type { AnalysisResult } from '../../pipeline/types.js';
 import { analyzeDocument } from '../../report/analyze-json.js';
 import { renderAnalyzeText } from '../../report/analyze-text.js';
 import { renderEvent } from '../../report/events.js';
+import { runWarnings } from '../../report/run-warnings.js';
 import type { AnomalyId } from '../../flow/model.js';
 import type { Ctx } from '../context.js';
-import { addTrackerOptions, nonNegativeInt, positiveInt, positiveNumber, trackerOptions, type TrackerFlags } from '../parse.js';
+import { addTrackerOptions, maxMemoryBytes, nonNegativeInt, positiveInt, positiveNumber, trackerOptions, type TrackerFlags } from '../parse.js';
 
 export type StopReason = 'count' | 'duration' | 'SIGINT' | 'SIGTERM';
 
@@ -30,6 +32,8 @@ export interface SniffCommandOptions {
   write: string | null;
   tracker: TrackerOptions;
   verifyChecksums: boolean;
+  /** The memory ceiling (--max-memory), bytes; null: node's heap limit. */
+  maxMemoryBytes?: number | null;
   onEvent: (e: FlowEvent) => void;
   /** Called once the capture runs (the interface is open and the filter set). */
   onReady: (info: { iface: string; linkType: number; filter: string; start: number }) => void;
@@ -47,7 +51,10 @@ export async function sniffCommand(o: SniffCommandOptions): Promise<SniffCommand
   const t0 = process.hrtime.bigint();
   const connections: Connection[] = [];
   const tracker = new Tracker(o.tracker, { onConnection: (c: Connection) => { connections.push(c); }, onEvent: o.onEvent });
-  const sink = new FrameSink(o.verifyChecksums, (seg) => tracker.push(seg));
+  // Connections kept for the closing summary are not the tracker's to shed: a long capture can still
+  // fill the heap with them, and then ends with a MemoryError (exit 2), not a crash.
+  const guard = new MemoryGuard(o.maxMemoryBytes ?? null, tracker);
+  const sink = new FrameSink(o.verifyChecksums, guarded((seg) => tracker.push(seg), guard));
   let out: PcapWriter | null = null;
   let stop!: (r: StopReason) => void;
   const stopped = new Promise<StopReason>((resolve) => { stop = resolve; });
@@ -115,6 +122,8 @@ export async function sniffCommand(o: SniffCommandOptions): Promise<SniffCommand
         warnings: live.truncated ? [{ kind: 'truncated', message: `${o.iface}: ${live.truncated} packet(s) longer than 65535 bytes were cut`, offset: 0 }] : [],
       }],
       counts: frames, connections, listeners: done.listeners, anomalies: done.anomalies, totals: done.totals,
+      ...(done.listenersFolded ? { listenersFolded: done.listenersFolded } : {}),
+      memory: guard.status,
       tracker: o.tracker, elapsedSeconds: Number(process.hrtime.bigint() - t0) / 1e9,
     };
     return { result, summary: summarize(result), reason, packets: live.packets, truncated: live.truncated };
@@ -179,7 +188,7 @@ Examples:
     const tracker = trackerOptions(f);
     const r = await sniffCommand({
       iface: f.interface, filter: f.filter ?? '', count: f.count ?? null, durationSeconds: f.duration ?? null,
-      write: f.write ?? null, tracker, verifyChecksums: f.verifyChecksums ?? false,
+      write: f.write ?? null, tracker, verifyChecksums: f.verifyChecksums ?? false, maxMemoryBytes: maxMemoryBytes(f),
       onEvent: json ? (e) => c.out(JSON.stringify(e) + '\n') : (e) => c.out(renderEvent(c.paint, e) + '\n'),
       onReady: (info) => {
         if (json) c.out(JSON.stringify({ type: 'capture-start', t: info.start, interface: info.iface, linkType: info.linkType, linkTypeName: linkTypeName(info.linkType), filter: info.filter, snaplen: 65535 }) + '\n');
@@ -195,9 +204,10 @@ Examples:
     if (json) {
       const analysis = analyzeDocument(r.result, r.summary, r.result.connections, c.version, f.verifyChecksums ?? false);
       c.out(JSON.stringify({ type: 'summary', reason: r.reason, analysis }) + '\n');
+      for (const w of runWarnings(r.result)) c.err(`warning: ${w}\n`);
     } else {
       c.out('\n' + renderAnalyzeText(c.paint, r.result, r.summary, connectionRows(r.result.connections, f.limit), {
-        limit: f.limit, describe: (id) => ANOMALIES[id as AnomalyId]?.meaning,
+        limit: f.limit, describe: (id) => ANOMALIES[id as AnomalyId]?.meaning, warnings: runWarnings(r.result),
       }));
     }
   });
