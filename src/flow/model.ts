@@ -155,6 +155,12 @@ export interface Connection {
   anomaliesOmitted?: Partial<Record<AnomalyId, number>>;
   zeek: { connState: ZeekConnState; history: string };
   /**
+   * Present when some of its segments are stamped earlier than one before them (the capture's clock
+   * stepped back, files merged out of order): how many, the first, the largest step in seconds. Each
+   * was timed as the latest before it; a handshake RTT across a step is null (not measurable).
+   */
+  timeStepsBack?: { segments: number; firstPacket: number; largestSeconds: number };
+  /**
    * Why the tracker emitted it: closed and lingered, idle timeout, end of input, 'reused': a new
    * SYN (different ISN) took over its 4-tuple before it had closed, or 'evicted': finished early under
    * memory pressure (pipeline/memory-guard.ts), its end not seen.
@@ -227,6 +233,13 @@ export interface TrackerTotals {
    * 2×MSL: counted, not analysed.
    */
   late: number;
+  /**
+   * Segments stamped earlier than their connection's latest (timed as that: flow/clock-steps.ts), the
+   * connections with some, and handshake RTTs not reported because they span such a step.
+   */
+  timeStepsBack?: number;
+  timeStepConnections?: number;
+  rttExcluded?: number;
   /** Connections finished early under memory pressure (Tracker.evict), and of them, half-open ones. */
   evicted?: number;
   evictedHalfOpen?: number;

@@ -20,6 +20,7 @@
  */
 import { FLAG, ISSUE, type Segment } from '../decode/segment.js';
 import { AddressNames } from './address-names.js';
+import { noteStepBack, rttExcluded } from './clock-steps.js';
 import { anomaly, MAX_LISTED_PER_ID } from './anomalies.js';
 import { ConnList, LIST_ACTIVE, LIST_CLOSING, type Conn, type Endpoint } from './conn.js';
 import { ConnTable, tupleHash } from './conn-table.js';
@@ -104,13 +105,16 @@ export class Tracker implements FlowContext {
   push(seg: Segment): void {
     this.totals.segments++;
     if (seg.kind !== 'tcp' || this.finished) { this.totals.unplaced++; return; }
-    const t = seg.tsSec + seg.tsNsec / 1e9;
+    let t = seg.tsSec + seg.tsNsec / 1e9;
+    // A frame without a timestamp (pcapng Simple Packet Block: 0) happened about now.
+    if (t === 0 && this.now > 0) t = this.now;
     if (t > this.now) { this.now = t; this.expire(); }
 
     const ipv = seg.ipVersion;
     const hash = tupleHash(ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
     let c = this.table.find(hash, ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
     let fromA = this.table.lastFromA;
+    if (c !== undefined && t < c.lastTime) t = this.stepBack(c, t, seg.frameNo);
     if (c === undefined && this.tombstones.size > 0) {
       const z = this.tombstones.find(hash, ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort, this.now);
       if (z >= 0) {
@@ -123,7 +127,7 @@ export class Tracker implements FlowContext {
         const closedAt = this.tombstones.expiresAt(z) - this.twoMsl, previous = this.tombstones.connectionId(z);
         this.tombstones.removeAt(z);
         c = this.create(seg, t, hash);
-        const since = t - closedAt;
+        const since = Math.max(0, t - closedAt); // the clock may have stepped back since
         this.raise(c, 'time-wait-reuse', seg.frameNo, t, 'client',
           `new SYN ${since.toFixed(3)} s after connection ${previous} closed (2×MSL = ${this.twoMsl} s)`,
           { previousConnection: previous, sinceClose: since, twoMsl: this.twoMsl });
@@ -178,6 +182,18 @@ export class Tracker implements FlowContext {
       listeners: this.finalListeners, totals: { ...this.totals }, anomalies: this.looseAnomalies.slice(),
       listenersFolded: folded.listeners > 0 ? { ...folded } : null,
     };
+  }
+
+  /**
+   * A segment of c stamped earlier than c's latest (the clock stepped back): it is timed as the
+   * latest, so no interval on c comes out negative, and counted (clock-steps.ts).
+   */
+  private stepBack(c: Conn, t: number, packet: number): number {
+    const tot = this.totals;
+    if (c.clockSteps === null) tot.timeStepConnections = (tot.timeStepConnections ?? 0) + 1;
+    tot.timeStepsBack = (tot.timeStepsBack ?? 0) + 1;
+    noteStepBack(c, c.lastTime - t, packet);
+    return c.lastTime;
   }
 
   // ---------------------------------------------------------------- per segment
@@ -382,6 +398,7 @@ export class Tracker implements FlowContext {
     this.endTimeWait(c, c.client);
     this.endTimeWait(c, c.server);
     endOfConnectionAnomalies(c, this);
+    if (c.clockSteps !== null && rttExcluded(c)) this.totals.rttExcluded = (this.totals.rttExcluded ?? 0) + 1;
     if (reason !== 'end-of-input' && c.server.state === 'SYN_RECEIVED') {
       this.listeners.changeHalfOpen(c.listener, -1, Math.max(this.now, c.lastTime), c.lastPacket);
     }

@@ -44,6 +44,11 @@ export interface Summary {
    * the ceiling and V8's heap limit in bytes, how often, and how many connections were evicted.
    */
   memoryPressure?: MemoryPressure;
+  /**
+   * Present when segments were stamped earlier than their connection's previous one (flow/clock-steps.ts):
+   * how many, in how many connections, and the handshake RTTs not reported because they span a step.
+   */
+  timeStepsBack?: { segments: number; connections: number; rttExcluded: number };
   /** Listeners beyond --max-listeners folded into counts: not in `listeners` (absent when none was). */
   listenersFolded?: FoldedListeners;
   /** Capture time span (seconds since the epoch) over all connections, null when there are none. */
@@ -187,6 +192,9 @@ export class SummaryBuilder {
       lateSegments: r.totals.late ?? 0,
       peakConcurrent: r.totals.peakConcurrent,
       ...withMemoryPressure(r),
+      ...(r.totals.timeStepsBack ? { timeStepsBack: {
+        segments: r.totals.timeStepsBack, connections: r.totals.timeStepConnections ?? 0, rttExcluded: r.totals.rttExcluded ?? 0,
+      } } : {}),
       ...(r.listenersFolded ? { listenersFolded: r.listenersFolded } : {}),
       start: this.start, end: this.end,
     };

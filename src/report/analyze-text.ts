@@ -7,6 +7,7 @@ import type { Connection, Listener, Severity } from '../flow/model.js';
 import type { ConnectionRows } from '../pipeline/digest.js';
 import { byTrouble, connectionRtt, type Summary } from '../pipeline/summary.js';
 import type { AnalysisResult, InputSummary } from '../pipeline/types.js';
+import { safeText } from './safe-text.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { indent, makeTable } from './table.js';
 import { duration, endpoint, num, plural, timestamp } from './text.js';
@@ -42,11 +43,11 @@ export function renderInputs(p: Paint, inputs: readonly InputSummary[], s: Summa
   const lines: string[] = [p.bold('Inputs')];
   for (const i of inputs) {
     const links = i.linkTypes.map((l) => `${l.supported ? l.name : p.yellow(`${l.name} (not decoded)`)} ${num(l.frames)}`).join(', ');
-    lines.push(`  ${p.bold(i.name)}  ${i.detail}${i.gzip ? ', gzip' : ''}`);
+    lines.push(`  ${p.bold(safeText(i.name))}  ${safeText(i.detail)}${i.gzip ? ', gzip' : ''}`);
     lines.push(`    ${plural(i.frames, 'frame')}, ${num(i.bytes)} bytes${links ? `; link types: ${links}` : ''}`);
     const adjusted = i.counts ? Object.entries(i.counts).filter(([, n]) => n > 0).map(([k, n]) => `${num(n)} ${k}`) : [];
     if (adjusted.length) lines.push(`    records adjusted or skipped by the reader: ${p.yellow(adjusted.join(', '))}`);
-    for (const w of i.warnings) lines.push(`    ${p.yellow('warning:')} ${w.message}`);
+    for (const w of i.warnings) lines.push(`    ${p.yellow('warning:')} ${safeText(w.message)}`);
   }
   const f = s.frames;
   const skipped = Object.entries(f.nonTcp).filter(([, n]) => n > 0).map(([k, n]) => `${num(n)} ${k}`);
@@ -54,6 +55,11 @@ export function renderInputs(p: Paint, inputs: readonly InputSummary[], s: Summa
     (skipped.length ? `; not analysed: ${skipped.join(', ')}` : ''));
   const issues = Object.entries(f.decodeIssues).filter(([, n]) => n > 0).map(([k, n]) => `${num(n)} ${k}`);
   if (issues.length) lines.push(`  decode issues: ${p.yellow(issues.join(', '))}`);
+  const back = s.timeStepsBack;
+  if (back) {
+    lines.push(`  ${p.yellow('time runs backwards:')} ${plural(back.segments, 'segment')} in ${plural(back.connections, 'connection')} stamped earlier than ` +
+      `the one before (each timed as that one); ${plural(back.rttExcluded, 'handshake RTT')} across a step not measured`);
+  }
   if (s.lateSegments > 0) lines.push(`  segments after their connection was reported (counted, not analysed): ${num(s.lateSegments)}`);
   if (s.unplacedSegments > 0) lines.push(`  ${p.yellow('segments not placed in a connection:')} ${num(s.unplacedSegments)}`);
   return lines.join('\n');
@@ -68,12 +74,14 @@ export function renderOverview(p: Paint, s: Summary): string {
   const closes = Object.entries(s.closes).map(([k, n]) => `${k} ${num(n)}`);
   if (closes.length) lines.push(`  close:     ${closes.join('  ')}`);
   const r = s.handshakeRtt;
+  const excluded = s.timeStepsBack?.rttExcluded ?? 0;
+  const across = excluded > 0 ? `; ${plural(excluded, 'handshake')} across a step back in time not measured` : '';
   if (r.samples > 0) {
     // "≈": read from a histogram bucket of different values (within 0.05 %: summary's RttStats.exact).
     const about = r.exact ? '' : '≈';
-    lines.push(`  handshake RTT (SYN → ACK, ${plural(r.samples, 'sample')}): min ${duration(r.min)}  median ${about}${duration(r.median)}  p95 ${about}${duration(r.p95)}  max ${duration(r.max)}`);
+    lines.push(`  handshake RTT (SYN → ACK, ${plural(r.samples, 'sample')}): min ${duration(r.min)}  median ${about}${duration(r.median)}  p95 ${about}${duration(r.p95)}  max ${duration(r.max)}${across}`);
   } else {
-    lines.push('  handshake RTT: no completed handshake seen');
+    lines.push(excluded > 0 ? `  handshake RTT: none measured${across}` : '  handshake RTT: no completed handshake seen');
   }
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@
  */
 import type { Offence, RuleResult, Verdict } from '../check/policy.js';
 import type { InputSummary } from '../pipeline/types.js';
+import { jsonSafe, safeText } from './safe-text.js';
 import type { Paint } from './style.js';
 import { num, plural } from './text.js';
 
@@ -22,9 +23,9 @@ function offenceLine(o: Offence): string {
 
 export function renderCheckText(p: Paint, v: Verdict, inputs: readonly InputSummary[]): string {
   const lines: string[] = [];
-  const names = inputs.map((i) => i.name).join(', ');
+  const names = inputs.map((i) => safeText(i.name)).join(', ');
   lines.push(`${p.bold('synack check')} ${names}: ${plural(v.connections, 'connection')}, ${plural(v.rules.length, 'rule')}`);
-  for (const i of inputs) for (const w of i.warnings) lines.push(`  ${p.yellow('warning:')} ${w.message}`);
+  for (const i of inputs) for (const w of i.warnings) lines.push(`  ${p.yellow('warning:')} ${safeText(w.message)}`);
   for (const r of v.rules) {
     const mark = r.passed ? p.green('PASS') : p.red('FAIL');
     const count = r.limit > 0 || r.rule.startsWith('max:') ? ` (${num(r.count)}/${num(r.limit)})` : r.passed ? '' : ` (${num(r.count)})`;
@@ -38,6 +39,11 @@ export function renderCheckText(p: Paint, v: Verdict, inputs: readonly InputSumm
   const failed = v.rules.filter((r) => !r.passed).length;
   lines.push(v.passed ? p.green.bold('passed') : p.red.bold(`failed: ${plural(failed, 'rule')} violated`));
   return lines.join('\n') + '\n';
+}
+
+/** The --format json document as text: input strings exact, DEL and C1 escaped (safe-text.ts). */
+export function renderCheckJson(v: Verdict, inputs: readonly InputSummary[], version: string): string {
+  return jsonSafe(JSON.stringify(checkDocument(v, inputs, version), null, 2)) + '\n';
 }
 
 export function checkDocument(v: Verdict, inputs: readonly InputSummary[], version: string): object {
@@ -67,7 +73,7 @@ function testcase(r: RuleResult, suite: string): string {
 }
 
 export function renderJUnit(v: Verdict, inputs: readonly InputSummary[]): string {
-  const suite = `synack.check ${inputs.map((i) => i.name).join(' ')}`;
+  const suite = `synack.check ${inputs.map((i) => safeText(i.name)).join(' ')}`;
   const failures = v.rules.filter((r) => !r.passed).length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -89,7 +95,7 @@ function ghProp(s: string): string {
 }
 
 export function renderGitHub(v: Verdict, inputs: readonly InputSummary[]): string {
-  const file = inputs.length === 1 ? inputs[0]!.name : null;
+  const file = inputs.length === 1 ? safeText(inputs[0]!.name) : null;
   const lines: string[] = [];
   for (const r of v.rules) {
     if (r.passed) continue;
@@ -101,7 +107,7 @@ export function renderGitHub(v: Verdict, inputs: readonly InputSummary[]): strin
     }
     if (r.offences.length === 0) lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(r.description)}`);
   }
-  for (const i of inputs) for (const w of i.warnings) lines.push(`::warning title=${ghProp('synack capture')}::${ghData(w.message)}`);
+  for (const i of inputs) for (const w of i.warnings) lines.push(`::warning title=${ghProp('synack capture')}::${ghData(safeText(w.message))}`);
   const failed = v.rules.filter((r) => !r.passed).length;
   lines.push(v.passed ? `synack check: passed (${plural(v.rules.length, 'rule')})` : `synack check: failed (${failed} of ${plural(v.rules.length, 'rule')})`);
   return lines.join('\n') + '\n';

@@ -8,7 +8,7 @@ import { connectionRtt } from '../pipeline/summary.js';
 import { renderLadder, type LadderSegment } from './ladder.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { indent, makeTable } from './table.js';
-import { duration, endpoint, num, timestamp } from './text.js';
+import { duration, endpoint, num, plural, timestamp } from './text.js';
 
 function rel(t: number, t0: number): string {
   const d = t - t0;
@@ -52,6 +52,12 @@ export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly
   out.push(`  ${timestamp(c.start)}, lasted ${duration(c.end - c.start)}, packets #${c.firstPacket}–#${c.lastPacket}, ended: ${c.endReason}`);
   out.push(`  client sent ${num(c.packets.client)} packets / ${num(c.bytes.client)} bytes; server sent ${num(c.packets.server)} packets / ${num(c.bytes.server)} bytes`);
   out.push(`  final states: client ${stateColor(p, c.finalStates.client)(c.finalStates.client)}, server ${stateColor(p, c.finalStates.server)(c.finalStates.server)}; Zeek conn_state ${c.zeek.connState}, history ${c.zeek.history || '–'}`);
+  if (c.endReason === 'evicted') out.push(`  ${p.yellow('evicted under memory pressure: its end was not seen (--max-memory)')}`);
+  const back = c.timeStepsBack;
+  if (back) {
+    out.push(`  ${p.yellow('time runs backwards:')} ${plural(back.segments, 'segment')} stamped earlier than the one before (first #${back.firstPacket}, ` +
+      `up to ${duration(back.largestSeconds)} back), each timed as that one; intervals across a step are not measured`);
+  }
 
   out.push('');
   out.push(p.bold('Handshake') + `: ${h.outcome}` +

@@ -13,6 +13,7 @@ import { AnalyzeJsonStream } from '../../report/analyze-json.js';
 import { renderAnalyzeText } from '../../report/analyze-text.js';
 import { renderConnectionDetail } from '../../report/detail.js';
 import { runWarnings } from '../../report/run-warnings.js';
+import { safeText } from '../../report/safe-text.js';
 import type { LadderSegment } from '../../report/ladder.js';
 import { ProgressBar } from '../../report/progress.js';
 import { UsageError } from '../../util/errors.js';
@@ -173,7 +174,7 @@ Examples:
       doc?.end(r.result, r.summary);
       await w.drained();
       if (f.ndjson && !c.quiet) {
-        for (const i of r.result.inputs) for (const warn of i.warnings) c.err(`warning: ${warn.message}\n`);
+        for (const i of r.result.inputs) for (const warn of i.warnings) c.err(`warning: ${safeText(warn.message)}\n`);
       }
       for (const w of runWarnings(r.result)) c.err(`warning: ${w}\n`);
       return;
@@ -184,7 +185,7 @@ Examples:
       for (const [k, id] of f.conn.entries()) {
         const conn = r.rows.shown.find((x) => x.id === id);
         if (!conn) {
-          c.err(`note: connection #${id} does not match the other filters (${describeFilter({ ...filter, ids: [] })})\n`);
+          c.err(`note: connection #${id} does not match the other filters (${safeText(describeFilter({ ...filter, ids: [] }))})\n`);
           continue;
         }
         c.out((k > 0 ? '\n' : '') + renderConnectionDetail(c.paint, conn, f.ladder ? r.ladders.get(conn.id) ?? [] : null, c.columns));

@@ -8,7 +8,8 @@ import { analyzeInputs } from '../../pipeline/analyze.js';
 import { OFFENCE_CAP, VerdictBuilder } from '../../pipeline/verdict.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
 import type { AnalysisResult } from '../../pipeline/types.js';
-import { checkDocument, renderCheckText, renderGitHub, renderJUnit } from '../../report/check.js';
+import { renderCheckJson, renderCheckText, renderGitHub, renderJUnit } from '../../report/check.js';
+import { safeText } from '../../report/safe-text.js';
 import { runWarnings } from '../../report/run-warnings.js';
 import { stripAnsi } from '../../report/text.js';
 import { UsageError } from '../../util/errors.js';
@@ -113,7 +114,7 @@ Examples:
     for (const w of runWarnings(result)) c.err(`warning: ${w}\n`);
     let text: string;
     switch (f.format) {
-      case 'json': text = JSON.stringify(checkDocument(verdict, result.inputs, c.version), null, 2) + '\n'; break;
+      case 'json': text = renderCheckJson(verdict, result.inputs, c.version); break;
       case 'junit': text = renderJUnit(verdict, result.inputs); break;
       case 'github': text = renderGitHub(verdict, result.inputs); break;
       case 'text': text = renderCheckText(c.paint, verdict, result.inputs); break;
@@ -124,7 +125,7 @@ Examples:
       } catch (e) {
         throw new UsageError(`${f.output}: cannot write report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
-      if (!c.quiet) c.err(`synack check: ${verdict.passed ? 'passed' : 'failed'}; report written to ${f.output}\n`);
+      if (!c.quiet) c.err(`synack check: ${verdict.passed ? 'passed' : 'failed'}; report written to ${safeText(f.output)}\n`);
     } else {
       c.out(text);
     }

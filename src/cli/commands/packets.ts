@@ -4,6 +4,7 @@ import type { Segment } from '../../decode/segment.js';
 import { decodeInputs, type DecodeResult } from '../../pipeline/analyze.js';
 import { decodeOptions } from '../../pipeline/stages.js';
 import { packetLine, packetObject, renderPacketCounts } from '../../report/packets.js';
+import { safeText } from '../../report/safe-text.js';
 import type { Ctx } from '../context.js';
 import { positiveInt } from '../parse.js';
 
@@ -83,7 +84,7 @@ Examples:
       if (!c.quiet) {
         c.err(renderPacketCounts(c.paintErr, r.inputs, r.counts, r.printed, r.stoppedEarly));
       } else {
-        for (const i of r.inputs) for (const w of i.warnings) c.err(`warning: ${w.message}\n`);
+        for (const i of r.inputs) for (const w of i.warnings) c.err(`warning: ${safeText(w.message)}\n`);
       }
     });
 }

@@ -18,6 +18,7 @@ import { analyzeDocument } from '../../report/analyze-json.js';
 import { renderAnalyzeText } from '../../report/analyze-text.js';
 import { renderEvent } from '../../report/events.js';
 import { runWarnings } from '../../report/run-warnings.js';
+import { jsonSafe, safeText } from '../../report/safe-text.js';
 import type { AnomalyId } from '../../flow/model.js';
 import type { Ctx } from '../context.js';
 import { addTrackerOptions, maxMemoryBytes, nonNegativeInt, positiveInt, positiveNumber, trackerOptions, type TrackerFlags } from '../parse.js';
@@ -191,10 +192,10 @@ Examples:
       write: f.write ?? null, tracker, verifyChecksums: f.verifyChecksums ?? false, maxMemoryBytes: maxMemoryBytes(f),
       onEvent: json ? (e) => c.out(JSON.stringify(e) + '\n') : (e) => c.out(renderEvent(c.paint, e) + '\n'),
       onReady: (info) => {
-        if (json) c.out(JSON.stringify({ type: 'capture-start', t: info.start, interface: info.iface, linkType: info.linkType, linkTypeName: linkTypeName(info.linkType), filter: info.filter, snaplen: 65535 }) + '\n');
+        if (json) c.out(jsonSafe(JSON.stringify({ type: 'capture-start', t: info.start, interface: info.iface, linkType: info.linkType, linkTypeName: linkTypeName(info.linkType), filter: info.filter, snaplen: 65535 })) + '\n');
         if (!c.quiet) {
-          c.err(`listening on ${info.iface}, link-type ${linkTypeName(info.linkType)}, snapshot length 65535 bytes` +
-            `${info.filter ? `, filter "${info.filter}"` : ''}${f.write ? `, writing ${f.write}` : ''}\n`);
+          c.err(`listening on ${safeText(info.iface)}, link-type ${linkTypeName(info.linkType)}, snapshot length 65535 bytes` +
+            `${info.filter ? `, filter "${safeText(info.filter)}"` : ''}${f.write ? `, writing ${safeText(f.write)}` : ''}\n`);
         }
       },
     });
@@ -203,7 +204,7 @@ Examples:
     }
     if (json) {
       const analysis = analyzeDocument(r.result, r.summary, r.result.connections, c.version, f.verifyChecksums ?? false);
-      c.out(JSON.stringify({ type: 'summary', reason: r.reason, analysis }) + '\n');
+      c.out(jsonSafe(JSON.stringify({ type: 'summary', reason: r.reason, analysis })) + '\n');
       for (const w of runWarnings(r.result)) c.err(`warning: ${w}\n`);
     } else {
       c.out('\n' + renderAnalyzeText(c.paint, r.result, r.summary, connectionRows(r.result.connections, f.limit), {
