@@ -106,15 +106,17 @@ export class Tracker implements FlowContext {
     this.totals.segments++;
     if (seg.kind !== 'tcp' || this.finished) { this.totals.unplaced++; return; }
     let t = seg.tsSec + seg.tsNsec / 1e9;
-    // A frame without a timestamp (pcapng Simple Packet Block: 0) happened about now.
-    if (t === 0 && this.now > 0) t = this.now;
+    // A frame without a timestamp (0: a pcapng Simple Packet Block) came at an unknown time, about now;
+    // on a known connection it is a step in time like one stamped early (no interval may span it).
+    const untimed = t === 0 && this.now > 0;
+    if (untimed) t = this.now;
     if (t > this.now) { this.now = t; this.expire(); }
 
     const ipv = seg.ipVersion;
     const hash = tupleHash(ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
     let c = this.table.find(hash, ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
     let fromA = this.table.lastFromA;
-    if (c !== undefined && t < c.lastTime) t = this.stepBack(c, t, seg.frameNo);
+    if (c !== undefined && (t < c.lastTime || untimed)) t = this.stepBack(c, t, seg.frameNo);
     if (c === undefined && this.tombstones.size > 0) {
       const z = this.tombstones.find(hash, ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort, this.now);
       if (z >= 0) {
@@ -185,14 +187,14 @@ export class Tracker implements FlowContext {
   }
 
   /**
-   * A segment of c stamped earlier than c's latest (the clock stepped back): it is timed as the
-   * latest, so no interval on c comes out negative, and counted (clock-steps.ts).
+   * A segment of c stamped earlier than c's latest (the clock stepped back), or not stamped at all: it
+   * is timed as the latest, so no interval on c comes out negative, and counted (clock-steps.ts).
    */
   private stepBack(c: Conn, t: number, packet: number): number {
     const tot = this.totals;
     if (c.clockSteps === null) tot.timeStepConnections = (tot.timeStepConnections ?? 0) + 1;
     tot.timeStepsBack = (tot.timeStepsBack ?? 0) + 1;
-    noteStepBack(c, c.lastTime - t, packet);
+    noteStepBack(c, Math.max(0, c.lastTime - t), packet);
     return c.lastTime;
   }
 

@@ -130,13 +130,27 @@ describe('what is not time running backwards', () => {
     expectNoNegativeTime(c);
   });
 
-  test('a segment without a timestamp (0: pcapng Simple Packet Block) is taken as happening now', () => {
-    const conv = new Conversation().handshake().data('client', 10);
-    conv.segments[3]!.t = 0;
-    conv.ack('server');
+  test('a SYN-ACK without a timestamp (0: a pcapng Simple Packet Block): no SYN → SYN-ACK of -1.7×10⁹ s, nor of 0', () => {
+    const conv = new Conversation().syn().synAck().ack();
+    conv.segments[1]!.t = 0;
     const c = inCaptureOrder(conv);
-    expect(c.timeStepsBack).toBeUndefined();
-    expect(c.handshake.rtt.total).toBeCloseTo(0.002, 6);
+    expect(c.handshake.rtt.synToSynAck).toBeNull();
+    expect(c.timeStepsBack).toMatchObject({ segments: 1, firstPacket: 2 });
+    expectNoNegativeTime(c);
+  });
+
+  test('a connection whose first segment has no timestamp starts about when the capture is, not in 1970', () => {
+    const first = new Conversation(1000, 5000, 1_700_000_000).syn();
+    const second = new Conversation(2000, 6000, 1_700_000_001).syn().synAck().ack();
+    second.segments[0]!.t = 0;
+    const out: Connection[] = [];
+    const tracker = new Tracker(DEFAULT_TRACKER_OPTIONS, { onConnection: (c) => out.push(c) });
+    const seg = newSegment();
+    tracker.push(fillSegment(seg, first.segments[0]!, { clientPort: 1 }, 1));
+    second.segments.forEach((s, i) => tracker.push(fillSegment(seg, s, { clientPort: 2 }, i + 2)));
+    tracker.finish();
+    const c = out.find((x) => x.client.port === 2)!;
+    expect(c.start).toBeGreaterThan(1_600_000_000);
     expectNoNegativeTime(c);
   });
 });
