@@ -240,7 +240,10 @@ export interface TrackerTotals {
   timeStepsBack?: number;
   timeStepConnections?: number;
   rttExcluded?: number;
-  /** Connections finished early under memory pressure (Tracker.evict), and of them, half-open ones. */
+  /**
+   * Connections finished early under memory pressure (Tracker.evict), and of them those whose handshake
+   * never completed (half-open or unanswered: they go first).
+   */
   evicted?: number;
-  evictedHalfOpen?: number;
+  evictedIncomplete?: number;
 }

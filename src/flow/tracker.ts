@@ -451,14 +451,14 @@ export class Tracker implements FlowContext {
     for (let pass = 0; pass < 2 && done < n; pass++) {
       for (let c = this.active.head; c !== null && done < n;) {
         const next = c.next;
-        const halfOpen = !c.server.everEstablished;
-        if (halfOpen || pass === 1) {
+        const incomplete = !c.server.everEstablished;
+        if (incomplete || pass === 1) {
           // One shared message (no number in it): a flood evicts hundreds of thousands at a time.
           this.raise(c, 'evicted', c.lastPacket, c.lastTime, null, 'evicted under memory pressure: its end was not seen',
             { idleSeconds: this.now - c.lastTime });
           this.tombstones.add(c, this.now + this.opts.idleTimeoutSeconds, this.now);
           this.totals.evicted = (this.totals.evicted ?? 0) + 1;
-          if (halfOpen) this.totals.evictedHalfOpen = (this.totals.evictedHalfOpen ?? 0) + 1;
+          if (incomplete) this.totals.evictedIncomplete = (this.totals.evictedIncomplete ?? 0) + 1;
           this.emit(c, 'evicted');
           done++;
         }

@@ -61,14 +61,14 @@ export interface MemoryPressure {
   heapLimit: number;
   episodes: number;
   evicted: number;
-  evictedHalfOpen: number;
+  evictedIncomplete: number;
 }
 
 /** The summary's memoryPressure: present when the run shed connections to stay under its ceiling. */
 export function memoryPressure(r: Pick<AnalysisResult, 'memory' | 'totals'>): MemoryPressure | null {
   const m = r.memory;
   if (!m || m.episodes === 0) return null;
-  return { ceiling: m.ceiling, heapLimit: m.heapLimit, episodes: m.episodes, evicted: r.totals.evicted ?? 0, evictedHalfOpen: r.totals.evictedHalfOpen ?? 0 };
+  return { ceiling: m.ceiling, heapLimit: m.heapLimit, episodes: m.episodes, evicted: r.totals.evicted ?? 0, evictedIncomplete: r.totals.evictedIncomplete ?? 0 };
 }
 
 function withMemoryPressure(r: Pick<AnalysisResult, 'memory' | 'totals'>): { memoryPressure?: MemoryPressure } {

@@ -19,7 +19,7 @@ export function runWarnings(r: Pick<AnalysisResult, 'memory' | 'totals'>): strin
   const p = memoryPressure(r);
   if (p) {
     out.push(`memory ceiling ${mb(p.ceiling)} reached ${plural(p.episodes, 'time')}: ${plural(p.evicted, 'connection')} ` +
-      `(${num(p.evictedHalfOpen)} half-open) finished early and reported as evicted, their ends not seen; ` +
+      `(${num(p.evictedIncomplete)} before their handshake completed) finished early and reported as evicted, their ends not seen; ` +
       'raise --max-memory or node\'s --max-old-space-size to keep them');
   }
   return out;

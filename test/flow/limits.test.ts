@@ -46,7 +46,7 @@ describe('Tracker.evict', () => {
       expect(c.anomalies.map((a) => a.id)).toContain('evicted');
     }
     const done = f.tracker.finish();
-    expect(done.totals).toMatchObject({ evicted: 4, evictedHalfOpen: 3 });
+    expect(done.totals).toMatchObject({ evicted: 4, evictedIncomplete: 3 });
     expect(f.out.find((c) => c.client.port === 40002)!.endReason).toBe('end-of-input');
   });
 

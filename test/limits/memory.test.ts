@@ -23,7 +23,7 @@ describe('the 1,000,000-SYN flood under a 256 MB heap', () => {
     expect(r.stderr).not.toMatch(STACK_LINE);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Connections: 1,000,000 /m);
-    const warning = /warning: memory ceiling \d+ MB reached \d+ times?: ([\d,]+) connections? \(([\d,]+) half-open\) finished early and reported as evicted/.exec(r.stdout);
+    const warning = /warning: memory ceiling \d+ MB reached \d+ times?: ([\d,]+) connections? \(([\d,]+) before their handshake completed\) finished early and reported as evicted/.exec(r.stdout);
     expect(warning).not.toBeNull();
     const evicted = Number(warning![1]!.replace(/,/g, ''));
     expect(evicted).toBeGreaterThan(500_000);
@@ -47,7 +47,7 @@ describe('--max-memory', () => {
     expect(evicted.length).toBeGreaterThan(0);
     for (const c of evicted) expect(c.anomalies.filter((a) => a.id === 'evicted')).toHaveLength(1);
     for (const c of doc.connections) if (c.endReason !== 'evicted') expect(c.anomalies.map((a) => a.id)).not.toContain('evicted');
-    expect(doc.summary.memoryPressure).toMatchObject({ ceiling: 32 * 1024 * 1024, evicted: evicted.length, evictedHalfOpen: evicted.length });
+    expect(doc.summary.memoryPressure).toMatchObject({ ceiling: 32 * 1024 * 1024, evicted: evicted.length, evictedIncomplete: evicted.length });
     expect(doc.summary.anomalies.find((a) => a.id === 'evicted')).toMatchObject({ count: evicted.length, connections: evicted.length });
     // The least recently active go first: a flood's SYNs come in id order, so the evicted are the lowest ids.
     const ids = (cs: Connection[]) => cs.map((c) => c.id);
