@@ -5,6 +5,8 @@
  * `data` is usually a view on the reader's current chunk: a consumer that keeps anything past the
  * callback must copy it (`data.subarray(offset, offset + caplen)` is NOT a copy).
  */
+import type { InterfaceStats } from './stats.js';
+
 export interface Frame {
   /** 1-based number of this frame over all frames of the input (as tshark's frame.number). */
   frameNo: number;
@@ -69,6 +71,8 @@ export interface CaptureInfo {
   counts?: CaptureCounts;
   /** True when the read was stopped by an AbortSignal before the input ended. */
   aborted?: boolean;
+  /** Counters the input holds about its own capture, per interface (pcapng Interface Statistics Blocks). */
+  interfaceStats?: InterfaceStats[];
 }
 
 /** Per-input tallies of irregular records; every adjustment a reader makes to a record is counted here. */

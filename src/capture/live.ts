@@ -18,6 +18,8 @@
 import { createRequire } from 'node:module';
 import { CaptureError } from '../util/errors.js';
 import { newFrame, type Frame } from './frame.js';
+import { interfaceDropCounter } from './iface-drops.js';
+import { sameCounters, type DropCounters, type LiveCaptureOptions, type LiveSource } from './live-source.js';
 
 interface CapAddress { addr: string; netmask?: string; broadaddr?: string; dstaddr?: string }
 export interface LiveDevice { name: string; description?: string; addresses: CapAddress[]; flags?: string }
@@ -97,9 +99,14 @@ export function wireLength(b: Buffer, n: number, linkType: number): number {
   return Math.max(n, l.off + ipLen);
 }
 
+/**
+ * cap captures inside node, so it needs root. Capture rights are not to be given to the node binary
+ * (every Node program on the machine could then sniff every interface): the capture programs synack
+ * runs as a child take them instead (README, "Live capture").
+ */
 export const PERMISSION_FIX =
-  'capturing needs root or CAP_NET_RAW: run with sudo, or once: ' +
-  'sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))';
+  'capturing in-process (--engine cap) needs root: run with sudo, or install tcpdump or dumpcap ' +
+  '(synack runs them as the capturing child; give capture rights to dumpcap, never to node)';
 
 export interface LiveOptions {
   iface: string;
@@ -184,6 +191,51 @@ export class LiveCapture {
     try { this.cap.close(); } catch { /* already closed by libpcap */ }
     this.cap.removeAllListeners('packet');
   }
+}
+
+/** What cap cannot do, said in sniff's output when it is the engine. */
+export const CAP_LIMITS: readonly string[] = [
+  'no kernel time stamps: packets are stamped when Node receives them, so RTTs are upper bounds',
+  'no kernel drop counter: packets the kernel dropped are neither seen nor counted',
+  'snapshot length fixed at 65535 bytes; promiscuous mode forced',
+];
+
+/** cap as a LiveSource: the in-process engine, when neither tcpdump nor dumpcap is installed. */
+export function startCapSource(o: LiveCaptureOptions): LiveSource {
+  const ifDrops = interfaceDropCounter(o.iface);
+  let packets = 0;
+  const live = LiveCapture.open({ iface: o.iface, filter: o.filter, bufferSize: o.bufferKiB * 1024 }, (f) => {
+    packets++;
+    o.onFrame(f);
+  });
+  let counters: DropCounters = { received: null, kernel: null, interface: ifDrops ? 0 : null };
+  const source: LiveSource = {
+    engine: 'cap',
+    engineDetail: 'cap (libpcap in-process)',
+    linkType: live.linkType,
+    snaplen: SNAPLEN,
+    kernelTimestamps: false,
+    limits: ifDrops ? CAP_LIMITS : [...CAP_LIMITS, `no interface drop counter for ${o.iface}`],
+    get packets() { return packets; },
+    get counters() { return counters; },
+    now: () => live.now(),
+    poll() {
+      if (!ifDrops) return;
+      const next = { ...counters, interface: ifDrops() };
+      if (sameCounters(next, counters)) return;
+      counters = next;
+      o.onCounters?.(next);
+    },
+    stop: async () => { live.close(); },
+  };
+  try {
+    // cap delivers packets through the event loop: none can come before this returns.
+    o.onStart?.(source, []);
+  } catch (e) {
+    live.close();
+    throw e;
+  }
+  return source;
 }
 
 /** Cap objects whose open() failed: never collected (see LiveCapture.open). */

@@ -15,6 +15,11 @@ export interface CaptureParser {
   push(chunk: Buffer): void;
   /** Marks the end of input; reports truncation as a warning. Throws InputError for empty or unrecognised input. */
   end(): CaptureInfo;
+  /**
+   * The first interface's link type and snaplen once the stream's header has been read (a live
+   * engine's stream says them before its first packet), else null.
+   */
+  firstInterface(): { linkType: number; snaplen: number } | null;
 }
 
 export interface CaptureParserOptions {
@@ -133,6 +138,10 @@ class ChunkParser implements CaptureParser {
     this.carryLen += n;
   }
 
+  firstInterface(): { linkType: number; snaplen: number } | null {
+    return this.reader?.firstInterface() ?? null;
+  }
+
   end(): CaptureInfo {
     if (this.info !== null) return this.info;
     const r = this.reader;
@@ -150,6 +159,8 @@ class ChunkParser implements CaptureParser {
       warnings: this.ctx.warnings,
       counts: this.ctx.counts,
     };
+    const stats = r.interfaceStats?.();
+    if (stats && stats.length > 0) this.info.interfaceStats = stats;
     return this.info;
   }
 }

@@ -167,6 +167,10 @@ export class PcapReader implements FormatReader {
     return parts.join(', ');
   }
 
+  firstInterface(): { linkType: number; snaplen: number } | null {
+    return this.headerDone ? { linkType: this.linkType, snaplen: this.snaplen } : null;
+  }
+
   linkTypes(): Map<number, number> {
     const m = new Map<number, number>();
     if (this.headerDone) m.set(this.linkType, this.ctx.frames);

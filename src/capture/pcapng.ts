@@ -6,7 +6,9 @@
 import { InputError } from '../util/errors.js';
 import { PCAPNG_BOM } from './magic.js';
 import { be16, be32, le16, le32 } from './bytes.js';
+import { newFrame } from './frame.js';
 import { type FormatReader, type ReaderContext } from './reader-context.js';
+import { newInterfaceStats, sumDropped, type InterfaceStats } from './stats.js';
 import { setTimestamp, tsUnit, type TsUnit } from './timestamp.js';
 
 const BLOCK = {
@@ -25,7 +27,7 @@ const BLOCK = {
 } as const;
 
 /** Types this reader knows and deliberately skips (they hold no frames). */
-const NON_PACKET = new Set<number>([BLOCK.NRB, BLOCK.ISB, BLOCK.SYSTEMD_JOURNAL, BLOCK.DSB, BLOCK.CB_COPY, BLOCK.CB_NOCOPY,
+const NON_PACKET = new Set<number>([BLOCK.NRB, BLOCK.SYSTEMD_JOURNAL, BLOCK.DSB, BLOCK.CB_COPY, BLOCK.CB_NOCOPY,
   0x00000007 /* IRIG timestamp */, 0x00000008 /* ARINC 429 */, 0x80000001 /* Sysdig event */]);
 
 /** Offsets inside blocks, from the start of the block. */
@@ -34,7 +36,15 @@ const IDB = { LINKTYPE: 8, SNAPLEN: 12, OPTIONS: 16, MIN_LEN: 20 } as const;
 const EPB = { IFACE: 8, TS_HI: 12, TS_LO: 16, CAPLEN: 20, ORIGLEN: 24, DATA: 28, MIN_LEN: 32 } as const;
 const PB = { IFACE: 8, DROPS: 10, TS_HI: 12, TS_LO: 16, CAPLEN: 20, ORIGLEN: 24, DATA: 28, MIN_LEN: 32 } as const;
 const SPB = { ORIGLEN: 8, DATA: 12, MIN_LEN: 16 } as const;
-const OPT = { END: 0, IF_TSRESOL: 9, IF_FCSLEN: 13, IF_TSOFFSET: 14 } as const;
+const OPT = { END: 0, IF_NAME: 2, IF_TSRESOL: 9, IF_FCSLEN: 13, IF_TSOFFSET: 14 } as const;
+const ISB = { IFACE: 8, TS_HI: 12, TS_LO: 16, OPTIONS: 20, MIN_LEN: 24 } as const;
+/** Interface Statistics Block options: two 32-bit time stamp halves (high first) or 64-bit counters. */
+const ISB_OPT = { STARTTIME: 2, ENDTIME: 3, IFRECV: 4, IFDROP: 5, FILTERACCEPT: 6, OSDROP: 7, USRDELIV: 8 } as const;
+/**
+ * 1990-01-01: an ISB time before it, read in the interface's unit, was written in microseconds by a
+ * writer that ignored if_tsresol (dumpcap up to 4.0 writes µs ISB times into nanosecond interfaces).
+ */
+const PLAUSIBLE_EPOCH = 631152000;
 
 /** Block type + total length (+ the SHB's byte-order magic). */
 const BLOCK_HEAD = 8;
@@ -52,6 +62,9 @@ interface Iface {
   lastSec: number;
   lastNsec: number;
   lastFrameNo: number;
+  name: string | null;
+  /** From its Interface Statistics Blocks; null until one is read. */
+  stats: InterfaceStats | null;
 }
 
 export class PcapngReader implements FormatReader {
@@ -160,6 +173,8 @@ export class PcapngReader implements FormatReader {
         this.interfaceDescription(buf, pos, len, base);
       } else if (type === BLOCK.SHB) {
         this.sectionHeader(buf, pos, base);
+      } else if (type === BLOCK.ISB) {
+        this.interfaceStatistics(buf, pos, len, base);
       } else if (!NON_PACKET.has(type)) {
         ctx.counts.unknownBlocks++;
       }
@@ -212,6 +227,8 @@ export class PcapngReader implements FormatReader {
       lastSec: -Infinity,
       lastNsec: 0,
       lastFrameNo: 0,
+      name: null,
+      stats: null,
     };
     let tsresol = 6;
     let offsetSec = 0;
@@ -226,6 +243,7 @@ export class PcapngReader implements FormatReader {
         break;
       }
       if (code === OPT.IF_TSRESOL && olen >= 1) tsresol = buf[o + 4]!;
+      else if (code === OPT.IF_NAME && olen > 0) iface.name = buf.toString('utf8', o + 4, o + 4 + olen).replace(/\0+$/, '');
       else if (code === OPT.IF_FCSLEN && olen >= 1) iface.fcsLen = buf[o + 4]!;
       else if (code === OPT.IF_TSOFFSET && olen >= 8) {
         // Signed 64-bit seconds; read as two halves (exact for any sane offset).
@@ -238,6 +256,69 @@ export class PcapngReader implements FormatReader {
     iface.ts = tsUnit(tsresol, offsetSec);
     this.ifaces.push(iface);
     this.allIfaces.push(iface);
+  }
+
+  /**
+   * An Interface Statistics Block: running totals for one interface at the block's time. Later blocks
+   * of the same interface replace earlier ones (the counters are cumulative); a counter a block leaves
+   * out keeps its earlier value.
+   */
+  private interfaceStatistics(buf: Buffer, pos: number, len: number, base: number): void {
+    const ifId = len >= ISB.MIN_LEN ? this.u32(buf, pos + ISB.IFACE) : -1;
+    const iface = this.ifaces[ifId];
+    if (iface === undefined) {
+      this.ctx.warn('corrupt', `statistics block at offset ${base + pos} ${ifId < 0 ? `too short (${len} bytes)` : `refers to interface ${ifId}, but the section has ${this.ifaces.length}`}; ignored`, base + pos);
+      return;
+    }
+    const st = iface.stats ??= newInterfaceStats(this.allIfaces.indexOf(iface), iface.linkType);
+    if (iface.name !== null) st.name = iface.name;
+    st.blocks++;
+    st.at = this.isbTime(iface, this.u32(buf, pos + ISB.TS_HI), this.u32(buf, pos + ISB.TS_LO));
+    const optEnd = pos + len - 4;
+    for (let o = pos + ISB.OPTIONS; o + 4 <= optEnd;) {
+      const code = this.u16(buf, o);
+      const olen = this.u16(buf, o + 2);
+      if (code === OPT.END || o + 4 + olen > optEnd) break;
+      if (olen === 8) {
+        const v = o + 4;
+        switch (code) {
+          case ISB_OPT.STARTTIME: st.start = this.isbTime(iface, this.u32(buf, v), this.u32(buf, v + 4)); break;
+          case ISB_OPT.ENDTIME: st.end = this.isbTime(iface, this.u32(buf, v), this.u32(buf, v + 4)); break;
+          case ISB_OPT.IFRECV: st.received = this.u64(buf, v); break;
+          case ISB_OPT.IFDROP: st.ifDrop = this.u64(buf, v); break;
+          case ISB_OPT.FILTERACCEPT: st.filterAccept = this.u64(buf, v); break;
+          case ISB_OPT.OSDROP: st.osDrop = this.u64(buf, v); break;
+          case ISB_OPT.USRDELIV: st.userDeliv = this.u64(buf, v); break;
+          default: break;
+        }
+      }
+      o += 4 + ((olen + 3) & ~3);
+    }
+    sumDropped(st);
+  }
+
+  /** A 64-bit counter in the section's byte order (exact below 2^53). */
+  private u64(b: Buffer, o: number): number {
+    return this.le ? le32(b, o + 4) * 4294967296 + le32(b, o) : be32(b, o) * 4294967296 + be32(b, o + 4);
+  }
+
+  /** An ISB time stamp (high, low halves) in the interface's unit, in seconds; see PLAUSIBLE_EPOCH. */
+  private isbTime(iface: Iface, hi: number, lo: number): number | null {
+    if (hi === 0 && lo === 0) return null;
+    const f = this.scratch;
+    setTimestamp(f, hi, lo, iface.ts);
+    let t = f.tsSec + f.tsNsec / 1e9;
+    if (t < PLAUSIBLE_EPOCH && iface.ts.mode === 0 && iface.ts.div > 1e6) {
+      setTimestamp(f, hi, lo, tsUnit(6, iface.ts.offsetSec));
+      t = f.tsSec + f.tsNsec / 1e9;
+    }
+    return t;
+  }
+  private readonly scratch = newFrame();
+
+  /** Counters of every interface that had a statistics block, in interface order. */
+  interfaceStats(): InterfaceStats[] {
+    return this.allIfaces.flatMap((i) => (i.stats ? [i.stats] : []));
   }
 
   private simplePacket(buf: Buffer, pos: number, len: number, base: number): void {
@@ -293,6 +374,11 @@ export class PcapngReader implements FormatReader {
     const order = this.sawLE && this.sawBE ? 'mixed byte order' : this.sawBE ? 'big-endian' : 'little-endian';
     const n = this.allIfaces.length;
     return `pcapng, ${order}, ${this.sections} section${this.sections === 1 ? '' : 's'}, ${n} interface${n === 1 ? '' : 's'}`;
+  }
+
+  firstInterface(): { linkType: number; snaplen: number } | null {
+    const i = this.allIfaces[0];
+    return i ? { linkType: i.linkType, snaplen: i.snaplen } : null;
   }
 
   linkTypes(): Map<number, number> {

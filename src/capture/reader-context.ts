@@ -3,6 +3,7 @@
  * the callback, counters and warnings.
  */
 import type { CaptureCounts, CaptureWarning, Frame } from './frame.js';
+import type { InterfaceStats } from './stats.js';
 
 /**
  * Largest classic pcap record accepted: libpcap's and Wireshark's MAXIMUM_SNAPLEN. A bigger caplen there
@@ -112,4 +113,8 @@ export interface FormatReader {
   detail(): string;
   /** LINKTYPE → frames. */
   linkTypes(): Map<number, number>;
+  /** The first interface's link type and snaplen, once its header (pcap file header, IDB) was read. */
+  firstInterface(): { linkType: number; snaplen: number } | null;
+  /** Per-interface counters the input holds about itself (pcapng Interface Statistics Blocks). */
+  interfaceStats?(): InterfaceStats[];
 }

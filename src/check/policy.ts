@@ -4,7 +4,7 @@
  */
 import { ANOMALIES } from '../flow/anomalies.js';
 import type { AnomalyId, AnomalyOccurrence, Connection, Severity } from '../flow/model.js';
-import { connectionRtt } from '../pipeline/summary.js';
+import { connectionRtt } from '../flow/verdict.js';
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 

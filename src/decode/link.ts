@@ -2,8 +2,8 @@
  * Link layer: from the start of a frame to the start of its IP header.
  *
  * Ethernet (with 802.1Q / 802.1ad / 0x9100 tag stacks, 802.3 LLC/SNAP, MPLS label stacks, PPPoE
- * sessions), Linux cooked SLL and SLL2, raw IP, BSD loopback NULL and LOOP. Anything else is
- * 'unsupported-link'; the caller counts those per link type.
+ * sessions), Linux cooked SLL and SLL2, raw IP, BSD loopback NULL and LOOP, FDDI, Cisco HDLC, IP over
+ * InfiniBand and Linux NFLOG. Anything else is 'unsupported-link'; the caller counts those per link type.
  */
 import { u16, u32, u32le } from './bytes.js';
 import type { Segment } from './segment.js';
@@ -14,13 +14,17 @@ export const LINKTYPE = {
   NULL: 0,
   ETHERNET: 1,
   /** DLT_RAW as BSDs number it: files written there carry 12 (OpenBSD: 14) instead of 101. */
+  FDDI: 10,
   RAW_BSD: 12,
   RAW_OPENBSD: 14,
   RAW: 101,
+  C_HDLC: 104,
   LOOP: 108,
   LINUX_SLL: 113,
   IPV4: 228,
   IPV6: 229,
+  NFLOG: 239,
+  IPOIB: 242,
   LINUX_SLL2: 276,
 } as const;
 
@@ -39,6 +43,8 @@ export const ETHERTYPE = {
   PPPOE_SESSION: 0x8864,
   /** Type/length values up to this are an 802.3 length: an LLC header follows. */
   MAX_8023_LENGTH: 1500,
+  /** Not on any wire: what the link layers that always carry 802.2 LLC (FDDI) hand to etherPayload. */
+  LLC_FOLLOWS: 0,
 } as const;
 
 const ETH = { TYPE: 12, HEADER_LEN: 14 } as const;
@@ -48,6 +54,21 @@ const SLL = { PROTOCOL: 14, HEADER_LEN: 16 } as const;
 const SLL2 = { PROTOCOL: 0, HEADER_LEN: 20 } as const;
 /** BSD loopback: a 4-byte address family (host order for NULL, network order for LOOP). */
 const LOOPBACK = { HEADER_LEN: 4 } as const;
+/** FDDI (ANSI X3.139): frame control, destination and source MACs; 802.2 LLC always follows. */
+const FDDI = { HEADER_LEN: 13 } as const;
+/** Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control, then an ethertype. */
+const C_HDLC = { PROTOCOL: 2, HEADER_LEN: 4 } as const;
+/**
+ * IP over InfiniBand as libpcap writes it (LINKTYPE_IPOIB, tcpdump's print-ipoib.c): the 20-byte source
+ * and destination hardware addresses (QPN + GID), then RFC 4391's 4-byte header: ethertype, reserved.
+ */
+const IPOIB = { PROTOCOL: 40, HEADER_LEN: 44 } as const;
+/**
+ * Linux NFLOG (LINKTYPE_NFLOG): family, version, resource id, then TLVs (length including the 4-byte TLV
+ * header, type; both in the capturing host's byte order; values padded to 4 bytes). The packet is in
+ * the NFULA_PAYLOAD TLV.
+ */
+const NFLOG = { FAMILY: 0, HEADER_LEN: 4, TLV_HEADER_LEN: 4, TLV_PAYLOAD: 9, AF_INET: 2, AF_INET6: 10 } as const;
 /** AF_INET is 2 everywhere; AF_INET6 differs per BSD (24 NetBSD/OpenBSD, 28 FreeBSD, 30 Darwin). */
 const AF = { INET: 2, INET6_BSD: 24, INET6_FREEBSD: 28, INET6_DARWIN: 30 } as const;
 const VLAN_TAG = { TCI: 0, TYPE: 2, LEN: 4, VID_MASK: 0x0fff } as const;
@@ -73,11 +94,9 @@ export function decodeLink(b: Buffer, off: number, linkType: number, w: Walk, se
       if (avail < ETH.HEADER_LEN) return short(w, off, ETH.HEADER_LEN);
       return etherPayload(b, off + ETH.HEADER_LEN, u16(b, off + ETH.TYPE), w, seg);
     case LINKTYPE.LINUX_SLL:
-      if (avail < SLL.HEADER_LEN) return short(w, off, SLL.HEADER_LEN);
-      return etherPayload(b, off + SLL.HEADER_LEN, u16(b, off + SLL.PROTOCOL), w, seg);
+      return typedHeader(b, off, SLL, w, seg);
     case LINKTYPE.LINUX_SLL2:
-      if (avail < SLL2.HEADER_LEN) return short(w, off, SLL2.HEADER_LEN);
-      return etherPayload(b, off + SLL2.HEADER_LEN, u16(b, off + SLL2.PROTOCOL), w, seg);
+      return typedHeader(b, off, SLL2, w, seg);
     case LINKTYPE.NULL: {
       if (avail < LOOPBACK.HEADER_LEN) return short(w, off, LOOPBACK.HEADER_LEN);
       // The family is in the capturing host's byte order, and some systems wrote it as 16 bits, or wrote
@@ -106,8 +125,57 @@ export function decodeLink(b: Buffer, off: number, linkType: number, w: Walk, se
     case LINKTYPE.IPV6:
       w.ipHint = 6;
       return off;
+    case LINKTYPE.FDDI:
+      if (avail < FDDI.HEADER_LEN) return short(w, off, FDDI.HEADER_LEN);
+      return etherPayload(b, off + FDDI.HEADER_LEN, ETHERTYPE.LLC_FOLLOWS, w, seg);
+    case LINKTYPE.C_HDLC:
+      return typedHeader(b, off, C_HDLC, w, seg);
+    case LINKTYPE.IPOIB:
+      return typedHeader(b, off, IPOIB, w, seg);
+    case LINKTYPE.NFLOG:
+      return nflogPayload(b, off, w);
     default:
       return STOP.UNSUPPORTED_LINK;
+  }
+}
+
+/** A fixed-size link header whose ethertype sits at `h.PROTOCOL` (SLL, SLL2, Cisco HDLC, IPoIB). */
+function typedHeader(b: Buffer, off: number, h: { PROTOCOL: number; HEADER_LEN: number }, w: Walk, seg: Segment): number {
+  if (w.capEnd - off < h.HEADER_LEN) return short(w, off, h.HEADER_LEN);
+  return etherPayload(b, off + h.HEADER_LEN, u16(b, off + h.PROTOCOL), w, seg);
+}
+
+/** The packet inside an NFLOG record: walk the TLVs to NFULA_PAYLOAD, which bounds the datagram. */
+function nflogPayload(b: Buffer, off: number, w: Walk): number {
+  const end = w.capEnd;
+  if (end - off < NFLOG.HEADER_LEN) return short(w, off, NFLOG.HEADER_LEN);
+  const family = b[off + NFLOG.FAMILY];
+  let p = off + NFLOG.HEADER_LEN;
+  // Host byte order: the first TLV's length tells which (a little-endian length that does not fit the
+  // frame, where the big-endian one does, means a big-endian host), as Wireshark's NFLOG dissector guesses.
+  let le = true;
+  if (end - p >= NFLOG.TLV_HEADER_LEN) {
+    const l = b[p] | (b[p + 1] << 8);
+    if (l < NFLOG.TLV_HEADER_LEN || p + l > w.wireEnd) le = false;
+  }
+  for (;;) {
+    // Every TLV read and no payload among them: a record logged without its packet.
+    if (p >= w.wireEnd) return STOP.NOT_IP;
+    if (end - p < NFLOG.TLV_HEADER_LEN) return short(w, p, NFLOG.TLV_HEADER_LEN);
+    const len = le ? b[p] | (b[p + 1] << 8) : u16(b, p);
+    const type = le ? b[p + 2] | (b[p + 3] << 8) : u16(b, p + 2);
+    if (len < NFLOG.TLV_HEADER_LEN) return STOP.MALFORMED;
+    if (type === NFLOG.TLV_PAYLOAD) {
+      const start = p + NFLOG.TLV_HEADER_LEN;
+      const payloadEnd = p + len;
+      if (payloadEnd < w.wireEnd) {
+        w.wireEnd = payloadEnd;
+        if (w.capEnd > payloadEnd) w.capEnd = payloadEnd;
+      }
+      w.ipHint = family === NFLOG.AF_INET ? 4 : family === NFLOG.AF_INET6 ? 6 : 0;
+      return start;
+    }
+    p += (len + 3) & ~3;
   }
 }
 

@@ -16,12 +16,17 @@ export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = {
   'synack-retransmission': { severity: 'warning', meaning: 'The server sent its SYN-ACK again (same ISN): the client\'s ACK never reached it.', reference: 'RFC 9293 §3.8.1, RFC 6298 §5' },
   'lost-handshake-ack': { severity: 'warning', meaning: 'The handshake\'s third ACK was lost: the server re-sent its SYN-ACK after the ACK passed, or the handshake completed only through a SYN-ACK retransmission.', reference: 'RFC 9293 §3.5 (Figure 6), §3.10.7.4' },
   'handshake-refused': { severity: 'error', meaning: 'The server answered the SYN with a RST: nothing listens on that port (connection refused).', reference: 'RFC 9293 §3.10.7.1, §3.5.2' },
-  'half-open': { severity: 'warning', meaning: 'The server sent a SYN-ACK but never reached ESTABLISHED (stuck in SYN_RECEIVED).', reference: 'RFC 9293 §3.5; RFC 4987 (SYN flooding)' },
+  'half-open': { severity: 'warning', meaning: 'The server kept the request in SYN_RECEIVED (its SYN queue) and the client never completed the handshake before the capture ended.', reference: 'RFC 9293 §3.5; RFC 4987 (SYN flooding)' },
   'simultaneous-open': { severity: 'info', meaning: 'Both ends sent a SYN without ACK: simultaneous open.', reference: 'RFC 9293 §3.5 (Figure 8)' },
   'bad-handshake-ack': { severity: 'error', meaning: 'A handshake acknowledgement does not acknowledge the peer\'s ISN+1.', reference: 'RFC 9293 §3.10.7.3, §3.10.7.4; Zeek weird bad_SYN_ack' },
   'syn-with-data': { severity: 'info', meaning: 'A SYN or SYN-ACK carried payload (TCP Fast Open, or unusual).', reference: 'RFC 7413 (TFO), RFC 9293 §3.4; Zeek weird SYN_with_data' },
   'options-mismatch': { severity: 'info', meaning: 'Window scale, SACK-permitted or timestamps offered by one side only: not in effect.', reference: 'RFC 7323 §1.3 and §2.2, RFC 2018 §2' },
-  'handshake-timeout': { severity: 'error', meaning: 'The SYN was never answered (no SYN-ACK, no RST).', reference: 'RFC 9293 §3.8.1; Zeek conn_state S0' },
+  'handshake-timeout': { severity: 'error', meaning: 'The SYN was never answered (no SYN-ACK, no RST) and the client gave up: the capture ran past its retry schedule without another SYN.', reference: 'RFC 9293 §3.8.1, §3.8.3 (R2); RFC 6298 §5; Zeek conn_state S0' },
+  'syn-unanswered': { severity: 'info', meaning: 'The SYN had no answer when the capture ended, before the client\'s retry schedule ran out: not (yet) a timeout.', reference: 'RFC 9293 §3.8.1; RFC 6298 §5' },
+  'stateless-answer': { severity: 'info', meaning: 'The server answered the SYN without keeping the request (no SYN-ACK re-sent past its first retransmission time): a SYN cookie, sent when its SYN queue is full.', reference: 'RFC 4987 §3.6 (SYN cookies)' },
+  'syn-dropped': { severity: 'warning', meaning: 'The listener ignored this SYN (no SYN-ACK, no RST) while it answered others: its SYN queue (or accept queue) was full.', reference: 'RFC 4987 §2; Linux ListenDrops, TCPReqQFullDrop' },
+  'accept-queue-overflow': { severity: 'warning', meaning: 'The server ignored the handshake\'s ACK and re-sent its SYN-ACK although the ACK passed, repeatedly: the application was not accepting (its accept queue was full).', reference: 'Linux ListenOverflows, tcp_abort_on_overflow; RFC 9293 §3.10.7.4' },
+  'half-open-expired': { severity: 'warning', meaning: 'The server re-sent its SYN-ACK with doubling waits, then dropped the request (SYN_RECEIVED → CLOSED): the half-open survival time ran out without the client\'s ACK.', reference: 'RFC 9293 §3.8.3 (R2); RFC 4987 §2; Linux tcp_synack_retries' },
   // --- teardown ---
   'simultaneous-close': { severity: 'info', meaning: 'The FINs crossed: both ends went through CLOSING.', reference: 'RFC 9293 §3.6 (Figure 13)' },
   'lost-final-ack': { severity: 'warning', meaning: 'The ACK of the last FIN was lost: the LAST_ACK side re-sent its FIN, or it was never acknowledged.', reference: 'RFC 9293 §3.6, §3.10.7.4 (LAST-ACK, TIME-WAIT)' },
@@ -44,6 +49,8 @@ export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = {
   'data-before-handshake': { severity: 'warning', meaning: 'Payload sent before the sender reached ESTABLISHED (outside a SYN).', reference: 'RFC 9293 §3.10.7; Zeek weird data_before_established' },
   'port-zero': { severity: 'error', meaning: 'Source or destination port 0.', reference: 'RFC 9293 §3.1, IANA port 0 reserved' },
   // --- listeners ---
+  'syn-queue-overflow': { severity: 'error', meaning: 'A listener left SYNs unanswered while it answered others: its SYN queue was full (the depth when drops began is its backlog).', reference: 'RFC 4987 §2; Linux ListenDrops, TCPReqQFullDrop' },
+  'syn-cookies': { severity: 'warning', meaning: 'A listener answered SYNs without keeping them (no SYN-ACK re-sent): SYN cookies, which Linux sends once its SYN queue is full.', reference: 'RFC 4987 §3.6; Linux SyncookiesSent, TCPReqQFullDoCookies' },
   'syn-flood': { severity: 'error', meaning: 'A listener\'s half-open (SYN_RECEIVED) count passed the SYN-flood threshold.', reference: 'RFC 4987' },
   // --- the analysis itself ---
   'evicted': { severity: 'warning', meaning: 'Finished early under memory pressure (the oldest idle, half-open first): its end was not seen.', reference: 'synack README, Memory ceiling; as Suricata\'s memcaps, Zeek\'s table limits' },

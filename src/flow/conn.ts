@@ -13,14 +13,19 @@ import type { ClockSteps } from './clock-steps.js';
 import type { TableEntry } from './conn-table.js';
 import type { ListenerRecord } from './listeners.js';
 import type { AnomalyId, AnomalyOccurrence, EndpointRole, TcpState } from './model.js';
+import type { TcpEvent } from './state-table.js';
 import { TimelineLog } from './timeline-log.js';
 import { ZeekView } from './zeek.js';
 
 export class Endpoint {
   state: TcpState = 'CLOSED';
-  /** `state` as a small code (timeline-log.ts stateCode; CLOSED is 0), kept with it by Tracker.apply. */
+  /** `state` as a small code (state-table.ts stateCode; CLOSED is 0), kept with it by Tracker.apply. */
   stateCode = 0;
+  /** Where its timeline starts: CLOSED, or ESTABLISHED (inferred) for a connection picked up mid-stream. */
+  initialState: TcpState = 'CLOSED';
   everEstablished = false;
+  /** Its request is in its listener's SYN queue (entered SYN_RECEIVED from LISTEN, not left yet). */
+  inQueue = false;
   wentClosing = false;
   wasLastAck = false;
   /** Reached CLOSED through a transition (not merely never opened). */
@@ -36,14 +41,16 @@ export class Endpoint {
   synDataLen = 0;
   synFirstT = 0;
   synLastT = 0;
+  /** Frame numbers of its first and latest SYN (or SYN-ACK) copy. */
+  synFirstPacket = 0;
+  synLastPacket = 0;
   synIntervals: number[] | null = null;
-  /** Its SYN has been acknowledged by the peer. */
+  /** The latest interval between two copies (every one counted, unlike synIntervals). */
+  synLastInterval = 0;
+  /** Its base retransmission wait (backoff.ts baseOf: the least late of its halved-back intervals); 0: none yet. */
+  synBase = 0;
+  /** An ACK covering its SYN has passed the capture point. */
   synAcked = false;
-  /**
-   * Re-sent its SYN-ACK after the ACK of it passed the capture point: that ACK had not arrived, so this
-   * side went back to SYN_RECEIVED and the next ACK covering its SYN moves it to ESTABLISHED again.
-   */
-  awaitingSynAck = false;
   mss = -1;
   wscale = -1;
   sackPermitted = false;
@@ -69,8 +76,31 @@ export class Endpoint {
   /** Sequence number the FIN occupies. */
   finSeq = 0;
   finT = 0;
+  /** Frame of its first FIN. */
+  finPacket = 0;
+  /** Time and frame of its latest FIN copy. */
+  finLastT = 0;
+  finLastPacket = 0;
+  /** The latest interval between two copies of its FIN. */
+  finLastInterval = 0;
   finCount = 0;
+  /** A lost-final-ack was raised for it. */
+  lostFinalAckFlagged = false;
+  /** An ACK covering its FIN has passed the capture point (it may still prove lost: see `awaited`). */
   finAcked = false;
+  /**
+   * A transition caused by a segment this endpoint received, waiting for the wire to show it
+   * (state-table.ts Evidence): taken (at the causing segment) when confirmed, dropped when denied.
+   */
+  awaited: TcpEvent | null = null;
+  awaitedT = 0;
+  awaitedPacket = 0;
+  awaitedInferred = false;
+  awaitedCause: string | null = null;
+  /** Capture time after which silence confirms it (an ACK of our SYN/FIN, a RST); Infinity: only our own segment does. */
+  awaitedDeadline = Infinity;
+  /** The latest segment that caused it but proved lost after the capture point (0: none). */
+  awaitedLost = 0;
   /** The peer's FIN passed the capture point but its arrival here is not yet placed (crossing FINs). */
   pendingFin = false;
   pendingFinT = 0;
@@ -79,30 +109,42 @@ export class Endpoint {
   pendingCrossed = false;
 
   rstSent = false;
+  /** When its SYN or SYN-ACK back-off stopped (it gave up); 0: it did not. */
+  gaveUpT = 0;
   packets = 0;
   bytes = 0;
 
   constructor(readonly role: EndpointRole) {}
 
   reset(): void {
-    this.state = 'CLOSED'; this.stateCode = 0;
-    this.everEstablished = false; this.wentClosing = false; this.wasLastAck = false; this.reachedClosed = false;
+    this.state = 'CLOSED'; this.stateCode = 0; this.initialState = 'CLOSED';
+    this.everEstablished = false; this.inQueue = false; this.wentClosing = false; this.wasLastAck = false; this.reachedClosed = false;
     this.timeWaitT = 0;
     this.synSeen = false; this.synIsAck = false; this.isn = 0; this.synCount = 0; this.synDataLen = 0;
-    this.synFirstT = 0; this.synLastT = 0; this.synIntervals = null; this.synAcked = false; this.awaitingSynAck = false;
+    this.synFirstT = 0; this.synLastT = 0; this.synFirstPacket = 0; this.synLastPacket = 0; this.synIntervals = null; this.synLastInterval = 0; this.synBase = 0; this.synAcked = false;
     this.mss = -1; this.wscale = -1; this.sackPermitted = false; this.timestamps = false; this.fastOpen = null;
     this.hasNext = false; this.nextSeq = 0; this.advanceT = 0;
     this.hasAck = false; this.lastAck = 0; this.lastWin = -1; this.dupAcks = 0;
     this.inZeroWindow = false; this.dataBeforeHandshakeFlagged = false;
-    this.finSent = false; this.finSeq = 0; this.finT = 0; this.finCount = 0; this.finAcked = false;
+    this.finSent = false; this.finSeq = 0; this.finT = 0; this.finPacket = 0; this.finLastT = 0; this.finLastPacket = 0; this.finLastInterval = 0; this.finCount = 0; this.lostFinalAckFlagged = false; this.finAcked = false;
+    this.awaited = null; this.awaitedT = 0; this.awaitedPacket = 0; this.awaitedInferred = false; this.awaitedCause = null;
+    this.awaitedDeadline = Infinity; this.awaitedLost = 0;
     this.pendingFin = false; this.pendingFinT = 0; this.pendingFinPacket = 0; this.pendingCrossed = false;
-    this.rstSent = false; this.packets = 0; this.bytes = 0;
+    this.rstSent = false; this.gaveUpT = 0; this.packets = 0; this.bytes = 0;
   }
 }
 
-export const LIST_NONE = 0, LIST_ACTIVE = 1, LIST_CLOSING = 2;
+export const LIST_NONE = 0, LIST_ACTIVE = 1, LIST_CLOSING = 2, LIST_DONE = 3;
+
+/**
+ * What the server's first SYN-ACK kept (Conn.answer): nothing answered yet; not known yet (until its
+ * first re-send is due, or the ACK comes); a request in the SYN queue; a stateless answer (SYN cookie).
+ */
+export const ANSWER_NONE = 0, ANSWER_PENDING = 1, ANSWER_STATEFUL = 2, ANSWER_STATELESS = 3;
 
 export class Conn implements TableEntry {
+  /** Not an Embryo (embryo.ts): the flow table holds both. */
+  readonly embryo = false;
   ipVersion = 4;
   a0 = 0; a1 = 0; a2 = 0; a3 = 0; portA = 0;
   b0 = 0; b1 = 0; b2 = 0; b3 = 0; portB = 0;
@@ -130,6 +172,26 @@ export class Conn implements TableEntry {
   lastSynAckBeforeAckT = -1;
   synAckAck = 0;
   ackT = -1;
+  /** Frame of the client's first ACK of the SYN-ACK (the handshake's third segment). */
+  ackPacket = 0;
+  /** ANSWER_*: what the server's first SYN-ACK kept. */
+  answer = ANSWER_NONE;
+  /** A stateless (cookie) answer that the client's ACK completed. */
+  cookieCompleted = false;
+  /** Handshake ACKs of the client that the server showed it ignored (it re-sent its SYN-ACK after them). */
+  ignoredAcks = 0;
+  /** When its request entered and left its listener's SYN queue (-1: it did not). */
+  queueEnterT = -1;
+  queueLeaveT = -1;
+  /** Capture time its timers are due, and its latest scheduling (timer-heap.ts); Infinity, 0: none. */
+  timerAt = Infinity;
+  timerToken = 0;
+  /**
+   * Its SYN and SYN-ACK segments while it is only that (embryo.ts logSegment), to compact it into an
+   * Embryo if its handshake stalls; null once anything else came. The array is kept for reuse.
+   */
+  private readonly hsLogStore: number[] = [];
+  hsLog: number[] | null = this.hsLogStore;
   synAckAckValid: boolean | null = null;
   finalAckValid: boolean | null = null;
   simultaneousOpen = false;
@@ -138,7 +200,15 @@ export class Conn implements TableEntry {
   lostHandshakeAckFlagged = false;
   closeInitiator: EndpointRole | null = null;
   resetBy: EndpointRole | null = null;
-  simultaneousCloseFlagged = false;
+  /** Where the first endpoint entered CLOSING (0: none did). */
+  closingPacket = 0;
+  closingT = 0;
+
+  /**
+   * Segments that passed the capture point and proved lost after it (the peer re-sent what they
+   * acknowledged), as frame numbers; null when none.
+   */
+  lost: number[] | null = null;
 
   /** The timeline as numbers (timeline-log.ts); Transition objects are built when it is emitted. */
   readonly timeline = new TimelineLog();
@@ -169,9 +239,12 @@ export class Conn implements TableEntry {
     this.client.reset(); this.server.reset();
     this.start = 0; this.end = 0; this.firstPacket = 0; this.lastPacket = 0; this.lastTime = 0; this.finishedT = -1;
     this.synAckT = -1; this.synBeforeSynAckT = -1; this.lastSynAckBeforeAckT = -1; this.synAckAck = 0; this.ackT = -1;
+    this.ackPacket = 0; this.answer = ANSWER_NONE; this.cookieCompleted = false; this.ignoredAcks = 0; this.queueEnterT = -1; this.queueLeaveT = -1; this.timerAt = Infinity; this.timerToken = 0;
+    this.hsLogStore.length = 0; this.hsLog = this.hsLogStore;
     this.synAckAckValid = null; this.finalAckValid = null;
     this.simultaneousOpen = false; this.refused = false; this.handshakeReset = false; this.lostHandshakeAckFlagged = false;
-    this.closeInitiator = null; this.resetBy = null; this.simultaneousCloseFlagged = false;
+    this.closeInitiator = null; this.resetBy = null; this.closingPacket = 0; this.closingT = 0;
+    this.lost = null;
     this.timeline.clear();
     this.anomalies = null;
     this.listedById = null;

@@ -1,11 +1,15 @@
 /**
- * The three-way handshake as a passive observer sees it: SYNs and SYN-ACKs (first, retransmitted,
- * crossing, inferred when not captured), the options they offer, and the ACK that completes it.
- * States move only through `ctx.apply` (the transition function); see context.ts.
+ * The three-way handshake as a passive observer sees it: SYNs and SYN-ACKs (first, re-sent, crossing,
+ * inferred when not captured), the options they offer, the ACK that completes it, and what the
+ * back-off of each side tells when nothing more comes (it gave up; it answered without keeping state).
+ * States move only through `ctx.apply` (the state table); a transition a received segment causes
+ * waits for its evidence (`ctx.awaitEvidence`): the client is ESTABLISHED when its own ACK shows the
+ * SYN-ACK arrived, the server when its silence or its next segment shows the ACK arrived.
  */
 import { decodeOptions, readSynOptions } from '../decode/options.js';
 import { FLAG, newSynOptions, type Segment } from '../decode/segment.js';
-import type { Conn, Endpoint } from './conn.js';
+import { baseOf, nextCopyDue, nextWait, silenceMeansStopped } from './backoff.js';
+import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, type Conn, type Endpoint } from './conn.js';
 import type { FlowContext } from './context.js';
 import type { AnomalyId } from './model.js';
 import { seqAdd, seqGe } from './seq.js';
@@ -23,17 +27,21 @@ function fastOpenCookie(seg: Segment): string {
 export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: Segment, t: number, ack: boolean): void {
   const pkt = seg.frameNo, seq = seg.seq;
   if (s.synSeen && seq === s.isn && ack && !s.synIsAck) {
-    // Simultaneous open: a side that sent a SYN now sends SYN-ACK for the peer's SYN (RFC 9293 §3.5 Fig. 8).
+    // Simultaneous open: a side that sent a SYN now answers the peer's with SYN-ACK (RFC 9293 §3.5
+    // Figure 8). Its SYN-ACK shows the peer's SYN arrived (ctx.confirm ran before this).
     s.synIsAck = true;
-    ctx.apply(c, s, 'sent SYN-ACK', t, pkt);
+    s.synLastT = t;
+    s.synLastPacket = pkt;
     if (r.synSeen && seg.ack === seqAdd(r.isn, 1)) {
       r.synAcked = true;
-      ctx.apply(c, r, 'received SYN-ACK', t, pkt);
+      awaitSynAckAt(ctx, c, r, t, pkt);
     }
+    // The peer's SYN-ACK passed while s still awaited the peer's SYN: s answers it next.
+    if (r.synIsAck && s.synAcked && s.awaited === null && !s.everEstablished) awaitSynAckAt(ctx, c, s, r.synLastT, r.synLastPacket);
     return;
   }
   if (s.synSeen && seq === s.isn) {
-    synRetransmission(ctx, c, s, seg, t, ack);
+    synRetransmission(ctx, c, s, r, seg, t, ack);
     return;
   }
 
@@ -43,6 +51,7 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
   s.isn = seq;
   s.synCount = 1;
   s.synFirstT = s.synLastT = t;
+  s.synFirstPacket = s.synLastPacket = pkt;
   s.synDataLen = seg.payloadLen;
   const o = readSynOptions(seg, synOptions);
   s.mss = o.mss; s.wscale = o.wscale; s.sackPermitted = o.sackOk; s.timestamps = o.tsPresent;
@@ -50,23 +59,21 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
   if (seg.payloadLen > 0) synWithData(ctx, c, s, seg, t);
 
   if (!ack) {
-    ctx.apply(c, s, 'sent SYN', t, pkt);
-    if (r.state === 'SYN_SENT') {
-      // Both sides sent a SYN without ACK: simultaneous open (RFC 9293 §3.5, Figure 8).
+    ctx.apply(c, s, 'send SYN', t, pkt);
+    if (r.state === 'SYN_SENT' && r.synSeen && !r.synIsAck) {
+      // Both sides sent a SYN without ACK: simultaneous open (RFC 9293 §3.5, Figure 8). Each side's
+      // SYN-ACK will show that the other's SYN reached it.
       c.simultaneousOpen = true;
       ctx.raise(c, 'simultaneous-open', pkt, t, null, 'both ends sent a SYN without ACK');
-      ctx.apply(c, r, 'received SYN', t, pkt);
-      // The peer's SYN, which passed earlier, was still in flight to s (else s would have sent a
-      // SYN-ACK): it reaches s now that the SYNs have crossed.
-      ctx.apply(c, s, 'received SYN', t, pkt, false, 'received SYN (the SYNs crossed)');
-    } else {
-      ctx.apply(c, r, 'received SYN', t, pkt);
+      ctx.awaitEvidence(c, r, 'receive SYN', t, pkt, Infinity);
+      ctx.awaitEvidence(c, s, 'receive SYN', t, pkt, Infinity, 'received SYN (the SYNs crossed)');
     }
     if (s === c.client && c.synAckT < 0) c.synBeforeSynAckT = t;
+    if (s === c.client) ctx.schedule(c, silenceMeansStopped(s));
     return;
   }
 
-  // SYN-ACK.
+  // First SYN-ACK.
   c.synAckT = t;
   c.synAckAck = seg.ack;
   if (r.synSeen) {
@@ -79,15 +86,61 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
     checkOptions(ctx, c, t, pkt);
   }
   if (c.synBeforeSynAckT < 0 && c.client.synSeen) c.synBeforeSynAckT = c.client.synLastT;
-  ctx.apply(c, s, 'sent SYN-ACK', t, pkt);
+  if (!ctx.replaying) c.listener.answered++;
   if (r.state === 'CLOSED') {
     // The SYN was not captured: the SYN-ACK proves the client had sent one.
-    ctx.apply(c, r, 'sent SYN', t, pkt, true, 'sent SYN (inferred from the SYN-ACK)');
+    ctx.apply(c, r, 'send SYN', t, pkt, true, 'sent SYN (not captured; its SYN-ACK shows it)');
   }
-  if (!r.synSeen || c.synAckAckValid === true) {
-    r.synAcked = true;
-    ctx.apply(c, r, 'received SYN-ACK', t, pkt);
+  // Whether the server kept the request (SYN_RECEIVED, in its SYN queue) or answered statelessly (a
+  // SYN cookie) shows only later: a re-sent SYN-ACK or the client's ACK, or silence past its first
+  // re-send (decideAnswer).
+  c.answer = ANSWER_PENDING;
+  ctx.schedule(c, silenceMeansStopped(s));
+  if (!r.synSeen || c.synAckAckValid === true) awaitSynAckAt(ctx, c, r, t, pkt);
+}
+
+/** The client (or a simultaneous opener) got a SYN-ACK at (t, pkt): ESTABLISHED once it answers. */
+function awaitSynAckAt(ctx: FlowContext, c: Conn, r: Endpoint, t: number, pkt: number): void {
+  // A re-sent SYN-ACK the client has not answered yet moves the wait to that copy: the client answers
+  // the copy that reached it, so its ESTABLISHED is placed there.
+  if (r.awaited === null || r.awaited === 'receive SYN-ACK') ctx.awaitEvidence(c, r, 'receive SYN-ACK', t, pkt, Infinity);
+}
+
+/**
+ * The server's first SYN-ACK has shown what it kept: `stateful` (SYN_RECEIVED from its first SYN-ACK,
+ * in the SYN queue) or `stateless` (a SYN cookie: it stays LISTEN; an ACK that completes the
+ * handshake rebuilds the connection then).
+ */
+export function decideAnswer(ctx: FlowContext, c: Conn, stateless: boolean, shownBy: 'resend' | 'silence' | 'ack' | 'end'): void {
+  if (c.answer !== ANSWER_PENDING) return;
+  const sv = c.server;
+  c.answer = stateless ? ANSWER_STATELESS : ANSWER_STATEFUL;
+  if (!ctx.replaying) {
+    // What the listener learns: a re-send shows a queued request; an ACK that came first shows nothing
+    // yet (settled once the answers around it have shown their kind, listeners.ts noteProvisional).
+    if (shownBy === 'resend') ctx.listeners.noteAnswer(c.listener, sv.synFirstT, false);
+    else if (shownBy === 'ack') ctx.listeners.noteProvisional(c.listener, c, sv.synFirstT);
   }
+  inferListen(ctx, c, `listening: it answered with SYN-ACK #${sv.synFirstPacket}`);
+  if (stateless) {
+    ctx.listeners.noteStateless(c.listener, sv.synFirstT, sv.synFirstPacket);
+    ctx.raise(c, 'stateless-answer', sv.synFirstPacket, sv.synFirstT, 'server',
+      `the server answered without keeping the request: no SYN-ACK re-sent by +${nextWait(sv).toFixed(3)} s (a SYN cookie)`,
+      { due: nextCopyDue(sv) });
+    return;
+  }
+  ctx.apply(c, sv, 'send SYN-ACK', sv.synFirstT, sv.synFirstPacket);
+}
+
+/**
+ * The server is listening (never seen: deduced), placed at the client's first SYN, or at its own
+ * SYN-ACK when that came first (reordered, or the SYN not captured).
+ */
+export function inferListen(ctx: FlowContext, c: Conn, cause: string): void {
+  const sv = c.server, cl = c.client;
+  if (sv.state !== 'CLOSED' || sv.reachedClosed) return;
+  const bySyn = cl.synSeen && (!sv.synSeen || cl.synFirstPacket < sv.synFirstPacket);
+  ctx.apply(c, sv, 'listen', bySyn ? cl.synFirstT : sv.synFirstT, bySyn ? cl.synFirstPacket : sv.synFirstPacket, true, cause);
 }
 
 /**
@@ -99,30 +152,34 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
 export const MAX_LISTED_INTERVALS = 16;
 
 /** Retransmission of this side's SYN or SYN-ACK (same ISN), with its back-off interval. */
-function synRetransmission(ctx: FlowContext, c: Conn, s: Endpoint, seg: Segment, t: number, ack: boolean): void {
+function synRetransmission(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: Segment, t: number, ack: boolean): void {
   const pkt = seg.frameNo;
   if (!ack && s === c.client && c.synAckT < 0) c.synBeforeSynAckT = t;
   s.synCount++;
   const interval = t - s.synLastT;
   s.synIntervals ??= [];
   if (s.synIntervals.length < MAX_LISTED_INTERVALS) s.synIntervals.push(interval);
+  s.synLastInterval = interval;
+  const base = baseOf(interval, s.synCount);
+  if (s.synBase === 0 || base < s.synBase) s.synBase = base;
   s.synLastT = t;
+  s.synLastPacket = pkt;
   const id: AnomalyId = ack ? 'synack-retransmission' : 'syn-retransmission';
   ctx.raise(c, id, pkt, t, s.role, `${ack ? 'SYN-ACK' : 'SYN'} sent again after ${interval.toFixed(3)} s (attempt ${s.synCount})`,
     { attempt: s.synCount, interval, intervals: s.synIntervals.slice() });
-  if (ack && c.ackT >= 0 && !c.lostHandshakeAckFlagged) {
-    c.lostHandshakeAckFlagged = true;
-    ctx.raise(c, 'lost-handshake-ack', pkt, t, 'client',
-      'the server re-sent its SYN-ACK after the client\'s ACK passed: the ACK was lost after the capture point',
-      { case: 'synack-after-ack', ackTime: c.ackT });
+  if (ack) {
+    // A re-sent SYN-ACK shows the server kept the request.
+    if (c.answer === ANSWER_PENDING) decideAnswer(ctx, c, false, 'resend');
+    if (s.synCount === 2 && s === c.server && !ctx.replaying) ctx.listeners.noteFirstResend(c.listener, interval);
+    if (c.ackT >= 0 && !c.lostHandshakeAckFlagged) {
+      c.lostHandshakeAckFlagged = true;
+      ctx.raise(c, 'lost-handshake-ack', pkt, t, 'client',
+        `the server re-sent its SYN-ACK after the client's ACK #${s.awaitedLost || c.ackPacket} passed: that ACK was lost after the capture point`,
+        { case: 'synack-after-ack', ackTime: c.ackT, lostPacket: s.awaitedLost || c.ackPacket });
+    }
+    if (!r.everEstablished) awaitSynAckAt(ctx, c, r, t, pkt);
   }
-  if (ack && s.synAcked && s.state === 'ESTABLISHED' && !s.finSent) {
-    // We moved it to ESTABLISHED when the client's ACK passed; re-sending the SYN-ACK proves that ACK
-    // had not arrived. Correct the timeline (one more transition; nothing recorded is rewritten).
-    s.awaitingSynAck = true;
-    ctx.apply(c, s, 'sent SYN-ACK again', t, pkt, true,
-      'sent SYN-ACK again: the client\'s ACK had not arrived (lost after the capture point)');
-  }
+  ctx.schedule(c, silenceMeansStopped(s));
   if (!ack && seg.payloadLen > 0) synWithData(ctx, c, s, seg, t);
 }
 
@@ -154,43 +211,114 @@ function optionMismatch(ctx: FlowContext, c: Conn, t: number, pkt: number, name:
  */
 export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: Segment, t: number): void {
   const ack = seg.ack, pkt = seg.frameNo;
-  if (!r.synAcked && !c.midStream) {
-    if (r.synSeen) {
-      const valid = ack === seqAdd(r.isn, 1);
-      if (s === c.client && c.finalAckValid === null) {
-        c.finalAckValid = valid;
-        if (!valid) ctx.raise(c, 'bad-handshake-ack', pkt, t, s.role, 'the handshake\'s ACK does not acknowledge the SYN-ACK\'s ISN+1',
+  if (c.midStream) return;
+  if (r.synSeen) {
+    if (!seqGe(ack, seqAdd(r.isn, 1))) {
+      if (!r.synAcked && s === c.client && c.finalAckValid === null) {
+        c.finalAckValid = false;
+        ctx.raise(c, 'bad-handshake-ack', pkt, t, s.role, 'the handshake\'s ACK does not acknowledge the SYN-ACK\'s ISN+1',
           { expected: seqAdd(r.isn, 1), got: ack });
       }
-      if (seqGe(ack, seqAdd(r.isn, 1))) {
-        r.synAcked = true;
-        if (s === c.client) {
-          c.ackT = t;
-          c.lastSynAckBeforeAckT = r.synLastT;
-          if (r.synCount > 1 && !c.lostHandshakeAckFlagged) {
-            c.lostHandshakeAckFlagged = true;
-            ctx.raise(c, 'lost-handshake-ack', pkt, t, 'client',
-              `the handshake completed only after ${r.synCount - 1} SYN-ACK retransmission(s)`,
-              { case: 'completed-after-synack-retransmission', synAcks: r.synCount });
-          }
-        }
-        ctx.apply(c, s, 'sent ACK of SYN', t, pkt);
-        ctx.apply(c, r, 'received ACK of SYN', t, pkt);
-      }
-    } else if (s === c.client && s.state === 'SYN_SENT' && r.state === 'LISTEN') {
-      // The SYN-ACK was not captured; the client's ACK proves it was sent.
-      r.synSeen = true; r.synIsAck = true; r.isn = (ack - 1) >>> 0; r.synCount = 1; r.synFirstT = r.synLastT = t;
-      r.synAcked = true;
-      c.ackT = t;
-      c.finalAckValid = true;
-      ctx.apply(c, r, 'sent SYN-ACK', t, pkt, true, 'sent SYN-ACK (inferred from the client\'s ACK)');
-      ctx.apply(c, s, 'sent ACK of SYN', t, pkt);
-      ctx.apply(c, r, 'received ACK of SYN', t, pkt);
+      return;
     }
+    if (!r.synAcked) {
+      r.synAcked = true;
+      if (s === c.client) {
+        c.finalAckValid = ack === seqAdd(r.isn, 1);
+        c.ackT = t;
+        c.ackPacket = pkt;
+        c.lastSynAckBeforeAckT = r.synLastT;
+        if (r.synCount > 1 && !c.lostHandshakeAckFlagged) {
+          c.lostHandshakeAckFlagged = true;
+          ctx.raise(c, 'lost-handshake-ack', pkt, t, 'client',
+            `the handshake completed only after ${r.synCount - 1} SYN-ACK retransmission(s)`,
+            { case: 'completed-after-synack-retransmission', synAcks: r.synCount });
+        }
+      }
+    }
+    if (s === c.client && r === c.server && c.answer === ANSWER_PENDING) {
+      // The ACK came before the server's first re-send was due: nothing tells a SYN cookie apart, and
+      // Linux sends cookies only while its SYN queue is full; taken as a queued request.
+      decideAnswer(ctx, c, false, 'ack');
+    } else if (s === c.client && c.answer === ANSWER_STATELESS && r.state === 'LISTEN') {
+      // The handshake completes a cookie answer: the server rebuilds the connection from the ACK.
+      ctx.apply(c, r, 'send SYN-ACK', t, pkt, true,
+        `connection rebuilt from the SYN cookie of SYN-ACK #${r.synFirstPacket} when this ACK arrived (no SYN-queue entry)`);
+      c.cookieCompleted = true;
+    }
+    if (r.state === 'SYN_RECEIVED' && (r.awaited === null || r.awaited === 'receive ACK of SYN')) awaitSynAckAck(ctx, c, r, t, pkt);
+    return;
   }
-  // An ACK covering a SYN-ACK the peer re-sent after we had seen it acknowledged (see synRetransmission).
-  if (r.awaitingSynAck && seqGe(ack, seqAdd(r.isn, 1))) {
-    r.awaitingSynAck = false;
-    ctx.apply(c, r, 'received ACK of SYN', t, pkt);
+  if (s === c.client && s.state === 'SYN_SENT' && (r.state === 'CLOSED' || r.state === 'LISTEN') && !r.reachedClosed) {
+    // The SYN-ACK was not captured; the client's ACK proves it was sent, and that it arrived.
+    r.synSeen = true; r.synIsAck = true; r.isn = (ack - 1) >>> 0; r.synCount = 1; r.synFirstT = r.synLastT = t;
+    r.synFirstPacket = r.synLastPacket = pkt;
+    r.synAcked = true;
+    c.ackT = t;
+    c.ackPacket = pkt;
+    c.finalAckValid = true;
+    c.answer = ANSWER_STATEFUL;
+    c.listener.answered++;
+    inferListen(ctx, c, 'listening: the client\'s ACK answers its SYN-ACK');
+    ctx.apply(c, r, 'send SYN-ACK', t, pkt, true, 'sent SYN-ACK (not captured; the client\'s ACK answers it)');
+    ctx.apply(c, s, 'receive SYN-ACK', t, pkt, true, 'received SYN-ACK (not captured; this ACK answers it)');
+    awaitSynAckAck(ctx, c, r, t, pkt);
   }
+}
+
+/** An ACK of r's SYN passed at (t, pkt): r is ESTABLISHED unless it re-sends its SYN-ACK in time. */
+function awaitSynAckAck(ctx: FlowContext, c: Conn, r: Endpoint, t: number, pkt: number): void {
+  if (r.awaited === 'receive ACK of SYN') return; // the earliest ACK that passed is the one that would have arrived
+  ctx.awaitEvidence(c, r, 'receive ACK of SYN', t, pkt, silenceMeansStopped(r), lostCause(r, 'received ACK of SYN'));
+}
+
+/** The cause text of a transition whose earlier cause proved lost. */
+export function lostCause(ep: Endpoint, event: string): string | undefined {
+  return ep.awaitedLost > 0 ? `${event} (after #${ep.awaitedLost} was lost after the capture point)` : undefined;
+}
+
+/**
+ * c's handshake timers, when capture time reaches them: the server's first answer unrepeated past its
+ * re-send time (a stateless answer), a SYN-ACK back-off that stopped (the request was dropped), a SYN
+ * back-off that stopped (the client gave up). Returns the next time to look again (Infinity: none).
+ */
+export function handshakeTimers(ctx: FlowContext, c: Conn, now: number): number {
+  const cl = c.client, sv = c.server;
+  let next = Infinity;
+  if (c.answer === ANSWER_PENDING) {
+    const at = silenceMeansStopped(sv);
+    if (now >= at) decideAnswer(ctx, c, true, 'silence'); else next = Math.min(next, at);
+  }
+  if (sv.state === 'SYN_RECEIVED' && sv.inQueue && sv.awaited === null && !sv.finSent && !sv.rstSent) {
+    const at = silenceMeansStopped(sv);
+    if (now >= at) giveUp(ctx, c, sv); else next = Math.min(next, at);
+  }
+  if (cl.state === 'SYN_SENT' && cl.synSeen && !cl.synIsAck && !sv.synSeen && !cl.rstSent && !sv.rstSent) {
+    const at = silenceMeansStopped(cl);
+    if (now >= at) giveUp(ctx, c, cl); else next = Math.min(next, at);
+  }
+  return next;
+}
+
+/** ep's SYN (or SYN-ACK) back-off stopped: it gave up when its next copy was due. */
+function giveUp(ctx: FlowContext, c: Conn, ep: Endpoint): void {
+  const due = nextCopyDue(ep);
+  const what = ep.synIsAck ? 'SYN-ACK' : 'SYN';
+  const resent = ep.synCount - 1;
+  const cause = `gave up: no ${what} re-sent by +${(due - ep.synFirstT).toFixed(3)} s after ${resent} re-send${resent === 1 ? '' : 's'}`;
+  ctx.apply(c, ep, 'give up', due, ep.synLastPacket, true, cause);
+  ep.gaveUpT = due;
+  const survived = due - ep.synFirstT;
+  if (ep.synIsAck) {
+    ctx.listeners.noteExpired(c.listener, survived, resent);
+    ctx.raise(c, 'half-open-expired', ep.synLastPacket, due, 'server',
+      `the server dropped the request after ${resent} SYN-ACK re-send${resent === 1 ? '' : 's'}: it survived ${survived.toFixed(3)} s in SYN_RECEIVED`,
+      { survived, resends: resent, intervals: ep.synIntervals?.slice() ?? [] });
+  } else if (resent > 0) {
+    ctx.raise(c, 'handshake-timeout', ep.synLastPacket, due, 'client',
+      `the SYN was never answered: ${ep.synCount} sent, the client gave up ${survived.toFixed(3)} s after the first`,
+      { syns: ep.synCount, waited: survived });
+  }
+  // A SYN never re-sent is no client giving up after its retries (a probe, a spoofed source): the
+  // end of the connection calls it unanswered (verdict.ts).
 }

@@ -5,7 +5,8 @@
  * expiry lists and calls these; records come from and go back to a RecordPool.
  */
 import { FLAG, type Segment } from '../decode/segment.js';
-import { Conn, LIST_CLOSING, type Endpoint } from './conn.js';
+import { Embryo } from './embryo.js';
+import { ANSWER_PENDING, Conn, LIST_CLOSING, LIST_DONE, type Endpoint } from './conn.js';
 import { LIKELY_SERVER_PORTS } from './zeek.js';
 
 /**
@@ -29,6 +30,22 @@ export class RecordPool {
   /** Keep an emitted connection's record for reuse, up to MAX_SPARE_RECORDS. */
   give(c: Conn): void {
     if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(c);
+  }
+}
+
+/** Embryos (embryo.ts) kept for reuse, as RecordPool keeps connection records. */
+export class EmbryoPool {
+  private readonly spare: Embryo[] = [];
+
+  take(): Embryo {
+    const e = this.spare.pop();
+    if (e === undefined) return new Embryo();
+    e.reset();
+    return e;
+  }
+
+  give(e: Embryo): void {
+    if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(e);
   }
 }
 
@@ -71,18 +88,37 @@ export function startsNewConnection(c: Conn, fromA: boolean, seg: Segment): bool
   if (s === c.server && c.client.synSeen && !c.server.synSeen && c.client.state === 'SYN_SENT') return false; // simultaneous open
   // A SYN on a connection that was picked up mid-stream, or whose other side opened it: a new one
   // unless the connection is still plainly open (then it is an odd SYN inside the connection).
-  return c.list === LIST_CLOSING || c.midStream === false;
+  return c.list === LIST_CLOSING || c.list === LIST_DONE || c.midStream === false;
 }
 
-/** An endpoint that is through: TIME_WAIT, or CLOSED after having been somewhere. */
+/**
+ * An endpoint that is through: TIME_WAIT, or CLOSED after having been somewhere, or about to be once
+ * the ACK of its FIN that passed is confirmed (a denial while it lingers puts it back in LAST_ACK or
+ * CLOSING; its linger only holds the record).
+ */
 function ended(e: Endpoint): boolean {
-  return e.state === 'TIME_WAIT' || (e.state === 'CLOSED' && e.reachedClosed);
+  return e.state === 'TIME_WAIT' || (e.state === 'CLOSED' && e.reachedClosed) ||
+    (e.awaited === 'receive ACK of FIN' && (e.state === 'LAST_ACK' || e.state === 'CLOSING'));
 }
 
-/** Both sides are through with it: CLOSED (after having been open), TIME_WAIT, or a server still LISTENing. */
+/** A server with nothing more to do for this connection: never answered, back in LISTEN, or ended. */
+function serverDone(sv: Endpoint): boolean {
+  return ended(sv) || sv.state === 'LISTEN' || (sv.state === 'CLOSED' && !sv.synSeen);
+}
+
+/**
+ * Both sides are through with it: CLOSED (after having been open), TIME_WAIT, or a server with
+ * nothing of this connection left (LISTEN, or never answering a client that has given up or been
+ * refused). Nothing awaits the wire's evidence any more.
+ */
 export function isFinished(c: Conn): boolean {
   const cl = c.client, sv = c.server;
-  return (ended(cl) && (ended(sv) || sv.state === 'LISTEN')) || (ended(sv) && cl.state === 'CLOSED');
+  if (cl.pendingFin || sv.pendingFin || cl.awaited === 'receive ACK of SYN' || sv.awaited === 'receive ACK of SYN') return false;
+  if (ended(cl) && serverDone(sv)) return true;
+  // The client never showed an answer (a spoofed source, a host gone): nothing of it is left to see
+  // once the server is done (it dropped the request, answered statelessly, or went back to LISTEN).
+  const silentClient = cl.state === 'CLOSED' || (cl.state === 'SYN_SENT' && !cl.everEstablished);
+  return silentClient && (ended(sv) || (sv.state === 'LISTEN' && c.answer !== ANSWER_PENDING && !sv.inQueue));
 }
 
 /** When a connection closed (finished, or its first TIME_WAIT began); null when it never did. */

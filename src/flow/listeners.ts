@@ -1,43 +1,115 @@
 /**
- * The listener view: per server address and port, how many connections it got, completed, refused,
- * and its half-open (SYN_RECEIVED) count over time — the SYN backlog an attacker fills in a flood.
+ * The listener view: per server address and port, its connections and their outcomes, and its SYN
+ * queue as the kernel keeps it: one entry per request it answered statefully, from its first SYN-ACK
+ * until the handshake's ACK reaches it, a RST ends it, or it gives up (the back-off the server itself
+ * showed stopped). Answers it kept no entry for (SYN cookies) do not count; SYNs it left unanswered
+ * while answering others are drops (its queue was full).
+ *
+ * Queue changes come from the tracker as the wire shows them, sometimes seconds after the moment they
+ * describe (whether a SYN-ACK kept state shows by its first re-send; an ACK counts once the server's
+ * silence confirms it). They wait here in time order for QUEUE_LAG seconds of capture time before they
+ * enter the series, so the series, its peak and the syn-flood alarm follow the exact order of events;
+ * a change later still is folded into the series where it belongs.
  */
+import { LogHistogram } from '../util/log-histogram.js';
 import { anomaly } from './anomalies.js';
+import type { Conn } from './conn.js';
 import { DEFAULT_MAX_LISTENERS, foldListeners, noFoldedListeners, type FoldedListeners } from './listener-fold.js';
 import type { AnomalyOccurrence, Listener } from './model.js';
+
+/**
+ * Capture seconds a queue change may arrive after the time it describes and still enter the series in
+ * order: a SYN-ACK's statefulness shows by its first re-send (1 s, +25 %), a give-up by the missed
+ * copy (up to 1.25 × the doubled wait: 10 s covers waits up to 8 s, the fourth re-send).
+ */
+export const QUEUE_LAG = 10;
+
+/**
+ * Seconds after a SYN-ACK by which the kind of every answer sent before it has shown (a stateless one
+ * by its first re-send not coming: 1 s + 25 %, plus slack).
+ */
+export const ANSWERS_SETTLED_AFTER = 1.5;
+/** How far back the answers' kinds are kept (a listener's mode at a time is its latest answer's kind). */
+const ANSWER_MEMORY = 10;
 
 export class ListenerRecord {
   connections = 0;
   completed = 0;
   refused = 0;
+  /** SYNs it answered with a SYN-ACK (kept in its SYN queue or not). */
+  answered = 0;
+  /** Answers it kept no request for (SYN cookies), and when the first was sent. */
+  stateless = 0;
+  statelessFrom = -1;
+  /** Its latest answer whose kind showed was stateless. */
+  lastAnswerStateless = false;
+  /** Answers whose kind showed, by SYN-ACK time (the last ANSWER_MEMORY seconds): times, 1 = stateless. */
+  answerT: number[] = [];
+  answerStateless: number[] = [];
+  /** SYNs it left unanswered while answering others, and when the first came. */
+  dropped = 0;
+  dropsFrom = -1;
+  /** Queue depth when the first drop came (the backlog it inferred from); -1 until known. */
+  depthAtFirstDrop = -1;
+  /** Requests it dropped when its SYN-ACK back-off stopped; their survival times; their re-sends. */
+  expired = 0;
+  readonly survival = new LogHistogram();
+  resendLimit = -1;
+  /** The shortest first SYN-ACK re-send interval it showed (its initial retransmission timeout). */
+  initialTimeout = -1;
+  /** Handshake ACKs it ignored while the application was not accepting (accept queue full). */
+  acceptOverflows = 0;
+
+  /** Queue depth as far as the changes that entered the series go, and as far as all known go. */
   halfOpen = 0;
+  live = 0;
   peak = 0;
   peakTime: number | null = null;
   /**
-   * The half-open series as two parallel number arrays (times, counts): a point costs no
-   * allocation; the [t, count] pairs of the output are built once, by list().
+   * The queue series as two parallel number arrays (times, counts): a point costs no allocation;
+   * the [t, count] pairs of the output are built once, by list().
    */
   seriesT: number[] = [];
   seriesN: number[] = [];
+  /** Changes not in the series yet, in time order (from pendingHead on), with their frames. */
+  pendingT: number[] = [];
+  pendingD: number[] = [];
+  pendingP: number[] = [];
+  pendingHead = 0;
+  /** Time of the latest change that entered the series. */
+  flushedT = -Infinity;
+  dirty = false;
   anomalies: AnomalyOccurrence[] = [];
   /** Above the flood threshold right now (so a flood is reported once per crossing). */
   flooding = false;
   /** Connections of this listener the tracker holds now (one that holds some is never folded). */
-  live = 0;
+  held = 0;
 
   constructor(readonly ip: string, readonly port: number) {}
 }
 
 export class ListenerTable {
   private byKey = new Map<string, ListenerRecord>();
-  /** Connection-less anomalies raised here (syn-flood), in order. */
+  /** Connection-less anomalies raised here (syn-flood, syn-cookies, syn-queue-overflow), in order. */
   readonly anomalies: AnomalyOccurrence[] = [];
   /** Listeners folded into counts beyond maxListeners (listener-fold.ts), and how many times it happened. */
   readonly folded: FoldedListeners = noFoldedListeners();
   folds = 0;
+  /** Listeners with changes waiting, and the capture time the first of them is due. */
+  private readonly dirty: ListenerRecord[] = [];
+  private flushAt = Infinity;
+  /**
+   * Answers an ACK completed before their kind could show (taken as queued), to look at again once
+   * the answers around them have shown theirs: a listener answering statelessly then sent a cookie.
+   */
+  private readonly provisional: Array<{ l: ListenerRecord; c: Conn; id: number; t: number }> = [];
+  private provisionalHead = 0;
 
   constructor(private readonly synFloodThreshold: number, private readonly maxSeriesPoints: number,
-    private readonly onAnomaly?: (a: AnomalyOccurrence) => void, private readonly maxListeners = DEFAULT_MAX_LISTENERS) {}
+    private readonly onAnomaly?: (a: AnomalyOccurrence) => void,
+    /** A provisional answer proved a cookie (tracker.ts revises the connection, if it still holds it). */
+    private readonly onCookie?: (c: Conn, id: number) => void,
+    private readonly maxListeners = DEFAULT_MAX_LISTENERS) {}
 
   /** The listener for a server; `ip` is built once per connection, when its server is known. */
   get(ip: string, port: number): ListenerRecord {
@@ -54,22 +126,178 @@ export class ListenerTable {
     return l;
   }
 
-  /** A server endpoint of this listener entered (+1) or left (-1) SYN_RECEIVED at time t. */
+  /** A request entered (+1) or left (-1) l's SYN queue at capture time t (which may be in the past). */
   changeHalfOpen(l: ListenerRecord, delta: 1 | -1, t: number, packet: number): void {
-    l.halfOpen += delta;
+    l.live += delta;
+    if (t <= l.flushedT) { this.lateChange(l, delta, t, packet); return; }
+    // Insert in time order; changes mostly arrive in order, so the search starts at the end.
+    const ts = l.pendingT;
+    let i = ts.length;
+    while (i > l.pendingHead && ts[i - 1]! > t) i--;
+    if (i === ts.length) { ts.push(t); l.pendingD.push(delta); l.pendingP.push(packet); }
+    else { ts.splice(i, 0, t); l.pendingD.splice(i, 0, delta); l.pendingP.splice(i, 0, packet); }
+    if (!l.dirty) { l.dirty = true; this.dirty.push(l); }
+    if (t + QUEUE_LAG < this.flushAt) this.flushAt = t + QUEUE_LAG;
+  }
+
+  /** Capture time moved to `now`: provisional answers settle, changes older than QUEUE_LAG enter the series. */
+  advance(now: number): void {
+    const p = this.provisional;
+    while (this.provisionalHead < p.length && p[this.provisionalHead]!.t + ANSWERS_SETTLED_AFTER <= now) {
+      const x = p[this.provisionalHead++]!;
+      if (this.modeAt(x.l, x.t)) this.onCookie?.(x.c, x.id);
+    }
+    if (this.provisionalHead === p.length) { p.length = 0; this.provisionalHead = 0; }
+    if (now < this.flushAt) return;
+    this.flushUpTo(now - QUEUE_LAG);
+  }
+
+  /** An answer's kind showed (t: its SYN-ACK). */
+  noteAnswer(l: ListenerRecord, t: number, stateless: boolean): void {
+    l.lastAnswerStateless = stateless;
+    const ts = l.answerT;
+    let i = ts.length;
+    while (i > 0 && ts[i - 1]! > t) i--;
+    ts.splice(i, 0, t);
+    l.answerStateless.splice(i, 0, stateless ? 1 : 0);
+    // Forget what is too old to settle anything.
+    let old = 0;
+    while (old < ts.length && ts[old]! < ts[ts.length - 1]! - ANSWER_MEMORY) old++;
+    if (old > 64) { ts.splice(0, old); l.answerStateless.splice(0, old); }
+  }
+
+  /** An ACK completed c's answer (t: its SYN-ACK) before its kind showed: settled later (advance). */
+  noteProvisional(l: ListenerRecord, c: Conn, t: number): void {
+    this.provisional.push({ l, c, id: c.id, t });
+  }
+
+  /** Was l answering statelessly at t (its latest answer at or before t whose kind showed)? */
+  private modeAt(l: ListenerRecord, t: number): boolean {
+    const ts = l.answerT;
+    for (let i = ts.length - 1; i >= 0; i--) if (ts[i]! <= t) return l.answerStateless[i] === 1;
+    return false;
+  }
+
+  /** A change already sent proved not to have happened (a request that was a cookie): taken back. */
+  retract(l: ListenerRecord, delta: 1 | -1, t: number): void {
+    l.live -= delta;
+    const ts = l.pendingT, ds = l.pendingD;
+    for (let i = ts.length - 1; i >= l.pendingHead; i--) {
+      if (ts[i] === t && ds[i] === delta) { ts.splice(i, 1); ds.splice(i, 1); l.pendingP.splice(i, 1); return; }
+    }
+    this.lateChange(l, -delta, t, 0);
+  }
+
+  private flushUpTo(upTo: number): void {
+    this.flushAt = Infinity;
+    let kept = 0;
+    for (const l of this.dirty) {
+      this.flush(l, upTo);
+      if (l.pendingHead < l.pendingT.length) {
+        this.dirty[kept++] = l;
+        this.flushAt = Math.min(this.flushAt, l.pendingT[l.pendingHead]! + QUEUE_LAG);
+      } else l.dirty = false;
+    }
+    this.dirty.length = kept;
+  }
+
+  private flush(l: ListenerRecord, upTo: number): void {
+    const ts = l.pendingT, ds = l.pendingD, ps = l.pendingP;
+    let i = l.pendingHead;
+    while (i < ts.length && ts[i]! <= upTo) {
+      const t = ts[i]!;
+      // The depth the first drop met: the count before the first change after it.
+      if (l.dropsFrom >= 0 && l.depthAtFirstDrop < 0 && t > l.dropsFrom) l.depthAtFirstDrop = l.halfOpen;
+      l.halfOpen += ds[i]!;
+      l.flushedT = t;
+      this.seriesChange(l, t, ps[i]!);
+      i++;
+    }
+    if (i === ts.length) { ts.length = 0; ds.length = 0; ps.length = 0; l.pendingHead = 0; }
+    else if (i > 1024 && i > ts.length / 2) {
+      ts.splice(0, i); ds.splice(0, i); ps.splice(0, i); l.pendingHead = 0;
+    } else l.pendingHead = i;
+  }
+
+  /** The count changed at t (in order): series point, peak, the backlog at the first drop, floods. */
+  private seriesChange(l: ListenerRecord, t: number, packet: number): void {
     if (l.halfOpen > l.peak) { l.peak = l.halfOpen; l.peakTime = t; }
     this.addPoint(l, t, l.halfOpen);
     if (!l.flooding && l.halfOpen > this.synFloodThreshold) {
       l.flooding = true;
-      const a = anomaly('syn-flood', packet, t, 'server',
+      this.raise(l, anomaly('syn-flood', packet, t, 'server',
         `${l.halfOpen} half-open connections on ${l.ip}:${l.port} (threshold ${this.synFloodThreshold})`,
-        { halfOpen: l.halfOpen, threshold: this.synFloodThreshold, ip: l.ip, port: l.port });
-      l.anomalies.push(a);
-      this.anomalies.push(a);
-      this.onAnomaly?.(a);
+        { halfOpen: l.halfOpen, threshold: this.synFloodThreshold, ip: l.ip, port: l.port }));
     } else if (l.flooding && l.halfOpen <= this.synFloodThreshold / 2) {
       l.flooding = false; // hysteresis: a new flood is reported only after the backlog drained
     }
+  }
+
+  /** A change that came after later ones entered the series: folded in where it belongs. */
+  private lateChange(l: ListenerRecord, delta: number, t: number, packet: number): void {
+    l.halfOpen += delta;
+    const ts = l.seriesT, ns = l.seriesN;
+    let i = ts.length;
+    while (i > 0 && ts[i - 1]! >= t) { ns[i - 1]! += delta; i--; }
+    const before = i > 0 ? ns[i - 1]! : 0;
+    if (i === 0 || ts[i]! !== t) { ts.splice(i, 0, t); ns.splice(i, 0, before + delta); }
+    let peak = 0, at: number | null = null;
+    for (let k = 0; k < ts.length; k++) if (ns[k]! > peak) { peak = ns[k]!; at = ts[k]!; }
+    l.peak = peak; l.peakTime = at;
+    void packet;
+  }
+
+  private raise(l: ListenerRecord, a: AnomalyOccurrence): void {
+    l.anomalies.push(a);
+    this.anomalies.push(a);
+    this.onAnomaly?.(a);
+  }
+
+  /** l answered a SYN without keeping the request (t: its SYN-ACK). */
+  noteStateless(l: ListenerRecord, t: number, packet: number): void {
+    l.stateless++;
+    this.noteAnswer(l, t, true);
+    if (l.statelessFrom >= 0) return;
+    l.statelessFrom = t;
+    this.raise(l, anomaly('syn-cookies', packet, t, 'server',
+      `${l.ip}:${l.port} answered SYNs without keeping them (SYN cookies) from here on`, { ip: l.ip, port: l.port }));
+  }
+
+  /** l left a SYN unanswered (t: the SYN) while it answered others. */
+  noteDrop(l: ListenerRecord, t: number, packet: number, syns: number): void {
+    l.dropped += syns;
+    if (l.dropsFrom >= 0 && l.dropsFrom <= t) return;
+    const first = l.dropsFrom < 0;
+    l.dropsFrom = t;
+    // Known once the series passes t (flush), or now if it already has.
+    l.depthAtFirstDrop = t <= l.flushedT ? depthAt(l, t) : -1;
+    if (first) {
+      this.raise(l, anomaly('syn-queue-overflow', packet, t, 'server',
+        `${l.ip}:${l.port} left SYNs unanswered while it answered others: its queue was full`, { ip: l.ip, port: l.port }));
+    }
+  }
+
+  /** A request of l was dropped when its SYN-ACK back-off stopped, after `survived` s and `resends` re-sends. */
+  noteExpired(l: ListenerRecord, survived: number, resends: number): void {
+    l.expired++;
+    l.survival.add(survived);
+    if (resends > l.resendLimit) l.resendLimit = resends;
+  }
+
+  /** l ignored `n` more handshake ACKs (re-sent its SYN-ACK after them, repeatedly): counted as accept-queue overflows. */
+  noteIgnoredAcks(l: ListenerRecord, n: number): void {
+    l.acceptOverflows += n;
+  }
+
+  /** l re-sent a SYN-ACK `interval` s after its first (the initial retransmission timeout). */
+  noteFirstResend(l: ListenerRecord, interval: number): void {
+    if (l.initialTimeout < 0 || interval < l.initialTimeout) l.initialTimeout = interval;
+  }
+
+  /** Every change enters the series (end of input): the view of the whole capture. */
+  finish(): void {
+    this.flushUpTo(Infinity);
+    for (const l of this.byKey.values()) if (l.dropsFrom >= 0 && l.depthAtFirstDrop < 0) l.depthAtFirstDrop = l.halfOpen;
   }
 
   private addPoint(l: ListenerRecord, t: number, count: number): void {
@@ -84,10 +312,22 @@ export class ListenerTable {
   list(): Listener[] {
     const out: Listener[] = [];
     for (const l of this.byKey.values()) {
+      const s = l.survival.stats();
       out.push({
         ip: l.ip, port: l.port, connections: l.connections, completed: l.completed, refused: l.refused,
         halfOpenNow: l.halfOpen, halfOpenPeak: l.peak, halfOpenPeakTime: l.peakTime,
-        halfOpenSeries: seriesPairs(l), anomalies: l.anomalies.slice(),
+        halfOpenSeries: seriesPairs(l), anomalies: l.anomalies.slice().sort(byTime),
+        synQueue: {
+          answered: l.answered,
+          stateless: l.stateless, statelessFrom: l.statelessFrom >= 0 ? l.statelessFrom : null,
+          dropped: l.dropped, dropsFrom: l.dropsFrom >= 0 ? l.dropsFrom : null,
+          inferredBacklog: l.depthAtFirstDrop >= 0 ? l.depthAtFirstDrop : null,
+          expired: l.expired,
+          survival: s.samples > 0 ? { min: s.min!, median: s.median!, max: s.max! } : null,
+          resendLimit: l.resendLimit >= 0 ? l.resendLimit : null,
+          initialTimeout: l.initialTimeout >= 0 ? l.initialTimeout : null,
+          acceptOverflows: l.acceptOverflows,
+        },
       });
     }
     out.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port));
@@ -110,6 +350,19 @@ function thinSeries(l: ListenerRecord, max: number): void {
   const drop = kept > max ? kept - max : 0;
   if (drop > 0) { ts.copyWithin(0, drop, kept); ns.copyWithin(0, drop, kept); }
   ts.length = ns.length = kept - drop;
+}
+
+/** Capture order (listener anomalies are raised when the wire shows them, not always in order). */
+export function byTime(a: AnomalyOccurrence, b: AnomalyOccurrence): number {
+  return a.t - b.t || a.packet - b.packet;
+}
+
+/** The series' count at time t (the latest point at or before it). */
+function depthAt(l: ListenerRecord, t: number): number {
+  const ts = l.seriesT;
+  let i = ts.length - 1;
+  while (i >= 0 && ts[i]! > t) i--;
+  return i >= 0 ? l.seriesN[i]! : 0;
 }
 
 function seriesPairs(l: ListenerRecord): Array<[t: number, count: number]> {

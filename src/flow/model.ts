@@ -4,7 +4,7 @@
  * field names are kept stable for the tools that read them.
  */
 
-/** RFC 793 §3.2 states, spelled with underscores. */
+/** RFC 793 §3.2 / RFC 9293 §3.3.2 states, spelled with underscores. */
 export type TcpState =
   | 'CLOSED' | 'LISTEN' | 'SYN_SENT' | 'SYN_RECEIVED' | 'ESTABLISHED'
   | 'FIN_WAIT_1' | 'FIN_WAIT_2' | 'CLOSE_WAIT' | 'CLOSING' | 'LAST_ACK' | 'TIME_WAIT';
@@ -17,7 +17,8 @@ export type AnomalyId =
   // handshake
   | 'syn-retransmission' | 'synack-retransmission' | 'lost-handshake-ack' | 'handshake-refused'
   | 'half-open' | 'simultaneous-open' | 'bad-handshake-ack' | 'syn-with-data' | 'options-mismatch'
-  | 'handshake-timeout'
+  | 'handshake-timeout' | 'syn-unanswered' | 'stateless-answer' | 'half-open-expired' | 'syn-dropped'
+  | 'accept-queue-overflow'
   // teardown
   | 'simultaneous-close' | 'lost-final-ack' | 'fin-retransmission' | 'reset' | 'half-closed'
   | 'time-wait-reuse'
@@ -27,7 +28,7 @@ export type AnomalyId =
   | 'invalid-flags' | 'bad-checksum' | 'malformed-option' | 'bad-header-length' | 'truncated'
   | 'data-before-handshake' | 'port-zero'
   // listeners
-  | 'syn-flood'
+  | 'syn-flood' | 'syn-queue-overflow' | 'syn-cookies'
   // the analysis itself
   | 'evicted';
 
@@ -41,9 +42,13 @@ export interface Transition {
   endpoint: EndpointRole;
   from: TcpState;
   to: TcpState;
-  /** e.g. "sent SYN", "received ACK of FIN", "2×MSL elapsed (inferred)". */
+  /**
+   * What caused it, e.g. "sent SYN", "received ACK of FIN", "gave up: no SYN-ACK re-sent by +7.000 s
+   * after 2 re-sends". A transition caused by a received segment sits at that segment (`packet`), once
+   * the wire showed it arrived (the receiver's own later segment, or its silence).
+   */
   cause: string;
-  /** True when the transition was deduced (mid-stream pickup, timer), not seen on the wire. */
+  /** True when the transition was deduced (a listener, a timer, a segment not captured), not seen on the wire. */
   inferred?: boolean;
 }
 
@@ -145,8 +150,18 @@ export interface Connection {
   bytes: { client: number; server: number };
   handshake: Handshake;
   close: Close;
+  /**
+   * Where each endpoint's timeline starts: CLOSED, or ESTABLISHED for a connection picked up
+   * mid-stream (inferred: no handshake was seen). Timelines go forward from here, arc by arc.
+   */
+  initialStates: { client: TcpState; server: TcpState };
   finalStates: { client: TcpState; server: TcpState };
   timeline: Transition[];
+  /**
+   * Segments that passed the capture point and never reached their receiver (its peer re-sent what they
+   * acknowledged): frame numbers. Present only when some were.
+   */
+  lostSegments?: number[];
   anomalies: AnomalyOccurrence[];
   /**
    * Occurrences counted but not listed in `anomalies`, by id: past MAX_LISTED_PER_ID (1,000) of one id
@@ -177,13 +192,36 @@ export interface Listener {
   connections: number;
   completed: number;
   refused: number;
-  /** Connections in SYN_RECEIVED (server side) at the end. */
+  /** Requests in its SYN queue (servers in SYN_RECEIVED it answered statefully) at the end. */
   halfOpenNow: number;
   halfOpenPeak: number;
   halfOpenPeakTime: number | null;
-  /** (t, count) points, recorded whenever the half-open count changes (thinned for long series). */
+  /** (t, count) points of its SYN queue depth, one per change (thinned to the latest 1,000 for long series). */
   halfOpenSeries: Array<[t: number, count: number]>;
   anomalies: AnomalyOccurrence[];
+  synQueue: SynQueueView;
+}
+
+/** A listener's SYN queue as the wire shows it (flow/listeners.ts). */
+export interface SynQueueView {
+  /** SYNs it answered with a SYN-ACK (kept in its queue or not). */
+  answered: number;
+  /** Answers it kept no request for (SYN cookies: no SYN-ACK re-sent past its first re-send time), and the first one's time. */
+  stateless: number;
+  statelessFrom: number | null;
+  /** SYN copies it left unanswered (no SYN-ACK, no RST) while it answered others, and the first one's time. */
+  dropped: number;
+  dropsFrom: number | null;
+  /** Queue depth when the first drop came: the most it held (Linux: listen backlog + 1). */
+  inferredBacklog: number | null;
+  /** Requests it dropped when its SYN-ACK back-off stopped, and how long they had survived (seconds). */
+  expired: number;
+  survival: { min: number; median: number; max: number } | null;
+  /** Most SYN-ACK re-sends before it gave up (Linux tcp_synack_retries), its first re-send interval (initial RTO). */
+  resendLimit: number | null;
+  initialTimeout: number | null;
+  /** Handshake ACKs it ignored while its accept queue was full (it re-sent its SYN-ACK after them). */
+  acceptOverflows: number;
 }
 
 export interface TrackerOptions {
@@ -205,6 +243,11 @@ export interface TrackerOptions {
    * into counts (flow/listener-fold.ts). Default 10,000.
    */
   maxListeners?: number;
+  /**
+   * Compact connections stuck in their handshake (flow/embryo.ts; default true, never with live
+   * events). Off gives the same output with a full record per connection (the tests compare them).
+   */
+  compactEmbryos?: boolean;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {

@@ -6,21 +6,7 @@
  * Transition objects of the output are built once, when the connection is emitted (`build`).
  */
 import type { EndpointRole, TcpState, Transition } from './model.js';
-
-const STATES: readonly TcpState[] = [
-  'CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED',
-  'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT',
-];
-const STATE_CODE: Readonly<Record<TcpState, number>> = Object.fromEntries(STATES.map((s, i) => [s, i])) as Record<TcpState, number>;
-
-/**
- * A state's small code (its index in STATES). For set-up and tests: the tracker's hot path carries
- * codes alongside states (TransitionResult.code, Endpoint.stateCode) rather than looking them up,
- * since a lookup keyed by many different strings is a slow, megamorphic property load.
- */
-export function stateCode(s: TcpState): number {
-  return STATE_CODE[s];
-}
+import { stateCode, STATES } from './state-table.js';
 
 // Code layout: bit 0 endpoint (1 = server), bits 1-4 from, bits 5-8 to, bit 9 inferred, bits 10+ cause.
 const SERVER_BIT = 1, FROM_SHIFT = 1, TO_SHIFT = 5, STATE_MASK = 0xf, INFERRED_BIT = 1 << 9, CAUSE_SHIFT = 10;
@@ -55,7 +41,7 @@ export class TimelineLog {
   clear(): void { this.used = 0; }
 
   add(t: number, packet: number, endpoint: EndpointRole, from: TcpState, to: TcpState, cause: string, inferred: boolean): void {
-    this.addCodes(t, packet, endpoint === 'server', STATE_CODE[from], STATE_CODE[to], internCause(cause), inferred);
+    this.addCodes(t, packet, endpoint === 'server', stateCode(from), stateCode(to), internCause(cause), inferred);
   }
 
   /** add() with the states and cause already as codes (stateCode, internCause): the tracker's path. */
@@ -66,6 +52,22 @@ export class TimelineLog {
     if (i === d.length) d.push(t, packet, code);
     else { d[i] = t; d[i + 1] = packet; d[i + 2] = code; }
     this.used = i + 3;
+  }
+
+  /**
+   * Move the first transition of one endpoint into state `toCode` to (t, packet), with a new cause:
+   * a guess revised before the connection is reported (a request that proved a SYN cookie).
+   */
+  relocate(server: boolean, toCode: number, t: number, packet: number, cause: number, inferred: boolean): void {
+    const d = this.data;
+    for (let i = 0; i < this.used; i += 3) {
+      const code = d[i + 2]!;
+      if (((code & SERVER_BIT) !== 0) !== server || ((code >> TO_SHIFT) & STATE_MASK) !== toCode) continue;
+      d[i] = t;
+      d[i + 1] = packet;
+      d[i + 2] = (code & ((1 << CAUSE_SHIFT) - 1) & ~INFERRED_BIT) | (inferred ? INFERRED_BIT : 0) | (cause << CAUSE_SHIFT);
+      return;
+    }
   }
 
   /** The output timeline, in the order the transitions were recorded. */

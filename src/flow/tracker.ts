@@ -2,8 +2,10 @@
  * The streaming tracker: TCP segments in, finished connections out.
  *
  * A passive observer between two hosts: for each connection it keeps one record per endpoint
- * (client, server) with its own RFC 793 state, and moves those states only through
- * `transition()` (transition.ts), called from `apply` below. A connection is emitted when it is
+ * (client, server) with its own RFC 793 state, and moves those states only through the state table
+ * (state-table.ts), from `apply` below. A transition a received segment causes waits for the wire
+ * to show it (`awaitEvidence`, `confirm`, `settle`, `deny`): timelines only go forward, and each
+ * transition sits at the segment that caused it. A connection is emitted when it is
  * finished — closed and lingered (2×MSL of capture time after it closed, so late retransmissions
  * still land on it), idle past `idleTimeoutSeconds`, or at the end of input — so memory follows the
  * number of concurrent connections, not the length of the capture.
@@ -18,26 +20,28 @@
  * long enough that anything allocated for it earlier would be promoted and swept by the
  * old-generation GC.
  */
-import { FLAG, ISSUE, type Segment } from '../decode/segment.js';
+import { FLAG, ISSUE, newSegment, type Segment } from '../decode/segment.js';
 import { AddressNames } from './address-names.js';
 import { noteStepBack, rttExcluded } from './clock-steps.js';
 import { anomaly, MAX_LISTED_PER_ID } from './anomalies.js';
-import { ConnList, LIST_ACTIVE, LIST_CLOSING, type Conn, type Endpoint } from './conn.js';
+import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, ConnList, LIST_ACTIVE, LIST_CLOSING, LIST_DONE, LIST_NONE, type Conn, type Endpoint } from './conn.js';
 import { ConnTable, tupleHash } from './conn-table.js';
 import type { FlowContext } from './context.js';
 import { advance, dataAnalysis } from './data-analysis.js';
-import { onHandshakeAck, onSyn } from './handshake.js';
-import { closedAt, initRecord, isFinished, RecordPool, startsNewConnection } from './lifecycle.js';
+import { decideAnswer, handshakeTimers, inferListen, onHandshakeAck, onSyn } from './handshake.js';
+import { closedAt, EmbryoPool, initRecord, isFinished, RecordPool, startsNewConnection } from './lifecycle.js';
 import type { FoldedListeners } from './listener-fold.js';
-import { ListenerTable, type ListenerRecord } from './listeners.js';
+import { byTime, ListenerTable, type ListenerRecord } from './listeners.js';
 import type {
   AnomalyId, AnomalyOccurrence, Connection, EndpointRole, FlowEvent, Listener, TrackerOptions, TrackerTotals,
 } from './model.js';
 import { seqAdd } from './seq.js';
-import { onFin, onFinAck, onRst, placeFinsInFlight, placePendingFin } from './teardown.js';
+import { EVENT_CAUSE, stateCode, transition, type EntryAction, type TcpEvent } from './state-table.js';
+import { finShown, finSilence, onFin, onFinAck, onRst, pendingFinPacket, placePendingFin } from './teardown.js';
 import { internCause, newTransition } from './timeline-log.js';
+import { TimerHeap } from './timer-heap.js';
+import { compactable, DEMOTE_AFTER, Embryo, fillLogged, LOG_STRIDE, logSegment, MAX_LOGGED, optionsOf } from './embryo.js';
 import { TombstoneTable } from './tombstones.js';
-import { transition, type TcpEvent } from './transition.js';
 import { buildConnection, connectionFacts, endOfConnectionAnomalies, newFacts, type ConnectionFacts } from './verdict.js';
 
 export interface TrackerSink {
@@ -48,6 +52,15 @@ export interface TrackerSink {
    */
   onFinished?(facts: ConnectionFacts, build: () => Connection): void;
   onEvent?(e: FlowEvent): void;
+}
+
+/**
+ * The server showed twice that it ignored the client's handshake ACK (re-sending its SYN-ACK after
+ * it): not a loss on the wire, which seldom strikes one connection twice, but a server that drops the
+ * ACK: its accept queue full (Linux ListenOverflows), or a path that loses every client segment.
+ */
+function ignoresAcks(c: Conn): boolean {
+  return c.ignoredAcks >= 2;
 }
 
 /**
@@ -66,14 +79,32 @@ const ISSUE_ANOMALIES: ReadonlyArray<[number, AnomalyId]> = [
 
 export class Tracker implements FlowContext {
   private readonly opts: TrackerOptions;
-  private readonly table = new ConnTable<Conn>(1024);
+  private readonly table = new ConnTable<Conn | Embryo>(1024);
   private readonly tombstones = new TombstoneTable();
   private readonly records = new RecordPool();
   private lingering = 0;
   private readonly maxLingering: number;
   private readonly active = new ConnList(LIST_ACTIVE);
+  private readonly timers = new TimerHeap<Conn | Embryo>();
+  private readonly compact: boolean;
+  /** Young connections (creation order) to look at DEMOTE_AFTER later: compact them if still embryonic. */
+  private readonly young: Conn[] = [];
+  private readonly youngIds: number[] = [];
+  private youngHead = 0;
+  private readonly embryos = new EmbryoPool();
+  /** Replaying an embryo's log: its listener-level effects happened already (FlowContext.replaying). */
+  replaying = false;
+  /** Scratch for replays. */
+  private readonly replaySeg = newSegment();
+  private readonly replaySrc = new Uint32Array(4);
+  private readonly replayDst = new Uint32Array(4);
+  private readonly replayOpts = Buffer.alloc(64);
+  /** Connections that finished without opening, reported at the next clock move (startLinger). */
+  private readonly done: Conn[] = [];
+  /** A connection is being emitted: what its settling moves must not start a linger. */
+  private emitting: Conn | null = null;
   private readonly closing = new ConnList(LIST_CLOSING);
-  private readonly listeners: ListenerTable;
+  readonly listeners: ListenerTable;
   /** IPv4 listeners by a numeric key (address × 65536 + port): no string per connection. */
   private readonly v4Listeners = new Map<number, ListenerRecord>();
   /** ListenerTable.folds when v4Listeners was last valid: a fold lets records go, so the cache is dropped. */
@@ -92,11 +123,13 @@ export class Tracker implements FlowContext {
 
   constructor(opts: TrackerOptions, private readonly sink: TrackerSink) {
     this.opts = opts;
+    // Live event streams see every transition as it happens: no compaction (it would replay them).
+    this.compact = (opts.compactEmbryos ?? true) && sink.onEvent === undefined;
     this.maxLingering = opts.maxLingering ?? DEFAULT_MAX_LINGERING;
     this.listeners = new ListenerTable(opts.synFloodThreshold, opts.maxSeriesPoints, (a) => {
       this.looseAnomalies.push(a);
       this.sink.onEvent?.({ type: 'anomaly', connection: null, anomaly: a });
-    }, opts.maxListeners);
+    }, (c, id) => this.reviseAsCookie(c, id), opts.maxListeners);
   }
 
   private get twoMsl(): number { return 2 * this.opts.mslSeconds; }
@@ -114,8 +147,14 @@ export class Tracker implements FlowContext {
 
     const ipv = seg.ipVersion;
     const hash = tupleHash(ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
-    let c = this.table.find(hash, ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
+    const found = this.table.find(hash, ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
     let fromA = this.table.lastFromA;
+    let c: Conn | undefined;
+    if (found === undefined || !found.embryo) c = found;
+    // An embryo logs its segments as stamped, for a replay: one stamped early or not at all rebuilds it
+    // first (a connection whose clock stepped back is never compacted: mayCompact).
+    else if (!untimed && t >= found.lastTime() && this.logInEmbryo(found, fromA, seg, t)) return;
+    else c = this.promote(found);
     if (c !== undefined && (t < c.lastTime || untimed)) t = this.stepBack(c, t, seg.frameNo);
     if (c === undefined && this.tombstones.size > 0) {
       const z = this.tombstones.find(hash, ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort, this.now);
@@ -170,18 +209,19 @@ export class Tracker implements FlowContext {
 
   finish(): { listeners: Listener[]; totals: TrackerTotals; anomalies: AnomalyOccurrence[]; listenersFolded: FoldedListeners | null } {
     if (!this.finished) {
-      // Half-open counts are read before the flush: they describe the end of the capture.
-      const listeners = this.listeners.list();
-      const all: Conn[] = [];
-      for (const c of this.table.values()) all.push(c);
+      this.emitDone();
+      const held = [...this.table.values()];
+      const all = held.map((x) => (x.embryo ? this.promote(x) : x));
       all.sort((x, y) => x.id - y.id);
+      // Requests still queued at the end stay in the queue: the listeners describe the end of the capture.
       for (const c of all) this.emit(c, 'end-of-input');
+      this.listeners.finish();
       this.finished = true;
-      this.finalListeners = listeners;
+      this.finalListeners = this.listeners.list();
     }
     const folded = this.listeners.folded;
     return {
-      listeners: this.finalListeners, totals: { ...this.totals }, anomalies: this.looseAnomalies.slice(),
+      listeners: this.finalListeners, totals: { ...this.totals }, anomalies: this.looseAnomalies.slice().sort(byTime),
       listenersFolded: folded.listeners > 0 ? { ...folded } : null,
     };
   }
@@ -213,6 +253,11 @@ export class Tracker implements FlowContext {
     if (t > c.end) c.end = t;
     c.lastPacket = pkt;
 
+    if (c.hsLog !== null) {
+      // Kept while the connection is only SYNs and SYN-ACKs, in case its handshake stalls (embryo.ts).
+      if (SYN && len === 0 && seg.issues === 0 && (ACK ? s === c.server : s === c.client)) logSegment(c.hsLog, seg, s === c.client);
+      else c.hsLog = null;
+    }
     if (seg.issues !== 0) this.issueAnomalies(c, s, seg, t);
     const badChecksum = (seg.issues & ISSUE.BAD_CHECKSUM) !== 0;
     c.zeek.packet(fromA, seg, badChecksum);
@@ -220,7 +265,8 @@ export class Tracker implements FlowContext {
     if (badChecksum) return;
 
     const finRetransmission = FIN && s.finSent && seqAdd(seq, len) === s.finSeq;
-    if (s.pendingFin || r.pendingFin) placeFinsInFlight(this, c, s, r, ack, t, pkt, ACK, FIN, finRetransmission);
+    // s's own segment shows what it received before, or (re-sending what an ACK covered) what it did not.
+    if (s.awaited !== null || s.pendingFin) this.ownSegment(c, s, r, SYN, ACK, FIN, RST, seq, ack, finRetransmission);
 
     if (SYN) onSyn(this, c, s, r, seg, t, ACK);
 
@@ -241,49 +287,162 @@ export class Tracker implements FlowContext {
     }
   }
 
-  // ---------------------------------------------------------------- transitions, anomalies
+  // ---------------------------------------------------------------- transitions, evidence, anomalies
 
   /**
-   * Move one endpoint through the transition function and record what happened (FlowContext: the
-   * phase handlers change states only through here).
+   * Move one endpoint through the state table and record it at (t, packet), then run the arc's entry
+   * action (FlowContext: the phase handlers change states only through here).
    */
   apply(c: Conn, ep: Endpoint, event: TcpEvent, t: number, packet: number, inferred = false, cause?: string): boolean {
     const res = transition(ep.state, event);
     if (res === null) return false;
     const from = ep.state;
-    c.timeline.addCodes(t, packet, ep === c.server, ep.stateCode, res.code, internCause(cause ?? event), inferred);
+    const text = cause ?? EVENT_CAUSE[event];
+    c.timeline.addCodes(t, packet, ep === c.server, ep.stateCode, res.code, internCause(text), inferred);
     ep.state = res.to;
     ep.stateCode = res.code;
     if (this.sink.onEvent) {
-      const tr = newTransition(t, packet, ep.role, from, res.to, cause ?? event, inferred);
+      const tr = newTransition(t, packet, ep.role, from, res.to, text, inferred);
       this.sink.onEvent({ type: 'transition', connection: c.id, transition: tr });
     }
-
-    if (ep === c.server) {
-      if (res.to === 'SYN_RECEIVED') this.listeners.changeHalfOpen(c.listener, 1, t, packet);
-      if (from === 'SYN_RECEIVED') {
-        this.listeners.changeHalfOpen(c.listener, -1, t, packet);
-        if (res.to === 'ESTABLISHED' && !ep.everEstablished) c.listener.completed++; // not again after a correction
-      }
+    this.entryAction(c, ep, res.arc.action, t, packet);
+    if (res.to === 'ESTABLISHED' && !ep.everEstablished) {
+      ep.everEstablished = true;
+      if (ep === c.server && !c.midStream) c.listener.completed++;
+    } else if (res.to === 'CLOSED') {
+      ep.reachedClosed = true;
     }
-    // Effects of entering the new state.
-    if (res.to === 'ESTABLISHED') ep.everEstablished = true;
-    else if (res.to === 'TIME_WAIT') ep.timeWaitT = t;
-    if (res.to === 'CLOSING') {
-      ep.wentClosing = true;
-      const peer = c.peerOf(ep);
-      if (!c.simultaneousCloseFlagged) {
-        c.simultaneousCloseFlagged = true;
-        this.raise(c, 'simultaneous-close', packet, t, null, 'the FINs crossed (CLOSING)', { closing: [ep.role] });
-      } else if (peer.wentClosing) {
-        const occ = c.anomalies?.find((a) => a.id === 'simultaneous-close');
-        if (occ?.details) (occ.details['closing'] as string[]).push(ep.role);
-      }
-    }
-    if (res.to === 'LAST_ACK') ep.wasLastAck = true;
-    if (res.to === 'CLOSED') ep.reachedClosed = true;
-    if (c.list === LIST_ACTIVE && isFinished(c)) this.startLinger(c, t);
+    if (c.list === LIST_ACTIVE && this.emitting !== c && isFinished(c)) this.startLinger(c, t);
     return true;
+  }
+
+  private entryAction(c: Conn, ep: Endpoint, action: EntryAction | undefined, t: number, packet: number): void {
+    switch (action) {
+      case undefined: return;
+      case 'queue-enter':
+        // A request in the listener's SYN queue: a stateful answer (a cookie answer keeps none).
+        if (ep === c.server && !c.cookieCompleted) {
+          ep.inQueue = true;
+          c.queueEnterT = t;
+          if (!this.replaying) this.listeners.changeHalfOpen(c.listener, 1, t, packet);
+        }
+        return;
+      case 'queue-complete':
+      case 'queue-leave':
+        if (ep.inQueue) {
+          ep.inQueue = false;
+          c.queueLeaveT = t;
+          if (!this.replaying) this.listeners.changeHalfOpen(c.listener, -1, t, packet);
+        }
+        return;
+      case 'time-wait': ep.timeWaitT = t; return;
+      case 'last-ack': ep.wasLastAck = true; return;
+      case 'closing':
+        // simultaneous-close is raised when the connection ends (verdict.ts), naming every side that
+        // went through CLOSING.
+        ep.wentClosing = true;
+        if (c.closingPacket === 0) { c.closingPacket = packet; c.closingT = t; }
+    }
+  }
+
+  awaitEvidence(c: Conn, ep: Endpoint, event: TcpEvent, t: number, packet: number, deadline: number, cause?: string, inferred = false): void {
+    if (ep.awaited !== null && ep.awaited !== event) this.settle(c, ep);
+    ep.awaited = event;
+    ep.awaitedT = t;
+    ep.awaitedPacket = packet;
+    ep.awaitedCause = cause ?? null;
+    ep.awaitedInferred = inferred;
+    ep.awaitedDeadline = deadline;
+    if (deadline !== Infinity) this.schedule(c, deadline);
+    // An awaited ACK of a last FIN lets the connection linger already (lifecycle.ts `ended`).
+    if (c.list === LIST_ACTIVE && this.emitting !== c && isFinished(c)) this.startLinger(c, t);
+  }
+
+  confirm(c: Conn, ep: Endpoint): void {
+    const event = ep.awaited;
+    if (event === null) return;
+    ep.awaited = null;
+    ep.awaitedDeadline = Infinity;
+    this.apply(c, ep, event, ep.awaitedT, ep.awaitedPacket, ep.awaitedInferred, ep.awaitedCause ?? undefined);
+    ep.awaitedLost = 0;
+  }
+
+  settle(c: Conn, ep: Endpoint): void {
+    const event = ep.awaited;
+    if ((event === 'receive ACK of SYN' && !ignoresAcks(c)) || event === 'receive ACK of FIN') this.confirm(c, ep);
+    else { ep.awaited = null; ep.awaitedDeadline = Infinity; }
+  }
+
+  /**
+   * ep re-sent what the awaited segment acknowledged (or re-sent its SYN after a SYN-ACK passed): that
+   * segment never reached it. It is marked lost; the next one like it is awaited instead.
+   */
+  private deny(c: Conn, ep: Endpoint): void {
+    const lost = ep.awaitedPacket;
+    if (ep.awaited === 'receive ACK of FIN') ep.finAcked = false;
+    if (ep.awaited === 'receive ACK of SYN') c.ignoredAcks++;
+    ep.awaited = null;
+    ep.awaitedDeadline = Infinity;
+    ep.awaitedLost = lost;
+    (c.lost ??= []).push(lost);
+  }
+
+  /**
+   * s sent a segment: it shows (or, re-sending what an ACK covered, denies) what s was waiting to
+   * show, and whether the peer's FIN in flight reached it. What it shows is taken in the order the
+   * peer sent it (one sender's segments arrive in order).
+   */
+  private ownSegment(c: Conn, s: Endpoint, r: Endpoint, syn: boolean, hasAck: boolean, fin: boolean, rst: boolean, seq: number, ack: number,
+    finRetransmission: boolean): void {
+    const placeFin = finShown(s, r, ack, hasAck, fin);
+    if (s.awaited !== null) {
+      if (rst) this.settle(c, s);
+      else if (this.denies(s, syn, hasAck, seq, finRetransmission)) this.deny(c, s);
+      else if (!placeFin || s.awaitedPacket <= pendingFinPacket(s)) this.confirm(c, s);
+    }
+    if (placeFin) placePendingFin(this, c, s);
+    if (s.awaited !== null && !rst) this.confirm(c, s);
+  }
+
+  /** Does s's segment re-send what its awaited segment would have settled (so that one never arrived)? */
+  private denies(s: Endpoint, syn: boolean, ack: boolean, seq: number, finRetransmission: boolean): boolean {
+    switch (s.awaited) {
+      case 'receive SYN-ACK':
+      case 'receive SYN': return syn && !ack && s.synSeen && seq === s.isn; // its SYN again
+      case 'receive ACK of SYN': return syn && ack;                          // its SYN-ACK again
+      case 'receive ACK of FIN': return finRetransmission;                   // its FIN again
+      default: return false;
+    }
+  }
+
+  schedule(c: Conn, at: number): void {
+    if (at < c.timerAt) this.timers.push(c, at);
+  }
+
+  /**
+   * c's timers are due at `clock` (the due time of the entry that came up: timers that fell due in a
+   * quiet spell run in the order they fell due, and one due later is scheduled again): handshake
+   * back-offs, and silence that confirms an awaited ACK.
+   */
+  private onTimer(c: Conn, clock: number): void {
+    c.timerAt = Infinity;
+    c.timerToken = 0;
+    const now = clock;
+    let next = handshakeTimers(this, c, now);
+    for (const ep of [c.client, c.server]) {
+      if (ep.awaited === null || ep.awaitedDeadline === Infinity) continue;
+      if (now < ep.awaitedDeadline) { next = Math.min(next, ep.awaitedDeadline); continue; }
+      if (ep.awaited === 'receive ACK of SYN' && ignoresAcks(c)) {
+        // The server ignored the client's ACKs before; its silence now is its back-off stopping, not
+        // the ACK arriving: that one was ignored too, and the request dropped.
+        this.deny(c, ep);
+        next = Math.min(next, handshakeTimers(this, c, now));
+        this.acksIgnored(c, now);
+      } else this.confirm(c, ep);
+    }
+    if (next !== Infinity) this.schedule(c, next);
+    // A timer can finish a connection without a transition (a stateless answer decided).
+    if (c.list === LIST_ACTIVE && isFinished(c)) this.startLinger(c, now);
   }
 
   raise(c: Conn, id: AnomalyId, packet: number, t: number, endpoint: EndpointRole | null,
@@ -323,7 +482,7 @@ export class Tracker implements FlowContext {
     const serverIsA = !c.clientIsA;
     c.listener = this.listenerOf(c, serverIsA);
     c.listener.connections++;
-    c.listener.live++;
+    c.listener.held++;
 
     if (this.sink.onEvent) {
       const client = { ip: this.ipString(c, c.clientIsA), port: c.clientIsA ? c.portA : c.portB };
@@ -331,13 +490,148 @@ export class Tracker implements FlowContext {
       this.sink.onEvent({ type: 'connection-start', t, packet: seg.frameNo, connection: c.id, client, server, roleInferred: c.roleInferred });
     }
 
+    if (this.compact && !c.midStream) { this.young.push(c); this.youngIds.push(c.id); }
     if (c.midStream) {
-      this.apply(c, c.client, 'picked up mid-stream', t, seg.frameNo, true);
-      this.apply(c, c.server, 'picked up mid-stream', t, seg.frameNo, true);
-    } else {
-      this.apply(c, c.server, 'listening (inferred)', t, seg.frameNo, true);
+      // No handshake seen: the connection was already open. Not an arc: the timelines start there.
+      for (const ep of [c.client, c.server]) { ep.state = ep.initialState = 'ESTABLISHED'; ep.stateCode = stateCode('ESTABLISHED'); ep.everEstablished = true; }
     }
     return c;
+  }
+
+  /**
+   * The server dropped a request after ignoring every handshake ACK of its client (each re-sent SYN-ACK
+   * followed one): while it held completed connections its accept queue was full (the application was
+   * not accepting, Linux ListenOverflows); otherwise every client segment was lost on the way to it.
+   */
+  private acksIgnored(c: Conn, t: number): void {
+    const acceptQueue = c.listener.completed > 0;
+    this.listeners.noteIgnoredAcks(c.listener, c.ignoredAcks);
+    const lost = c.lost?.slice() ?? [];
+    this.raise(c, acceptQueue ? 'accept-queue-overflow' : 'lost-handshake-ack', c.server.synLastPacket, t, 'server', acceptQueue
+      ? `the server ignored all ${c.ignoredAcks} handshake ACKs of the client while it held completed connections: its accept queue was full`
+      : `the server ignored all ${c.ignoredAcks} handshake ACKs of the client: they were lost on the way to it`,
+    { case: 'acks-ignored', ignored: c.ignoredAcks, lostPackets: lost });
+  }
+
+  /**
+   * An answer an ACK completed before its kind showed was sent while its listener answered statelessly:
+   * a SYN cookie. The guess is revised before the connection is reported: no queue entry (its changes
+   * are taken back), and the server's SYN_RECEIVED sits at the ACK that rebuilt the connection.
+   */
+  private reviseAsCookie(c: Conn, id: number): void {
+    if (c.id !== id || c.list === LIST_NONE || c.answer !== ANSWER_STATEFUL || c.ackPacket === 0) return;
+    const sv = c.server, l = c.listener;
+    c.answer = ANSWER_STATELESS;
+    c.cookieCompleted = true;
+    if (c.queueEnterT >= 0) this.listeners.retract(l, 1, c.queueEnterT);
+    if (c.queueLeaveT >= 0) this.listeners.retract(l, -1, c.queueLeaveT);
+    sv.inQueue = false;
+    c.timeline.relocate(true, stateCode('SYN_RECEIVED'), c.ackT, c.ackPacket,
+      internCause(`connection rebuilt from the SYN cookie of SYN-ACK #${sv.synFirstPacket} when this ACK arrived (no SYN-queue entry)`), true);
+    this.listeners.noteStateless(l, sv.synFirstT, sv.synFirstPacket);
+    this.raise(c, 'stateless-answer', sv.synFirstPacket, sv.synFirstT, 'server',
+      `the server answered without keeping the request (its listener was sending SYN cookies); the client's ACK #${c.ackPacket} completed it`,
+      { completed: true, ackPacket: c.ackPacket });
+  }
+
+  // ---------------------------------------------------------------- compact embryos (embryo.ts)
+
+  /** Connections DEMOTE_AFTER old and still only SYNs and SYN-ACKs give back their full record. */
+  private compactYoung(): void {
+    const young = this.young, ids = this.youngIds, limit = this.now - DEMOTE_AFTER;
+    let h = this.youngHead;
+    while (h < young.length && young[h]!.start <= limit) {
+      const c = young[h]!;
+      if (c.id === ids[h] && this.mayCompact(c)) this.demote(c);
+      h++;
+    }
+    if (h === young.length) { young.length = 0; ids.length = 0; h = 0; }
+    else if (h > 4096 && h > young.length / 2) { young.splice(0, h); ids.splice(0, h); h = 0; }
+    this.youngHead = h;
+  }
+
+  /** c is still only its handshake, and nothing of it is due now (else it stays full until that runs). */
+  private mayCompact(c: Conn): boolean {
+    // A connection whose clock stepped back stays whole: an embryo replays its segments as stamped.
+    return c.list === LIST_ACTIVE && c.clockSteps === null && compactable(c) && c.timerAt > this.now && c.lastTime + this.opts.idleTimeoutSeconds > this.now;
+  }
+
+  private demote(c: Conn): void {
+    const e = this.embryos.take();
+    e.ipVersion = c.ipVersion;
+    e.a0 = c.a0; e.a1 = c.a1; e.a2 = c.a2; e.a3 = c.a3; e.portA = c.portA;
+    e.b0 = c.b0; e.b1 = c.b1; e.b2 = c.b2; e.b3 = c.b3; e.portB = c.portB;
+    e.hash = c.hash; e.id = c.id; e.clientIsA = c.clientIsA; e.listener = c.listener; e.answer = c.answer;
+    const cl = c.client, sv = c.server;
+    e.clientIsn = cl.isn;
+    e.serverIsn = sv.synSeen ? sv.isn : -1;
+    e.clientOpts = optionsOf(cl.mss, cl.wscale, cl.sackPermitted, cl.timestamps);
+    e.serverOpts = sv.synSeen ? optionsOf(sv.mss, sv.wscale, sv.sackPermitted, sv.timestamps) : -1;
+    const log = c.hsLog!;
+    for (let i = 0; i < log.length; i++) e.log.push(log[i]!);
+    this.table.remove(c);
+    this.active.remove(c);
+    c.timerToken = 0; // its pending timers are the embryo's now
+    this.records.give(c);
+    this.table.insert(e);
+    this.scheduleEmbryo(e);
+  }
+
+  /** An embryo's timers: when the handshake timers of its full record would next be due. */
+  private scheduleEmbryo(e: Embryo): void {
+    // Its idle expiry too: the record it is rebuilt into then expires from the active list.
+    const at = Math.min(e.nextTimer(), e.lastTime() + this.opts.idleTimeoutSeconds);
+    if (at !== e.timerAt) this.timers.push(e, at);
+  }
+
+  /**
+   * A segment for an embryo: another copy of its SYN or SYN-ACK is logged in place (with what its
+   * listener learns from it now: a re-sent SYN-ACK shows a queued request); false for anything else.
+   */
+  private logInEmbryo(e: Embryo, fromA: boolean, seg: Segment, t: number): boolean {
+    const fromClient = fromA === e.clientIsA;
+    const f = seg.flags & (FLAG.SYN | FLAG.ACK | FLAG.RST | FLAG.FIN);
+    if (seg.payloadLen !== 0 || seg.issues !== 0 || e.log.length >= MAX_LOGGED * LOG_STRIDE) return false;
+    if (fromClient ? !(f === FLAG.SYN && seg.seq === e.clientIsn) : !(f === (FLAG.SYN | FLAG.ACK) && seg.seq === e.serverIsn)) return false;
+    if (!fromClient) {
+      const sv = e.side(false);
+      if (sv.count === 1) this.listeners.noteFirstResend(e.listener, t - sv.lastT);
+      if (e.answer === ANSWER_PENDING) {
+        // The request was kept (handshake.ts decideAnswer: stateful): it entered the queue at its first SYN-ACK.
+        e.answer = ANSWER_STATEFUL;
+        this.listeners.noteAnswer(e.listener, sv.firstT, false);
+        this.listeners.changeHalfOpen(e.listener, 1, sv.firstT, sv.firstPacket);
+      }
+    }
+    logSegment(e.log, seg, fromClient);
+    this.scheduleEmbryo(e);
+    return true;
+  }
+
+  /** The full record of an embryo, rebuilt by replaying its log (its listener's effects are not repeated). */
+  private promote(e: Embryo): Conn {
+    const seg = this.replaySeg;
+    this.table.remove(e);
+    this.replaying = true;
+    let c: Conn | null = null;
+    for (let i = 0; i < e.log.length; i += LOG_STRIDE) {
+      const fromA = fillLogged(e, i, seg, this.replaySrc, this.replayDst, this.replayOpts);
+      const t = seg.tsSec + seg.tsNsec / 1e9;
+      if (c === null) {
+        c = this.records.take();
+        initRecord(c, seg, t, e.hash, e.id);
+        c.listener = e.listener;
+        this.table.insert(c);
+        this.active.push(c);
+      }
+      if (t > c.lastTime) c.lastTime = t;
+      this.active.touch(c);
+      this.process(c, fromA, seg, t);
+    }
+    this.replaying = false;
+    e.timerToken = 0;
+    this.embryos.give(e);
+    return c!;
   }
 
   /** The server's listener; IPv4 listeners are found by a numeric key (no string per connection). */
@@ -362,8 +656,8 @@ export class Tracker implements FlowContext {
   /** A new SYN replaces `old` on its 4-tuple: end TIME_WAIT early and emit it. */
   private endByReuse(old: Conn, fromA: boolean, seg: Segment, t: number): void {
     const s = old.sender(fromA), r = old.receiver(fromA);
-    if (r.state === 'TIME_WAIT') this.apply(old, r, 'received SYN', t, seg.frameNo, false, 'received SYN of a new connection on the 4-tuple');
-    if (s.state === 'TIME_WAIT') this.apply(old, s, 'sent SYN', t, seg.frameNo, false, 'sent SYN of a new connection on the 4-tuple');
+    if (r.state === 'TIME_WAIT') this.apply(old, r, 'new SYN on the 4-tuple', t, seg.frameNo, false, 'received the SYN of a new connection on the 4-tuple');
+    if (s.state === 'TIME_WAIT') this.apply(old, s, 'new SYN on the 4-tuple', t, seg.frameNo, false, 'sent the SYN of a new connection on the 4-tuple');
     this.emit(old, old.list === LIST_CLOSING ? 'closed' : 'reused');
   }
 
@@ -376,10 +670,20 @@ export class Tracker implements FlowContext {
     }
   }
 
-  /** c is through: it lingers 2×MSL (late retransmissions still land on it), within the memory bound. */
+  /**
+   * c is through: it lingers 2×MSL (late retransmissions still land on it), within the memory bound.
+   * A connection that never opened (refused, unanswered, a request dropped or answered statelessly to
+   * a client that never answered) is reported at once: under a SYN flood, that is what keeps memory
+   * to the requests the listener itself holds.
+   */
   private startLinger(c: Conn, t: number): void {
     c.finishedT = t;
     this.active.remove(c);
+    if (!c.client.everEstablished && !c.server.everEstablished) {
+      c.list = LIST_DONE;
+      this.done.push(c);
+      return;
+    }
     this.closing.push(c);
     this.lingering++;
     while (this.lingering > this.maxLingering && this.closing.head !== null && this.closing.head !== c) {
@@ -389,25 +693,52 @@ export class Tracker implements FlowContext {
 
   private expire(): void {
     const idle = this.opts.idleTimeoutSeconds, linger = this.twoMsl;
+    while (this.timers.nextAt <= this.now) {
+      const clock = this.timers.nextAt;
+      const x = this.timers.pop();
+      if (x === null) continue;
+      if (!x.embryo) { this.onTimer(x, clock); continue; }
+      // An embryo's timers: rebuilt, its timers run, compacted again if still embryonic.
+      const c = this.promote(x);
+      this.onTimer(c, clock);
+      // Rebuilt out of order of the active list (it holds records by last activity): an idle one goes now.
+      if (c.list === LIST_ACTIVE && c.lastTime + this.opts.idleTimeoutSeconds < this.now) this.emit(c, 'idle');
+      else if (this.mayCompact(c)) this.demote(c);
+    }
+    if (this.compact) this.compactYoung();
+    this.emitDone();
+    this.listeners.advance(this.now);
     while (this.closing.headTime + linger <= this.now) this.emit(this.closing.head!, 'closed');
     while (this.active.headTime + idle < this.now) this.emit(this.active.head!, 'idle');
   }
 
+  /** Report the connections that finished without ever opening (startLinger), in the order they did. */
+  private emitDone(): void {
+    const done = this.done;
+    for (let i = 0; i < done.length; i++) {
+      const c = done[i]!;
+      if (c.list !== LIST_DONE) continue;
+      // A segment since it finished may have reopened it (a late ACK): back to the active ones.
+      if (isFinished(c)) this.emit(c, 'closed'); else { c.list = LIST_NONE; this.active.push(c); }
+    }
+    done.length = 0;
+  }
+
   private emit(c: Conn, reason: Connection['endReason'], leaveTombstone = false): void {
-    // FINs still in flight arrived when they passed the capture point (no evidence otherwise).
-    if (c.client.pendingFin) placePendingFin(this, c, c.client, c.client.pendingFinT, c.client.pendingFinPacket);
-    if (c.server.pendingFin) placePendingFin(this, c, c.server, c.server.pendingFinT, c.server.pendingFinPacket);
-    this.endTimeWait(c, c.client);
-    this.endTimeWait(c, c.server);
+    this.emitting = c;
+    this.settleAtEnd(c);
     endOfConnectionAnomalies(c, this);
     if (c.clockSteps !== null && rttExcluded(c)) this.totals.rttExcluded = (this.totals.rttExcluded ?? 0) + 1;
-    if (reason !== 'end-of-input' && c.server.state === 'SYN_RECEIVED') {
+    if (reason !== 'end-of-input' && c.server.inQueue) {
+      c.server.inQueue = false;
       this.listeners.changeHalfOpen(c.listener, -1, Math.max(this.now, c.lastTime), c.lastPacket);
     }
+    this.emitting = null;
     this.table.remove(c);
-    c.listener.live--;
+    c.listener.held--;
     if (c.list === LIST_ACTIVE) this.active.remove(c);
     else if (c.list === LIST_CLOSING) { this.closing.remove(c); this.lingering--; }
+    c.list = LIST_NONE;
     if (leaveTombstone) this.tombstones.add(c, c.finishedT + this.twoMsl, this.now);
     const onFinished = this.sink.onFinished;
     if (onFinished !== undefined && this.sink.onEvent === undefined) {
@@ -430,10 +761,38 @@ export class Tracker implements FlowContext {
     return buildConnection(this.finishing, this.finishingReason, this);
   };
 
-  /** TIME_WAIT whose 2×MSL ran out in capture time: CLOSED, inferred (no packet shows it). */
-  private endTimeWait(c: Conn, ep: Endpoint): void {
-    if (ep.state === 'TIME_WAIT' && this.now >= ep.timeWaitT + this.twoMsl) {
-      this.apply(c, ep, '2×MSL elapsed', ep.timeWaitT + this.twoMsl, c.lastPacket, true, '2×MSL elapsed (inferred)');
+  /**
+   * What the wire still shows of c as it is reported: timers that came due, awaited ACKs nothing
+   * denied (taken), SYN-ACKs the client never answered (not taken), FINs in flight whose sender
+   * stopped re-sending them (arrived), a listener known to answer (listening), TIME_WAIT's 2×MSL.
+   */
+  private settleAtEnd(c: Conn): void {
+    if (c.timerAt <= this.now) this.onTimer(c, this.now);
+    // The capture ended before the server's first re-send was due: the listener answers as it did
+    // last (Linux sends cookies while its SYN queue is full, and queues requests otherwise).
+    if (c.answer === ANSWER_PENDING) decideAnswer(this, c, c.listener.lastAnswerStateless, 'end');
+    this.settle(c, c.client);
+    this.settle(c, c.server);
+    for (const ep of [c.client, c.server]) {
+      if (!ep.pendingFin) continue;
+      const sender = c.peerOf(ep);
+      if (this.now >= sender.finLastT + finSilence(c, sender)) {
+        placePendingFin(this, c, ep, 'received FIN: no ACK of it was captured, and its sender stopped re-sending it');
+      }
+    }
+    const sv = c.server, cl = c.client;
+    if (sv.state === 'CLOSED' && !sv.synSeen && !c.refused && !c.midStream && cl.synSeen && !sv.rstSent && c.listener.answered > 0) {
+      // Unanswered while its listener answered others: the listener dropped it (a full queue).
+      inferListen(this, c, 'listening: this listener answered other SYNs');
+      this.listeners.noteDrop(c.listener, cl.synFirstT, cl.synFirstPacket, cl.synCount);
+      this.raise(c, 'syn-dropped', cl.synFirstPacket, cl.synFirstT, 'server',
+        `the listener ignored ${cl.synCount === 1 ? 'this SYN' : `these ${cl.synCount} SYNs`} while it answered others: its queue was full`,
+        { syns: cl.synCount });
+    }
+    for (const ep of [c.client, c.server]) {
+      if (ep.state === 'TIME_WAIT' && this.now >= ep.timeWaitT + this.twoMsl) {
+        this.apply(c, ep, '2MSL timeout', ep.timeWaitT + this.twoMsl, c.lastPacket, true);
+      }
     }
   }
 
@@ -441,31 +800,55 @@ export class Tracker implements FlowContext {
   get held(): number { return this.table.size; }
 
   /**
-   * Memory pressure (pipeline/memory-guard.ts): finish up to `n` open connections now, as 'evicted':
-   * the least recently active first, those whose handshake never completed (a SYN flood's) before
-   * the others. Each leaves a tombstone until --idle-timeout, so a later segment of it is counted as
-   * late, not taken for a new connection. Returns how many went.
+   * Memory pressure (pipeline/memory-guard.ts): finish up to `n` connections now, as 'evicted', the
+   * least recently active first and those whose handshake never completed before the others: compact
+   * embryos (a flood's half-open and unanswered SYNs, embryo.ts), then full records of incomplete
+   * handshakes, then the rest. Each leaves a tombstone until --idle-timeout, so a later segment of it is
+   * counted as late, not taken for a new connection. Returns how many went.
    */
   evict(n: number): number {
     let done = 0;
+    for (const e of this.oldestEmbryos(n)) { this.evictOne(this.promote(e), true); done++; }
     for (let pass = 0; pass < 2 && done < n; pass++) {
       for (let c = this.active.head; c !== null && done < n;) {
         const next = c.next;
         const incomplete = !c.server.everEstablished;
-        if (incomplete || pass === 1) {
-          // One shared message (no number in it): a flood evicts hundreds of thousands at a time.
-          this.raise(c, 'evicted', c.lastPacket, c.lastTime, null, 'evicted under memory pressure: its end was not seen',
-            { idleSeconds: this.now - c.lastTime });
-          this.tombstones.add(c, this.now + this.opts.idleTimeoutSeconds, this.now);
-          this.totals.evicted = (this.totals.evicted ?? 0) + 1;
-          if (incomplete) this.totals.evictedIncomplete = (this.totals.evictedIncomplete ?? 0) + 1;
-          this.emit(c, 'evicted');
-          done++;
-        }
+        if (incomplete || pass === 1) { this.evictOne(c, incomplete); done++; }
         c = next;
       }
     }
     return done;
+  }
+
+  /**
+   * The `n` embryos last active longest ago. Their times are sorted in a typed array (8 bytes each,
+   * outside the heap that is running short) for the cut-off time; no object per embryo.
+   */
+  private oldestEmbryos(n: number): Embryo[] {
+    let count = 0;
+    for (const x of this.table.values()) if (x.embryo) count++;
+    if (count === 0 || n <= 0) return [];
+    let cutoff = Infinity;
+    if (count > n) {
+      const times = new Float64Array(count);
+      let i = 0;
+      for (const x of this.table.values()) if (x.embryo) times[i++] = x.lastTime();
+      times.sort();
+      cutoff = times[n - 1]!;
+    }
+    const out: Embryo[] = [];
+    for (const x of this.table.values()) if (x.embryo && out.length < n && x.lastTime() <= cutoff) out.push(x);
+    return out;
+  }
+
+  private evictOne(c: Conn, incomplete: boolean): void {
+    // One shared message (no number in it): a flood evicts hundreds of thousands at a time.
+    this.raise(c, 'evicted', c.lastPacket, c.lastTime, null, 'evicted under memory pressure: its end was not seen',
+      { idleSeconds: Math.max(0, this.now - c.lastTime) });
+    this.tombstones.add(c, this.now + this.opts.idleTimeoutSeconds, this.now);
+    this.totals.evicted = (this.totals.evicted ?? 0) + 1;
+    if (incomplete) this.totals.evictedIncomplete = (this.totals.evictedIncomplete ?? 0) + 1;
+    this.emit(c, 'evicted');
   }
 
   /** Capture time as the tracker sees it (the latest timestamp pushed, or advanced to). */

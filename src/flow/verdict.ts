@@ -3,6 +3,7 @@
  * and facts, teardown kind, end-of-connection anomalies, and the Connection object itself (the
  * only place addresses become strings).
  */
+import { nextCopyDue } from './backoff.js';
 import type { Conn, Endpoint } from './conn.js';
 import type {
   AnomalyId, AnomalyOccurrence, Close, CloseKind, Connection, EndpointRole, Handshake, HandshakeOutcome, OfferedOptions,
@@ -52,14 +53,25 @@ export function endOfConnectionAnomalies(c: Conn, r: Raiser): void {
   const cl = c.client, sv = c.server;
   const t = c.end, pkt = c.lastPacket;
   const outcome = handshakeOutcome(c);
-  if (outcome === 'no-answer') {
-    r.raise(c, 'handshake-timeout', pkt, t, 'client', `the SYN was never answered (${cl.synCount} sent over ${(cl.synLastT - cl.synFirstT).toFixed(3)} s)`,
-      { syns: cl.synCount, waited: c.end - cl.synFirstT });
+  // A client that gave up raised handshake-timeout when it did (handshake.ts); before its retry
+  // schedule ran out, the SYN is only unanswered so far.
+  if (outcome === 'no-answer' && cl.gaveUpT === 0) {
+    r.raise(c, 'syn-unanswered', pkt, t, 'client',
+      `the SYN had no answer when the capture ended (${cl.synCount} sent; the next was due +${(nextCopyDue(cl) - cl.synFirstT).toFixed(3)} s after the first)`,
+      { syns: cl.synCount, waited: r.captureTime - cl.synFirstT, nextDue: nextCopyDue(cl) });
+  } else if (outcome === 'no-answer' && cl.synCount === 1) {
+    r.raise(c, 'syn-unanswered', pkt, t, 'client', 'the SYN had no answer, and the client never re-sent it (a probe, or a spoofed source)',
+      { syns: 1, waited: cl.gaveUpT - cl.synFirstT, resent: false });
   }
-  // The server sent a SYN-ACK and never reached ESTABLISHED (it may have been reset out of it).
-  if (sv.synSeen && sv.synIsAck && !sv.everEstablished && !c.simultaneousOpen && !c.midStream) {
-    r.raise(c, 'half-open', pkt, t, 'server', `the server stayed in SYN_RECEIVED for ${(c.end - sv.synFirstT).toFixed(3)} s after ${sv.synCount} SYN-ACK(s)`,
-      { survived: c.end - sv.synFirstT, synAcks: sv.synCount, finalState: sv.state });
+  // The server kept the request and it was still in SYN_RECEIVED when the capture ended (one it
+  // dropped raised half-open-expired; a stateless answer raised stateless-answer).
+  if (sv.state === 'SYN_RECEIVED' && sv.inQueue && !sv.everEstablished && !c.midStream) {
+    r.raise(c, 'half-open', pkt, t, 'server', `the server was still in SYN_RECEIVED ${(r.captureTime - sv.synFirstT).toFixed(3)} s after its first SYN-ACK (${sv.synCount} sent)`,
+      { survived: r.captureTime - sv.synFirstT, synAcks: sv.synCount, finalState: sv.state });
+  }
+  if (cl.wentClosing || sv.wentClosing) {
+    r.raise(c, 'simultaneous-close', c.closingPacket, c.closingT, null, 'the FINs crossed (CLOSING)',
+      { closing: [cl, sv].filter((e) => e.wentClosing).map((e) => e.role) });
   }
   if (!cl.rstSent && !sv.rstSent && opened(c)) {
     if (cl.finSent !== sv.finSent) {
@@ -69,12 +81,10 @@ export function endOfConnectionAnomalies(c: Conn, r: Raiser): void {
         { closedBy: closer.role, openState: open.state });
     } else if (cl.finSent && sv.finSent) {
       for (const ep of [cl, sv]) {
-        if (ep.finAcked) continue;
-        const already = c.anomalies?.some((a) => a.id === 'lost-final-ack' && a.endpoint === ep.role) ?? false;
-        if (!already) {
-          r.raise(c, 'lost-final-ack', pkt, t, ep.role, `the ${ep.role}'s FIN was never acknowledged (left in ${ep.state})`,
-            { case: 'fin-never-acked', state: ep.state });
-        }
+        if (ep.finAcked || ep.lostFinalAckFlagged) continue;
+        ep.lostFinalAckFlagged = true;
+        r.raise(c, 'lost-final-ack', pkt, t, ep.role, `the ${ep.role}'s FIN was never acknowledged (left in ${ep.state})`,
+          { case: 'fin-never-acked', state: ep.state });
       }
     }
   }
@@ -99,6 +109,16 @@ function synToSynAckOf(c: Conn): number | null {
 function synAckToAckOf(c: Conn): number | null {
   if (c.clockSteps?.beforeAck) return null;
   return c.ackT >= 0 && c.lastSynAckBeforeAckT >= 0 && c.server.synSeen && c.synAckT >= 0 ? c.ackT - c.lastSynAckBeforeAckT : null;
+}
+
+/** The handshake RTT synack reports: first SYN → completing ACK, else SYN → SYN-ACK (null when neither). */
+export function handshakeRtt(synToSynAck: number | null, synAckToAck: number | null): number | null {
+  return synToSynAck !== null && synAckToAck !== null ? synToSynAck + synAckToAck : synToSynAck;
+}
+
+/** handshakeRtt of a built connection. */
+export function connectionRtt(c: Connection): number | null {
+  return handshakeRtt(c.handshake.rtt.synToSynAck, c.handshake.rtt.synAckToAck);
 }
 
 /**
@@ -133,13 +153,22 @@ export function connectionFacts(c: Conn, f: ConnectionFacts): ConnectionFacts {
   f.outcome = handshakeOutcome(c);
   f.closeKind = closeKind(c);
   f.connState = c.zeek.connState();
-  f.rtt = a !== null && b !== null ? a + b : a;
+  f.rtt = handshakeRtt(a, b);
   f.start = c.start;
   f.end = c.end;
   f.roleInferred = c.roleInferred;
   f.anomalies = c.anomalies ?? NO_ANOMALIES;
   f.anomaliesOmitted = omitted(c);
   return f;
+}
+
+/** The same facts read off a built Connection (when the tracker built it anyway). */
+export function factsOfConnection(c: Connection): ConnectionFacts {
+  return {
+    id: c.id, outcome: c.handshake.outcome, closeKind: c.close.kind, connState: c.zeek.connState,
+    rtt: connectionRtt(c), start: c.start, end: c.end, roleInferred: c.roleInferred,
+    anomalies: c.anomalies, anomaliesOmitted: c.anomaliesOmitted ?? null,
+  };
 }
 
 /** The occurrences counted but not listed (MAX_LISTED_PER_ID), by id; null when none. */
@@ -229,8 +258,10 @@ export function buildConnection(c: Conn, reason: Connection['endReason'], names:
     bytes: { client: c.client.bytes, server: c.server.bytes },
     handshake: handshake(c),
     close: close(c),
+    initialStates: { client: c.client.initialState, server: c.server.initialState },
     finalStates: { client: c.client.state, server: c.server.state },
     timeline,
+    ...(c.lost !== null ? { lostSegments: c.lost.slice().sort((a, b) => a - b) } : {}),
     anomalies: c.anomalies ?? [],
     ...(c.omittedById !== null ? { anomaliesOmitted: omitted(c)! } : {}),
     zeek: { connState: c.zeek.connState(), history: c.zeek.history },

@@ -4,8 +4,7 @@
  */
 import type { Segment } from '../decode/segment.js';
 import type { Connection, FlowEvent, TrackerOptions } from '../flow/model.js';
-import type { ConnectionFacts } from '../flow/verdict.js';
-import { connectionRtt } from './summary.js';
+import { factsOfConnection, type ConnectionFacts } from '../flow/verdict.js';
 import { readInputs, type Progress } from './inputs.js';
 import { guarded, MemoryGuard } from './memory-guard.js';
 import { FrameSink } from './sink.js';
@@ -34,15 +33,6 @@ export interface AnalyzeOptions {
   maxMemoryBytes?: number | null;
 }
 
-/** The facts of a built connection (when the tracker built it anyway: its sink wants events too). */
-function factsOf(c: Connection): ConnectionFacts {
-  return {
-    id: c.id, outcome: c.handshake.outcome, closeKind: c.close.kind, connState: c.zeek.connState,
-    rtt: connectionRtt(c), start: c.start, end: c.end, roleInferred: c.roleInferred,
-    anomalies: c.anomalies, anomaliesOmitted: c.anomaliesOmitted ?? null,
-  };
-}
-
 export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptions): Promise<AnalysisResult> {
   const t0 = process.hrtime.bigint();
   const keep = opts.keepConnections ?? false;
@@ -55,7 +45,7 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     onConnection: (c: Connection) => {
       finished++;
       if (keep) connections.push(c);
-      if (onFinished) onFinished(factsOf(c), () => c);
+      if (onFinished) onFinished(factsOfConnection(c), () => c);
       else onConn?.(c);
     },
     ...(onFinished && !keep ? { onFinished: (f: ConnectionFacts, build: () => Connection) => { finished++; onFinished(f, build); } } : {}),

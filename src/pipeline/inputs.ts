@@ -85,5 +85,6 @@ function toInputSummary(info: CaptureInfo, firstFrame: number, sink: FrameSink):
     firstFrame, lastFrame: firstFrame + info.frames - 1, linkTypes, warnings: info.warnings,
   };
   if (info.counts) s.counts = info.counts;
+  if (info.interfaceStats) s.interfaceStats = info.interfaceStats;
   return s;
 }

@@ -3,12 +3,25 @@
  * inputs are read again and only frames inside a selected connection's packet range and 4-tuple are
  * decoded further and copied out. Reading stops once the last selected packet has passed.
  */
-import { FLAG, type Segment } from '../decode/segment.js';
+import { FLAG, type Segment, type TcpOption } from '../decode/segment.js';
 import type { Connection } from '../flow/model.js';
-import type { LadderSegment } from '../report/ladder.js';
 import { readInputs } from './inputs.js';
 import { FrameSink } from './sink.js';
 import { decodeOptions } from './stages.js';
+
+/** One segment of the connection, copied out of the reused Segment during the second pass. */
+export interface LadderSegment {
+  packet: number;
+  t: number;
+  fromClient: boolean;
+  flags: number;
+  seq: number;
+  ack: number;
+  len: number;
+  window: number;
+  /** Decoded options of SYN segments (the ones a reader of a ladder needs); [] for the rest. */
+  options: TcpOption[];
+}
 
 /** "10.0.0.1" → [0x0a000001, 0, 0, 0]; IPv6 (with ::, or embedded IPv4) → four big-endian words. */
 export function addressWords(ip: string): Uint32Array {

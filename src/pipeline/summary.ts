@@ -8,8 +8,8 @@ import type {
 } from '../flow/model.js';
 import { ANOMALIES } from '../flow/anomalies.js';
 import type { FoldedListeners } from '../flow/listener-fold.js';
-import type { ConnectionFacts } from '../flow/verdict.js';
-import { RttHistogram, type RttStats } from './rtt-histogram.js';
+import { connectionRtt, type ConnectionFacts } from '../flow/verdict.js';
+import { LogHistogram, type HistogramStats as RttStats } from '../util/log-histogram.js';
 import type { AnalysisResult, FrameCounts } from './types.js';
 
 export type { RttStats };
@@ -80,14 +80,9 @@ const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 
 
 /** The summary's RTT figures for a list of RTTs (as SummaryBuilder computes them). */
 export function rttStats(rtts: readonly number[]): RttStats {
-  const h = new RttHistogram();
+  const h = new LogHistogram();
   for (const v of rtts) h.add(v);
   return h.stats();
-}
-
-/** The handshake RTT synack reports for one connection: first SYN → completing ACK, else SYN → SYN-ACK. */
-export function connectionRtt(c: Connection): number | null {
-  return c.handshake.rtt.total ?? c.handshake.rtt.synToSynAck;
 }
 
 function bump<K extends string>(rec: Partial<Record<K, number>>, key: K): void {
@@ -103,7 +98,7 @@ export interface SummaryParts {
   outcomes: Partial<Record<HandshakeOutcome, number>>;
   closes: Partial<Record<CloseKind, number>>;
   connStates: Partial<Record<ZeekConnState, number>>;
-  /** Handshake RTTs in seconds (rtt-histogram.ts). */
+  /** Handshake RTTs in seconds (util/log-histogram.ts). */
   rtt: RttStats;
   /** Per anomaly id: occurrences and distinct connections (connection anomalies only). */
   anomalies: Array<{ id: AnomalyId; severity: Severity; count: number; connections: number }>;
@@ -113,7 +108,7 @@ export interface SummaryParts {
 
 /**
  * Incremental summary. Nothing is kept per connection: RTTs go into a histogram whose size depends
- * on their spread, not their number (rtt-histogram.ts: min and max exact, median and p95 exact or
+ * on their spread, not their number (util/log-histogram.ts: min and max exact, median and p95 exact or
  * within 0.05 %, and flagged as such).
  */
 export class SummaryBuilder {
@@ -121,7 +116,7 @@ export class SummaryBuilder {
   private readonly outcomes: Summary['outcomes'] = {};
   private readonly closes: Summary['closes'] = {};
   private readonly connStates: Summary['connStates'] = {};
-  private readonly rtts = new RttHistogram();
+  private readonly rtts = new LogHistogram();
   private readonly byId = new Map<AnomalyId, AnomalyCount>();
   private readonly idsSeen = new Set<AnomalyId>();
   private start: number | null = null;

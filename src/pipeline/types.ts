@@ -3,6 +3,8 @@
  * a TCP segment (nothing dropped silently), and the flow stage's product.
  */
 import type { CaptureCounts, CaptureFormat, CaptureWarning } from '../capture/frame.js';
+import type { InterfaceStats } from '../capture/stats.js';
+import type { LiveCaptureFacts } from './live-input.js';
 import type { FrameKind } from '../decode/segment.js';
 import type { FoldedListeners } from '../flow/listener-fold.js';
 import type { MemoryStatus } from './memory-guard.js';
@@ -34,6 +36,13 @@ export interface InputSummary {
   warnings: CaptureWarning[];
   /** Records the reader adjusted or skipped (irregular caplen, untimed, unknown blocks...). */
   counts?: CaptureCounts;
+  /**
+   * What the capture says it missed, per interface: the counters of pcapng Interface Statistics
+   * Blocks, or a live engine's. Absent when the input says nothing (classic pcap, pcapng without ISBs).
+   */
+  interfaceStats?: InterfaceStats[];
+  /** Live capture only: the engine, its limits, and the moments its drop counters changed. */
+  capture?: LiveCaptureFacts;
 }
 
 /** How many frames ended as what (FrameKind), and the decode issues seen on TCP segments. */

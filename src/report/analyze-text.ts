@@ -5,12 +5,14 @@
 import type { FoldedListeners } from '../flow/listener-fold.js';
 import type { Connection, Listener, Severity } from '../flow/model.js';
 import type { ConnectionRows } from '../pipeline/digest.js';
-import { byTrouble, connectionRtt, type Summary } from '../pipeline/summary.js';
+import { connectionRtt } from '../flow/verdict.js';
+import { byTrouble, type Summary } from '../pipeline/summary.js';
 import type { AnalysisResult, InputSummary } from '../pipeline/types.js';
+import type { InterfaceStats } from '../capture/stats.js';
 import { safeText } from './safe-text.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { indent, makeTable } from './table.js';
-import { duration, endpoint, num, plural, timestamp } from './text.js';
+import { duration, endpoint, num, plural, timeOfDay, timestamp } from './text.js';
 
 export interface AnalyzeTextOptions {
   /** Most connection rows to print. */
@@ -47,6 +49,7 @@ export function renderInputs(p: Paint, inputs: readonly InputSummary[], s: Summa
     lines.push(`    ${plural(i.frames, 'frame')}, ${num(i.bytes)} bytes${links ? `; link types: ${links}` : ''}`);
     const adjusted = i.counts ? Object.entries(i.counts).filter(([, n]) => n > 0).map(([k, n]) => `${num(n)} ${k}`) : [];
     if (adjusted.length) lines.push(`    records adjusted or skipped by the reader: ${p.yellow(adjusted.join(', '))}`);
+    for (const st of i.interfaceStats ?? []) lines.push(`    ${interfaceStatsLine(p, st)}`);
     for (const w of i.warnings) lines.push(`    ${p.yellow('warning:')} ${safeText(w.message)}`);
   }
   const f = s.frames;
@@ -63,6 +66,25 @@ export function renderInputs(p: Paint, inputs: readonly InputSummary[], s: Summa
   if (s.lateSegments > 0) lines.push(`  segments after their connection was reported (counted, not analysed): ${num(s.lateSegments)}`);
   if (s.unplacedSegments > 0) lines.push(`  ${p.yellow('segments not placed in a connection:')} ${num(s.unplacedSegments)}`);
   return lines.join('\n');
+}
+
+/**
+ * "interface 0 (eth0): 1,204 dropped (by the OS 1,204, by the interface 0) of 50,112 received,
+ * 13:45:12.439978 – 13:45:30.126271 UTC": what the capture says it missed.
+ */
+export function interfaceStatsLine(p: Paint, st: InterfaceStats): string {
+  const who = `interface ${st.interface}${st.name ? ` (${safeText(st.name)})` : ''}`;
+  const parts: string[] = [];
+  if (st.dropped !== null) {
+    const by = [st.osDrop !== null ? `by the OS ${num(st.osDrop)}` : '', st.ifDrop !== null ? `by the interface ${num(st.ifDrop)}` : ''].filter(Boolean).join(', ');
+    const d = `${num(st.dropped)} dropped (${by})`;
+    parts.push(st.dropped > 0 ? p.yellow(d) : d);
+  } else {
+    parts.push('drops not reported');
+  }
+  if (st.received !== null) parts.push(`of ${num(st.received)} received`);
+  const window = st.start !== null && st.end !== null ? `, ${timeOfDay(st.start)} – ${timeOfDay(st.end)} UTC` : st.at !== null ? `, as of ${timeOfDay(st.at)} UTC` : '';
+  return `capture statistics, ${who}: ${parts.join(' ')}${window}`;
 }
 
 export function renderOverview(p: Paint, s: Summary): string {

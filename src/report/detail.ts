@@ -3,8 +3,8 @@
  * both endpoints' state timelines in colour, anomalies, and (when the segments were re-read) a ladder.
  */
 import { MAX_LISTED_PER_ID } from '../flow/anomalies.js';
-import type { Connection, OfferedOptions, Transition } from '../flow/model.js';
-import { connectionRtt } from '../pipeline/summary.js';
+import type { Connection, OfferedOptions, TcpState, Transition } from '../flow/model.js';
+import { connectionRtt } from '../flow/verdict.js';
 import { renderLadder, type LadderSegment } from './ladder.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { indent, makeTable } from './table.js';
@@ -32,9 +32,10 @@ function optionRows(p: Paint, c: OfferedOptions, s: OfferedOptions): string[][] 
   ];
 }
 
-export function renderTimeline(p: Paint, who: string, transitions: readonly Transition[], t0: number): string {
+export function renderTimeline(p: Paint, who: string, transitions: readonly Transition[], t0: number, initial: TcpState = 'CLOSED'): string {
   const lines = [p.bold(who)];
-  if (transitions.length === 0) lines.push(p.dim('    no state change seen'));
+  if (initial !== 'CLOSED') lines.push(`    ${p.dim('starts')} ${stateColor(p, initial)(initial)}  ${p.dim('picked up mid-stream (inferred: no handshake seen)')}`);
+  if (transitions.length === 0) lines.push(p.dim(`    no state change seen (stays ${initial})`));
   for (const tr of transitions) {
     const arrow = `${stateColor(p, tr.from)(tr.from)} → ${stateColor(p, tr.to)(tr.to)}`;
     const inferred = tr.inferred && !tr.cause.includes('inferred') ? p.dim(' (inferred)') : '';
@@ -80,8 +81,11 @@ export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly
 
   out.push('');
   out.push(p.bold('State timelines'));
-  out.push(indent(renderTimeline(p, `client ${endpoint(c.client)}`, c.timeline.filter((x) => x.endpoint === 'client'), t0)));
-  out.push(indent(renderTimeline(p, `server ${endpoint(c.server)}`, c.timeline.filter((x) => x.endpoint === 'server'), t0)));
+  out.push(indent(renderTimeline(p, `client ${endpoint(c.client)}`, c.timeline.filter((x) => x.endpoint === 'client'), t0, c.initialStates.client)));
+  out.push(indent(renderTimeline(p, `server ${endpoint(c.server)}`, c.timeline.filter((x) => x.endpoint === 'server'), t0, c.initialStates.server)));
+  if (c.lostSegments?.length) {
+    out.push(`  ${p.yellow('lost after the capture point')}: ${c.lostSegments.map((n) => `#${n}`).join(', ')} ${p.dim('(seen passing; the peer re-sent what they acknowledged)')}`);
+  }
 
   out.push('');
   if (c.anomalies.length === 0) {

@@ -7,22 +7,11 @@
 import { FLAG, type TcpOption } from '../decode/segment.js';
 import { formatOptionTcpdump } from '../decode/format.js';
 import type { AnomalyOccurrence, Connection, Transition } from '../flow/model.js';
+import type { LadderSegment } from '../pipeline/ladder.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { endpoint, padEndVisible } from './text.js';
 
-/** One segment of the connection, copied out of the reused Segment during the second pass. */
-export interface LadderSegment {
-  packet: number;
-  t: number;
-  fromClient: boolean;
-  flags: number;
-  seq: number;
-  ack: number;
-  len: number;
-  window: number;
-  /** Decoded options of SYN segments (the ones a reader of a ladder needs); [] for the rest. */
-  options: TcpOption[];
-}
+export type { LadderSegment };
 
 const FLAG_NAMES: Array<[number, string]> = [
   [FLAG.SYN, 'SYN'], [FLAG.FIN, 'FIN'], [FLAG.RST, 'RST'], [FLAG.PSH, 'PSH'], [FLAG.URG, 'URG'],
@@ -81,6 +70,7 @@ export function renderLadder(p: Paint, c: Connection, segs: readonly LadderSegme
     const list = marks.get(a.packet);
     if (list) list.push(a); else marks.set(a.packet, [a]);
   }
+  const lost = new Set(c.lostSegments ?? []);
 
   const timeW = 12;
   const pktW = 8;
@@ -91,6 +81,12 @@ export function renderLadder(p: Paint, c: Connection, segs: readonly LadderSegme
   const cName = `client ${endpoint(c.client)}`;
   const sName = `server ${endpoint(c.server)}`;
   lines.push(leftPad + padEndVisible(p.bold(cName), STATE_W + 2 + arrowW) + p.bold(sName));
+  const init = c.initialStates;
+  if (init.client !== 'CLOSED' || init.server !== 'CLOSED') {
+    // Picked up mid-stream: where both timelines start (inferred), above the first segment.
+    const mid = `│${padEndVisible(p.dim(' picked up mid-stream (inferred)'), arrowW)}│`;
+    lines.push(`${' '.repeat(timeW + pktW)}${padEndVisible(stateColor(p, init.client)(init.client), STATE_W)} ${mid} ${stateColor(p, init.server)(init.server)}`);
+  }
 
   const stateCell = (list: Transition[] | undefined, who: 'client' | 'server'): string => {
     const tr = list?.filter((x) => x.endpoint === who).at(-1);
@@ -118,7 +114,8 @@ export function renderLadder(p: Paint, c: Connection, segs: readonly LadderSegme
     const tl = trans.get(s.packet);
     const left = padEndVisible(stateCell(tl, 'client'), STATE_W);
     const right = stateCell(tl, 'server');
-    const note = ms.map((a) => severityColor(p, a.severity)(`✗ ${a.id}`)).join(' ');
+    const note = [...(lost.has(s.packet) ? [p.yellow('✗ lost after the capture point')] : []),
+      ...ms.map((a) => severityColor(p, a.severity)(`✗ ${a.id}`))].join(' ');
     const time = `+${(s.t - t0).toFixed(6)}s`.padStart(timeW - 1) + ' ';
     const pkt = `#${s.packet}`.padEnd(pktW);
     rows.push({ t: s.t, packet: s.packet, text: `${time}${pkt}${left} │${colored}│ ${padEndVisible(right, STATE_W)}${note ? ' ' + note : ''}`.trimEnd() });

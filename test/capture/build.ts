@@ -188,3 +188,13 @@ export function parseInChunks(input: Buffer, size: number): { frames: CopiedFram
   for (let i = size; i < input.length; i += size) splits.push(i);
   return parse(input, splits);
 }
+
+/** Interface Statistics Block: interface id, time stamp (interface units), options (counters: u64). */
+export function isb(le: boolean, s: { ifId?: number; ts?: bigint; opts?: Option[] }): Buffer {
+  return block(le, 5, Buffer.concat([u32(le, s.ifId ?? 0), tsHalves(le, s.ts ?? 0n), options(le, s.opts ?? [])]));
+}
+
+/** An ISB option holding a 64-bit counter, or (times) a time stamp as high then low 32-bit halves. */
+export function isbOpt(le: boolean, code: number, v: bigint, time = false): Option {
+  return { code, value: time ? tsHalves(le, v) : (() => { const b = Buffer.alloc(8); if (le) b.writeBigUInt64LE(v); else b.writeBigUInt64BE(v); return b; })() };
+}

@@ -1,5 +1,5 @@
 import { InputError } from '../../src/util/errors.js';
-import { block, epb, idb, parse, parseInChunks, payload, pb, shb, spb } from './build.js';
+import { block, epb, idb, isb, isbOpt, parse, parseInChunks, payload, pb, shb, spb } from './build.js';
 
 const T = 1700000000n; // seconds used in timestamps below
 
@@ -248,5 +248,56 @@ describe('pcapng: damaged block structure', () => {
         expect(info.warnings[0]).toMatchObject({ kind: 'truncated', offset: start });
       }
     }
+  });
+});
+
+describe('pcapng: Interface Statistics Blocks', () => {
+  const ifName = (s: string) => ({ code: 2, value: Buffer.from(s) });
+
+  test.each([['little-endian', true], ['big-endian', false]])('%s: every counter and the time window; the last block counts', (_n, le) => {
+    const us = (s: bigint) => s * 1000000n;
+    const file = Buffer.concat([
+      shb(le), idb(le, { extra: [ifName('eth0')] }), idb(le, { linkType: 113, tsresol: 9 }),
+      epb(le, { ts: us(T), data: payload(60) }),
+      isb(le, { ifId: 0, ts: us(T + 1n), opts: [isbOpt(le, 4, 10n), isbOpt(le, 7, 1n)] }),
+      epb(le, { ts: us(T + 2n), data: payload(60) }),
+      // Running totals: the later block replaces the earlier counters; received is left out, so kept.
+      isb(le, { ifId: 0, ts: us(T + 3n), opts: [
+        isbOpt(le, 2, us(T), true), isbOpt(le, 3, us(T + 3n), true), isbOpt(le, 5, 2n), isbOpt(le, 6, 12n),
+        isbOpt(le, 7, 5_000_000_000n), isbOpt(le, 8, 11n)] }),
+      isb(le, { ifId: 1, ts: (T + 4n) * 1000000000n + 5n }),
+    ]);
+    const { info } = parse(file, [], 'x.pcapng');
+    expect(info.warnings).toEqual([]);
+    expect(info.interfaceStats).toEqual([
+      { interface: 0, name: 'eth0', linkType: 1, at: 1700000003, start: 1700000000, end: 1700000003, received: 10, ifDrop: 2,
+        osDrop: 5_000_000_000, filterAccept: 12, userDeliv: 11, dropped: 5_000_000_002, blocks: 2 },
+      { interface: 1, linkType: 113, at: 1700000004.000000005, start: null, end: null, received: null, ifDrop: null,
+        osDrop: null, filterAccept: null, userDeliv: null, dropped: null, blocks: 1 },
+    ]);
+    // The same in chunks of any size.
+    expect(parseInChunks(file, 7).info.interfaceStats).toEqual(info.interfaceStats);
+  });
+
+  test('dumpcap <= 4.0 writes microsecond ISB times into a nanosecond interface: read as microseconds', () => {
+    const le = true;
+    const us = T * 1000000n + 250000n;
+    const { info } = parse(Buffer.concat([shb(le), idb(le, { tsresol: 9 }),
+      isb(le, { ts: us, opts: [isbOpt(le, 2, us - 1000000n, true), isbOpt(le, 3, us, true), isbOpt(le, 4, 3n), isbOpt(le, 5, 0n)] })]));
+    expect(info.interfaceStats![0]).toMatchObject({ at: 1700000000.25, start: 1699999999.25, end: 1700000000.25, received: 3, dropped: 0 });
+  });
+
+  test('a block naming an interface the section lacks is ignored with a warning; no blocks, no interfaceStats', () => {
+    const le = true;
+    const { info } = parse(Buffer.concat([shb(le), idb(le), isb(le, { ifId: 3, opts: [isbOpt(le, 5, 9n)] })]), [], 'x.pcapng');
+    expect(info.interfaceStats).toBeUndefined();
+    expect(info.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^x\.pcapng: statistics block at offset \d+ refers to interface 3, but the section has 1; ignored$/)]);
+    expect(parse(Buffer.concat([shb(le), idb(le), epb(le, { data: payload(4) })])).info.interfaceStats).toBeUndefined();
+  });
+
+  test('interfaces are numbered over all sections', () => {
+    const le = true;
+    const { info } = parse(Buffer.concat([shb(le), idb(le), shb(le), idb(le), isb(le, { ifId: 0, opts: [isbOpt(le, 5, 1n)] })]));
+    expect(info.interfaceStats!.map((s) => [s.interface, s.dropped])).toEqual([[1, 1]]);
   });
 });

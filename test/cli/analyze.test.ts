@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from '../../src/flow/model.js';
 import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
-import { pcapFile } from '../capture/build.js';
+import { epb, idb, isb, isbOpt, pcapFile, shb } from '../capture/build.js';
 import { eth, ip4tcp, type TcpSpec } from '../decode/build.js';
 import { fixture, FIXTURES, synack } from '../helpers/cli.js';
 import { schemaErrors, validateAnalyze, validateConnection } from '../helpers/schema.js';
@@ -209,5 +209,32 @@ describe('a connection with more anomalies of one id than it lists', () => {
   test('the detail view says how many more there were', () => {
     const r = synack(['analyze', '--conn', '1', '--no-ladder', file]);
     expect(r.stdout).toMatch(/… and 500 more retransmission \(counted, not listed/);
+  });
+});
+
+describe('capture statistics of a pcapng input (Interface Statistics Blocks)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'synack-isb-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const le = true;
+  const us = (s: bigint) => s * 1000000n;
+  const file = join(dir, 'drops.pcapng');
+  writeFileSync(file, Buffer.concat([
+    shb(le), idb(le, { extra: [{ code: 2, value: Buffer.from('eth0') }] }),
+    epb(le, { ts: us(1700000000n), data: Buffer.from(eth(ip4tcp({ srcPort: 1, dstPort: 2, flags: 0x02 }))) }),
+    isb(le, { ts: us(1700000060n), opts: [isbOpt(le, 2, us(1700000000n), true), isbOpt(le, 3, us(1700000060n), true),
+      isbOpt(le, 4, 2000n), isbOpt(le, 5, 4n), isbOpt(le, 7, 1200n)] }),
+  ]));
+
+  test('--json: inputs[].interfaceStats per interface, with the window, valid against the schema', () => {
+    const doc = analyzeJson([file]);
+    expectValid(doc);
+    expect(doc.inputs[0]!.interfaceStats).toEqual([{ interface: 0, name: 'eth0', linkType: 1, at: 1700000060, start: 1700000000,
+      end: 1700000060, received: 2000, ifDrop: 4, osDrop: 1200, filterAccept: null, userDeliv: null, dropped: 1204, blocks: 1 }]);
+  });
+
+  test('text: the input lines say how many were dropped, by whom, over which window', () => {
+    const r = synack(['analyze', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('capture statistics, interface 0 (eth0): 1,204 dropped (by the OS 1,200, by the interface 4) of 2,000 received, 22:13:20.000000 – 22:14:20.000000 UTC');
   });
 });

@@ -201,6 +201,21 @@ describe('corpus sweep against tshark', () => {
     }
   });
 
+  test('FDDI, Cisco HDLC, IP over InfiniBand and NFLOG files decode: no frame left unsupported, TCP compared with tshark', () => {
+    // The four link types tshark decodes that synack once only counted; their fields face the test below.
+    const files: Record<string, [number, number]> = {
+      'packetlife/4-byte_AS_numbers_Full_Support.cap': [104, 9],
+      'tcpdump/ipoib.pcap': [242, 20],
+      'zeek/dns-inverse-query.pcap': [10, 11],
+      'zeek/nflog-http.pcap': [239, 13],
+    };
+    const got = Object.keys(files).map((f) => {
+      const o = outcomes.find((x) => x.file === f)!;
+      return [f, entries.find((x) => x.file === f)!.linkType.includes(`(${files[f]![0]})`), o.unsupportedFrames, o.tcpCompared, o.mismatches.length];
+    });
+    expect(got).toEqual(Object.entries(files).map(([f, [, tcp]]) => [f, true, 0, tcp, 0]));
+  });
+
   test('well-formed files: every TCP field equals tshark\'s', () => {
     const report = outcomes.filter((o) => o.malformed === '-' && o.mismatches.length > 0)
       .map((o) => `${o.file}: ${o.mismatches.length} mismatches, first: ${o.mismatches.slice(0, 5).map((m) => `#${m.frame} ${m.field} ours ${m.ours} tshark ${m.tshark}`).join('; ')}`);

@@ -191,8 +191,61 @@ describe('BSD loopback', () => {
   });
 });
 
+describe('FDDI, Cisco HDLC, IP over InfiniBand, NFLOG', () => {
+  const SNAP_IP4 = [0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00];
+  const MACS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+
+  test('FDDI (10): frame control + two MACs, then LLC/SNAP', () => {
+    expectSegment(decode([0x50, ...MACS, ...SNAP_IP4, ...SEG], { linkType: LINKTYPE.FDDI }));
+    expectSegment(decode([0x50, ...MACS, 0xaa, 0xaa, 0x03, 0, 0, 0, 0x86, 0xdd, ...SEG6], { linkType: 10 }), 6);
+    expect(decode([0x50, ...MACS, 0x42, 0x42, 0x03, 0], { linkType: 10 }).kind).toBe('not-ip'); // STP
+    expect(decode([0x50, ...MACS, ...SNAP_IP4, ...SEG], { linkType: 10, caplen: 10 }).kind).toBe('truncated');
+  });
+
+  test('Cisco HDLC (104): address, control, ethertype', () => {
+    expectSegment(decode([0x0f, 0x00, 0x08, 0x00, ...SEG], { linkType: LINKTYPE.C_HDLC }));
+    expectSegment(decode([0x8f, 0x00, 0x86, 0xdd, ...SEG6], { linkType: 104 }), 6);
+    expect(decode([0x8f, 0x00, 0x80, 0x35, 1, 2, 3, 4], { linkType: 104 }).kind).toBe('not-ip'); // SLARP
+    expect(decode([0x0f, 0x00], { linkType: 104 }).kind).toBe('malformed');
+  });
+
+  test('IPoIB (242): 40 bytes of hardware addresses, ethertype, reserved', () => {
+    const hw = new Array<number>(40).fill(0);
+    expectSegment(decode([...hw, 0x08, 0x00, 0, 0, ...SEG], { linkType: LINKTYPE.IPOIB }));
+    expectSegment(decode([...hw, 0x86, 0xdd, 0, 0, ...SEG6], { linkType: 242 }), 6);
+    expect(decode([...hw, 0x08, 0x06, 0, 0, 0, 1], { linkType: 242 }).kind).toBe('not-ip'); // ARP
+  });
+
+  describe('NFLOG (239)', () => {
+    const tlv = (type: number, value: number[], le = true): number[] => {
+      const len = 4 + value.length;
+      const head = le ? [len & 0xff, len >> 8, type & 0xff, type >> 8] : [len >> 8, len & 0xff, type >> 8, type & 0xff];
+      return [...head, ...value, ...new Array<number>((4 - (value.length % 4)) % 4).fill(0)];
+    };
+    const head = (family: number): number[] => [family, 0, 0, 42];
+
+    test('the packet is the payload TLV, after others (prefix, hardware header, padded)', () => {
+      const f = [...head(2), ...tlv(1, [0, 0, 3, 0]), ...tlv(10, [0x61]), ...tlv(9, SEG)];
+      const s = decode(f, { linkType: LINKTYPE.NFLOG });
+      expectSegment(s);
+      expect(s.payloadLen).toBe(3);
+      expectSegment(decode([...head(10), ...tlv(9, SEG6)], { linkType: 239 }), 6);
+    });
+
+    test('a big-endian host\'s TLVs', () => {
+      expectSegment(decode([...head(2), ...tlv(1, [0, 0, 3, 0], false), ...tlv(9, SEG, false)], { linkType: 239 }));
+    });
+
+    test('no payload TLV is not-ip; a TLV shorter than its header is malformed; a cut record is truncated', () => {
+      expect(decode([...head(2), ...tlv(1, [0, 0, 3, 0])], { linkType: 239 }).kind).toBe('not-ip');
+      expect(decode([...head(2), 0, 3, 0, 9, ...SEG], { linkType: 239 }).kind).toBe('malformed');
+      expect(decode([...head(2), ...tlv(1, [0, 0, 3, 0]), ...tlv(9, SEG)], { linkType: 239, caplen: 10 }).kind).toBe('truncated');
+    });
+  });
+});
+
 describe('unsupported link types', () => {
-  test.each([[105, '802.11'], [10, 'FDDI'], [104, 'C_HDLC'], [239, 'NFLOG'], [147, 'user 0']])('%i (%s)', (lt) => {
+  test.each([[105, '802.11'], [9, 'PPP'], [205, 'C_HDLC_WITH_DIR'], [147, 'user 0']])('%i (%s)', (lt) => {
     const s = decode(eth(SEG), { linkType: lt });
     expect(s.kind).toBe('unsupported-link');
     expect(s.linkType).toBe(lt);

@@ -162,7 +162,9 @@ export function runConversations(parts: Array<{ conv: Conversation; ends?: Endpo
   all.sort((a, b) => a.s.t - b.s.t);
   const connections: Connection[] = [];
   const events: FlowEvent[] = [];
-  const tracker = new Tracker({ ...DEFAULT_TRACKER_OPTIONS, ...opts }, { onConnection: (c) => connections.push(c), onEvent: (e) => events.push(e) });
+  // Live events turn compaction off (embryo.ts); a test that asks for it goes without them.
+  const tracker = new Tracker({ ...DEFAULT_TRACKER_OPTIONS, ...opts },
+    opts.compactEmbryos === true ? { onConnection: (c) => connections.push(c) } : { onConnection: (c) => connections.push(c), onEvent: (e) => events.push(e) });
   const seg = newSegment();
   let frameNo = 0;
   for (const { s, ends } of all) tracker.push(fillSegment(seg, s, ends, ++frameNo));
@@ -198,7 +200,9 @@ export async function analyzeFile(path: string, opts: Partial<TrackerOptions> = 
   const { decodeFrame } = await import('../../src/decode/decode.js');
   const connections: Connection[] = [];
   const events: FlowEvent[] = [];
-  const tracker = new Tracker({ ...DEFAULT_TRACKER_OPTIONS, ...opts }, { onConnection: (c) => connections.push(c), onEvent: (e) => events.push(e) });
+  // Live events turn compaction off (embryo.ts); a test that asks for it goes without them.
+  const tracker = new Tracker({ ...DEFAULT_TRACKER_OPTIONS, ...opts },
+    opts.compactEmbryos === true ? { onConnection: (c) => connections.push(c) } : { onConnection: (c) => connections.push(c), onEvent: (e) => events.push(e) });
   const seg = newSegment();
   const decodeOpts = { verifyChecksums: decode.verifyChecksums ?? false };
   await readCapture(path, (frame) => {

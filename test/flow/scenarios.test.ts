@@ -44,7 +44,7 @@ describe('normal lifecycles', () => {
     const c = r.connections.find((x) => x.client.port === 40000)!;
     expect(c.endReason).toBe('closed');
     const last = c.timeline[c.timeline.length - 1]!;
-    expect(last).toMatchObject({ endpoint: 'client', from: 'TIME_WAIT', to: 'CLOSED', cause: '2×MSL elapsed (inferred)', inferred: true });
+    expect(last).toMatchObject({ endpoint: 'client', from: 'TIME_WAIT', to: 'CLOSED', cause: '2×MSL elapsed', inferred: true });
     expect(c.finalStates.client).toBe('CLOSED');
   });
 
@@ -83,12 +83,25 @@ describe('teardown anomalies', () => {
     expect(c.close.finRetransmissions).toBe(1);
   });
 
+  test('lost final ACK: the timelines go forward; the lost ACK is marked and CLOSED sits at the ACK that arrived', () => {
+    const conv = new Conversation().handshake().fin('client').ack('server').fin('server').ack('client')
+      .finRetransmit('server', { dt: 0.2 }).ack('client');
+    const c = only(run(conv));
+    // The kernel was in LAST_ACK once, from its FIN until the one ACK that reached it (#9), then CLOSED.
+    expect(steps(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    expect(c.timeline.filter((x) => x.endpoint === 'server' && x.to === 'CLOSED')).toMatchObject([{ packet: 9, from: 'LAST_ACK' }]);
+    expect(c.lostSegments).toEqual([7]);
+    expect(c.anomalies.find((a) => a.id === 'lost-final-ack')).toMatchObject({ packet: 8, details: { lostPacket: 7 } });
+    expect(steps(c, 'client')).toEqual(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+  });
+
   test('lost final ACK: the last FIN is never acknowledged before the capture ends', () => {
     const conv = new Conversation().handshake().fin('client').ack('server').fin('server');
     const c = only(run(conv));
     expect(c.close.kind).toBe('fin-unacked');
     expect(c.anomalies.filter((a) => a.id === 'lost-final-ack').map((a) => a.endpoint)).toEqual(['server']);
-    expect(c.finalStates).toEqual({ client: 'TIME_WAIT', server: 'LAST_ACK' });
+    // Nothing of the client shows the server's FIN arrived (the capture ended at once): FIN_WAIT_2.
+    expect(c.finalStates).toEqual({ client: 'FIN_WAIT_2', server: 'LAST_ACK' });
     expect(c.zeek.history).toBe('ShAFaf');
   });
 
@@ -114,7 +127,9 @@ describe('handshake anomalies', () => {
     const c = only(r);
     expect(c.handshake.outcome).toBe('refused');
     expect(ids(c)).toEqual(['handshake-refused']);
-    expect(steps(c, 'server')).toEqual(['LISTEN', 'CLOSED']);
+    // Nothing listened: the RST came from a CLOSED port (RFC 9293 §3.10.7.1); the server has no arc.
+    expect(steps(c, 'server')).toEqual([]);
+    expect(c.initialStates.server).toBe('CLOSED');
     expect(steps(c, 'client')).toEqual(['SYN_SENT', 'CLOSED']);
     expect(c.close.kind).toBe('never-opened');
     expect(c.zeek.connState).toBe('REJ');
@@ -194,12 +209,96 @@ describe('handshake anomalies', () => {
     expect(b!.handshake.outcome).toBe('complete');
   });
 
-  test('handshake timeout: SYNs never answered', () => {
+  test('unanswered SYNs, capture ended before the retry schedule ran out: not (yet) a timeout', () => {
     const c = only(run(new Conversation().syn().synRetransmit({ dt: 1 }).synRetransmit({ dt: 2 })));
     expect(c.handshake.outcome).toBe('no-answer');
-    expect(ids(c)).toEqual(['syn-retransmission', 'syn-retransmission', 'handshake-timeout']);
-    expect(c.finalStates).toEqual({ client: 'SYN_SENT', server: 'LISTEN' });
+    expect(ids(c)).toEqual(['syn-retransmission', 'syn-retransmission', 'syn-unanswered']);
+    // Nothing shows anyone listened: the server has no state.
+    expect(c.finalStates).toEqual({ client: 'SYN_SENT', server: 'CLOSED' });
     expect(c.zeek).toEqual({ connState: 'S0', history: 'S' });
+  });
+
+  test('handshake timeout: the capture ran past the next SYN that never came; the client gave up then', () => {
+    const conv = new Conversation().syn().synRetransmit({ dt: 1 }).synRetransmit({ dt: 2 });
+    const later = new Conversation(1, 2, 1_700_000_000 + 20).syn();
+    const r = runConversations([{ conv }, { conv: later, ends: { clientPort: 40001 } }]);
+    const c = r.connections.find((x) => x.client.port === 40000)!;
+    expect(ids(c)).toEqual(['syn-retransmission', 'syn-retransmission', 'handshake-timeout']);
+    // SYNs at +0, +1, +3: the next was due at +7 (doubling waits); it never came.
+    const gaveUp = c.timeline.find((x) => x.to === 'CLOSED')!;
+    expect(gaveUp).toMatchObject({ endpoint: 'client', from: 'SYN_SENT', inferred: true });
+    expect(gaveUp.t - c.start).toBeCloseTo(7, 6);
+    expect(c.finalStates.client).toBe('CLOSED');
+  });
+
+  test('a listener that answers others is LISTEN for the SYN it left unanswered', () => {
+    const answered = new Conversation().syn().synAck().ack();
+    const ignored = new Conversation(9000, 0, 1_700_000_000 + 0.5).syn();
+    const r = runConversations([{ conv: answered }, { conv: ignored, ends: { clientPort: 40001 } }]);
+    const c = r.connections.find((x) => x.client.port === 40001)!;
+    expect(steps(c, 'server')).toEqual(['LISTEN']);
+    expect(c.timeline.find((x) => x.endpoint === 'server')).toMatchObject({ inferred: true, packet: c.firstPacket });
+  });
+
+  test('a client that never answers the SYN-ACK stays SYN_SENT (a spoofed source is not ESTABLISHED)', () => {
+    const c = only(run(new Conversation().syn().synAck().synAckRetransmit({ dt: 1 })));
+    expect(c.finalStates.client).toBe('SYN_SENT');
+    expect(steps(c, 'client')).toEqual(['SYN_SENT']);
+  });
+
+  test('the server drops the request when its SYN-ACK back-off stops: SYN_RECEIVED → CLOSED at the due time', () => {
+    const conv = new Conversation().syn().synAck().synAckRetransmit({ dt: 1 }).synAckRetransmit({ dt: 2 });
+    const later = new Conversation(1, 2, 1_700_000_000 + 30).syn();
+    const r = runConversations([{ conv }, { conv: later, ends: { clientPort: 40001 } }]);
+    const c = r.connections.find((x) => x.client.port === 40000)!;
+    expect(steps(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'CLOSED']);
+    const drop = c.timeline.find((x) => x.endpoint === 'server' && x.to === 'CLOSED')!;
+    expect(drop.inferred).toBe(true);
+    // SYN-ACKs at +0.001, +1.001, +3.001: the next was due 4 s later; it never came.
+    expect(drop.t - c.handshake.synAckTime!).toBeCloseTo(7, 6);
+    expect(c.anomalies.find((a) => a.id === 'half-open-expired')).toMatchObject({ details: { resends: 2 } });
+    expect(ids(c)).not.toContain('half-open');
+    const l = r.listeners.find((x) => x.port === 80)!;
+    expect(l.halfOpenNow).toBe(0);
+  });
+
+  test('a SYN-ACK never re-sent past its first retransmission time is a stateless answer (no SYN-queue entry)', () => {
+    const conv = new Conversation().syn().synAck();
+    const later = new Conversation(1, 2, 1_700_000_000 + 5).syn();
+    const r = runConversations([{ conv }, { conv: later, ends: { clientPort: 40001 } }]);
+    const c = r.connections.find((x) => x.client.port === 40000)!;
+    expect(steps(c, 'server')).toEqual(['LISTEN']);
+    expect(ids(c)).toContain('stateless-answer');
+    expect(ids(c)).not.toContain('half-open');
+    expect(r.listeners.find((x) => x.port === 80)!.halfOpenPeak).toBe(0);
+  });
+
+  test('an ACK that completes an answer sent while the listener sent SYN cookies: rebuilt at the ACK, no queue entry', () => {
+    // Spoofed SYNs answered once each (cookies: never re-sent), then a real client's handshake.
+    const spoofed = [0, 0.1].map((t0, i) => ({ conv: new Conversation(100 + i, 900 + i, 1_700_000_000 + t0).syn().synAck(), ends: { clientIp: [0xc6130001 + i], clientPort: 2000 + i } }));
+    const real = new Conversation(1000, 5000, 1_700_000_000 + 0.2).syn().synAck().ack().data('client', 10).ack('server');
+    const later = new Conversation(7, 8, 1_700_000_000 + 5).syn();
+    const r = runConversations([...spoofed, { conv: real }, { conv: later, ends: { clientPort: 40001 } }]);
+    const c = r.connections.find((x) => x.client.port === 40000)!;
+    expect(steps(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+    // Rebuilt where the ACK arrived, the same segment that establishes it.
+    const rebuilt = c.timeline.find((x) => x.endpoint === 'server' && x.to === 'SYN_RECEIVED')!;
+    const established = c.timeline.find((x) => x.endpoint === 'server' && x.to === 'ESTABLISHED')!;
+    expect(rebuilt).toMatchObject({ packet: established.packet, inferred: true });
+    expect(c.anomalies.find((a) => a.id === 'stateless-answer')).toMatchObject({ details: { completed: true } });
+    expect(c.handshake.outcome).toBe('complete');
+    const l = r.listeners.find((x) => x.port === 80)!;
+    expect(l).toMatchObject({ halfOpenPeak: 0, synQueue: { stateless: 3, answered: 3 } });
+  });
+
+  test('an ACK that completes an answer while the listener kept requests: a queued request, as Linux does', () => {
+    const queued = new Conversation(100, 900, 1_700_000_000).syn().synAck().synAckRetransmit({ dt: 1 });
+    const real = new Conversation(1000, 5000, 1_700_000_000 + 0.2).syn().synAck().ack().data('client', 10).ack('server');
+    const later = new Conversation(7, 8, 1_700_000_000 + 5).syn();
+    const r = runConversations([{ conv: queued, ends: { clientPort: 2000 } }, { conv: real }, { conv: later, ends: { clientPort: 40001 } }]);
+    const c = r.connections.find((x) => x.client.port === 40000)!;
+    expect(c.timeline.find((x) => x.endpoint === 'server' && x.to === 'SYN_RECEIVED')).toMatchObject({ packet: 4 });
+    expect(ids(c)).not.toContain('stateless-answer');
   });
 
   test('lost handshake ACK: the server re-sends its SYN-ACK after the client\'s ACK passed', () => {
@@ -207,13 +306,30 @@ describe('handshake anomalies', () => {
     expect(c.anomalies.find((a) => a.id === 'lost-handshake-ack')).toMatchObject({ endpoint: 'client', details: { case: 'synack-after-ack' } });
   });
 
-  test('simultaneous open', () => {
-    const conv = new Conversation().syn().serverSyn().clientSynAck({ ack: 5001 }).synAck({ seq: 5000, ack: 1001 });
+  test('simultaneous open: both peers CLOSED → SYN_SENT → SYN_RECEIVED → ESTABLISHED; nobody listened', () => {
+    const conv = new Conversation().syn().serverSyn().clientSynAck({ ack: 5001 }).synAck({ seq: 5000, ack: 1001 })
+      .ack('client', { seq: 1001, ack: 5001 }).ack('server', { seq: 5001, ack: 1001 });
     const c = only(run(conv));
     expect(c.handshake.outcome).toBe('simultaneous-open');
     expect(ids(c)).toContain('simultaneous-open');
     expect(steps(c, 'client')).toEqual(['SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
-    expect(steps(c, 'server')).toEqual(['LISTEN', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
+    expect(steps(c, 'server')).toEqual(['SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
+  });
+
+  test('simultaneous open without a later segment: each SYN-ACK arrived only as far as the wire shows', () => {
+    const conv = new Conversation().syn().serverSyn().clientSynAck({ ack: 5001 }).synAck({ seq: 5000, ack: 1001 });
+    const c = only(run(conv));
+    expect(steps(c, 'client')).toEqual(['SYN_SENT', 'SYN_RECEIVED']);
+    expect(steps(c, 'server')).toEqual(['SYN_SENT', 'SYN_RECEIVED']);
+  });
+
+  test('lost handshake ACK: the server stays SYN_RECEIVED until the ACK that arrived', () => {
+    const c = only(run(new Conversation().syn().synAck().ack().synAckRetransmit({ dt: 1 }).ack().data('client', 5).ack('server')));
+    expect(steps(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+    expect(c.timeline.find((x) => x.endpoint === 'server' && x.to === 'ESTABLISHED')).toMatchObject({ packet: 5, from: 'SYN_RECEIVED' });
+    expect(c.lostSegments).toEqual([3]);
+    expect(c.anomalies.find((a) => a.id === 'lost-handshake-ack')).toMatchObject({ details: { lostPacket: 3 } });
+    expect(steps(c, 'client')).toEqual(['SYN_SENT', 'ESTABLISHED']);
   });
 
   test('bad handshake ACK', () => {
@@ -244,7 +360,9 @@ describe('role inference and odd starts', () => {
     expect(c.roleInferred).toBe(true);
     expect(c.server.port).toBe(80);
     expect(c.handshake.outcome).toBe('not-seen');
-    expect(c.timeline.filter((x) => x.inferred).map((x) => `${x.endpoint}:${x.from}→${x.to}`)).toEqual(['client:CLOSED→ESTABLISHED', 'server:CLOSED→ESTABLISHED']);
+    // Not an arc from CLOSED: both timelines start in ESTABLISHED (initialStates), nothing inferred.
+    expect(c.initialStates).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
+    expect(c.timeline.filter((x) => x.inferred)).toEqual([]);
     expect(c.zeek.history.startsWith('^')).toBe(true);
   });
 
@@ -303,7 +421,7 @@ describe('data phase', () => {
 
   test('live events: start, transitions, anomalies and end, in order', () => {
     const r = run(new Conversation().syn().rst('server', { seq: 0 }));
-    expect(r.events.map((e) => e.type)).toEqual(['connection-start', 'transition', 'transition', 'anomaly', 'transition', 'transition', 'connection-end']);
+    expect(r.events.map((e) => e.type)).toEqual(['connection-start', 'transition', 'anomaly', 'transition', 'connection-end']);
   });
 });
 

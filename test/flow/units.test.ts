@@ -99,6 +99,7 @@ describe('ListenerTable', () => {
     for (let i = 0; i < 100; i++) table.changeHalfOpen(l, 1, i, i + 1);
     for (let i = 0; i < 100; i++) table.changeHalfOpen(l, -1, 100 + i, 101 + i);
     for (let i = 0; i < 20; i++) table.changeHalfOpen(l, 1, 200 + i, 201 + i);
+    table.finish();
     const [out] = table.list();
     expect(out).toMatchObject({ halfOpenNow: 20, halfOpenPeak: 100, halfOpenPeakTime: 99 });
     expect(flood).toEqual(['syn-flood', 'syn-flood']);          // the second flood after the backlog drained
@@ -106,13 +107,41 @@ describe('ListenerTable', () => {
     expect(out!.halfOpenSeries[out!.halfOpenSeries.length - 1]).toEqual([219, 20]);
     expect(out!.halfOpenSeries.some(([t, c]) => t === 99 && c === 100)).toBe(true); // the peak survives thinning
   });
+
+  test('changes that arrive late (a SYN-ACK found stateful at its first re-send time) enter the series in time order', () => {
+    const table = new ListenerTable(1000, 1000);
+    const l = table.get('198.18.0.2', 80);
+    // Requests found stateful 1.25 s after their SYN-ACK, while later ones leave the queue.
+    table.changeHalfOpen(l, 1, 10.0, 1);
+    table.changeHalfOpen(l, -1, 10.5, 3);
+    table.advance(11.3);
+    table.changeHalfOpen(l, 1, 10.2, 2);         // arrives after 10.5, describes 10.2
+    table.advance(30);
+    table.finish();
+    expect(table.list()[0]!.halfOpenSeries).toEqual([[10, 1], [10.2, 2], [10.5, 1]]);
+    expect(table.list()[0]!.halfOpenPeak).toBe(2);
+  });
+
+  test('a change later than QUEUE_LAG is folded into the series where it belongs', () => {
+    const table = new ListenerTable(1000, 1000);
+    const l = table.get('198.18.0.2', 80);
+    table.changeHalfOpen(l, 1, 10, 1);
+    table.changeHalfOpen(l, 1, 11, 2);
+    table.changeHalfOpen(l, -1, 12, 3);
+    table.advance(100);                           // all three are in the series
+    table.changeHalfOpen(l, -1, 11.5, 4);         // a request that left at 11.5, known only now
+    table.finish();
+    const [out] = table.list();
+    expect(out!.halfOpenSeries).toEqual([[10, 1], [11, 2], [11.5, 1], [12, 0]]);
+    expect(out).toMatchObject({ halfOpenNow: 0, halfOpenPeak: 2, halfOpenPeakTime: 11 });
+  });
 });
 
 /** Change every field of a record (and of the records it holds), so a reset that forgets one shows. */
 function dirty(o: Record<string, unknown>, depth = 0): void {
   for (const k of Object.keys(o)) {
     const v = o[k];
-    if (k === 'role' || k === 'timeline' || k === 'listener') continue;
+    if (k === 'role' || k === 'timeline' || k === 'listener' || k === 'embryo') continue;
     if (typeof v === 'number') o[k] = v + 7;
     else if (typeof v === 'boolean') o[k] = !v;
     else if (typeof v === 'string') o[k] = v + 'x';

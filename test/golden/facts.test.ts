@@ -59,12 +59,11 @@ test('lost-handshake-ack (client view): SYN-ACK re-sent at 4 and 6 after the ACK
   expect(c!.handshake.synAckRetransmissions).toBe(2);
   const intervals = c!.anomalies.filter((a) => a.id === 'synack-retransmission').map((a) => Math.round(a.details!['interval'] as number));
   expect(intervals).toEqual([1, 2]);
-  // Each re-sent SYN-ACK proves the ACK before it never arrived: the server goes back to SYN_RECEIVED
-  // (a correcting transition, inferred) and reaches ESTABLISHED again with the next ACK (5, then 7).
+  // Each re-sent SYN-ACK proves the ACK before it never arrived (3, then 5): the server stayed in
+  // SYN_RECEIVED until the ACK that reached it (7); the lost ones are marked, no backward arc.
   const server = c!.timeline.filter((t) => t.endpoint === 'server').map((t) => `${t.from}>${t.to}@${t.packet}${t.inferred ? '?' : ''}`);
-  expect(server.slice(0, 7)).toEqual(['CLOSED>LISTEN@1?', 'LISTEN>SYN_RECEIVED@2', 'SYN_RECEIVED>ESTABLISHED@3',
-    'ESTABLISHED>SYN_RECEIVED@4?', 'SYN_RECEIVED>ESTABLISHED@5', 'ESTABLISHED>SYN_RECEIVED@6?', 'SYN_RECEIVED>ESTABLISHED@7']);
-  // The listener saw it half-open again, but completed only once.
+  expect(server.slice(0, 3)).toEqual(['CLOSED>LISTEN@1?', 'LISTEN>SYN_RECEIVED@2', 'SYN_RECEIVED>ESTABLISHED@7']);
+  expect(c!.lostSegments).toEqual([3, 5]);
   expect(golden('lost-handshake-ack.pcap').listeners[0]!.completed).toBe(1);
 });
 
@@ -77,14 +76,15 @@ test('lost-handshake-ack-server (server view): the handshake completes only thro
 
 test('lost-final-ack (client view): the LAST_ACK server re-sends its FIN (11, 13) after the final ACK (10) passed', () => {
   const [c] = golden('lost-final-ack.pcap').connections;
-  expect(c!.anomalies.filter((a) => a.id === 'lost-final-ack')).toEqual([expect.objectContaining({ endpoint: 'server', packet: 11, details: { case: 'fin-resent-after-ack' } })]);
+  expect(c!.anomalies.filter((a) => a.id === 'lost-final-ack')).toEqual([expect.objectContaining({ endpoint: 'server', packet: 11, details: { case: 'fin-resent-after-ack', lostPacket: 10 } })]);
   expect(where(c!, 'fin-retransmission')).toEqual(['server@11', 'server@13']);
   expect(c!.close.finRetransmissions).toBe(2);
   expect(c!.timeline.find((t) => t.endpoint === 'server' && t.from === 'CLOSE_WAIT')).toMatchObject({ to: 'LAST_ACK', packet: 9 });
-  // The FIN re-sent at 11 and 13 proves the ACKs at 10 and 12 never arrived: back to LAST_ACK each
-  // time (inferred), CLOSED again with the next ACK; the last one (14) ends it.
+  // The FIN re-sent at 11 and 13 proves the ACKs at 10 and 12 never arrived: the server was in
+  // LAST_ACK once, until the ACK that reached it (14), then CLOSED once.
   const server = c!.timeline.filter((t) => t.endpoint === 'server' && t.packet >= 10).map((t) => `${t.from}>${t.to}@${t.packet}${t.inferred ? '?' : ''}`);
-  expect(server).toEqual(['LAST_ACK>CLOSED@10', 'CLOSED>LAST_ACK@11?', 'LAST_ACK>CLOSED@12', 'CLOSED>LAST_ACK@13?', 'LAST_ACK>CLOSED@14']);
+  expect(server).toEqual(['LAST_ACK>CLOSED@14']);
+  expect(c!.lostSegments).toEqual([10, 12]);
   expect(c!.finalStates.server).toBe('CLOSED');
 });
 
@@ -94,14 +94,18 @@ test('lost-final-ack-server (server view): FIN re-sent from LAST_ACK, the ACK ar
   expect(c!.timeline.find((t) => t.endpoint === 'server' && t.to === 'CLOSED')!.packet).toBe(12);
 });
 
-test('syn-timeout: 6 SYNs with the same ISN, ~1 s apart (linear), never answered', () => {
+test('syn-timeout: 6 SYNs with the same ISN, ~1 s apart (linear), never answered; the capture ends before the give-up', () => {
   const g = golden('syn-timeout.pcap');
   expect(g.connections).toHaveLength(1);
   const c = g.connections[0]!;
   expect(c.handshake).toMatchObject({ outcome: 'no-answer', synRetransmissions: 5 });
   const intervals = c.anomalies.filter((a) => a.id === 'syn-retransmission').map((a) => a.details!['interval'] as number);
   expect(intervals.every((x) => x > 0.9 && x < 1.2)).toBe(true);
-  expect(ids(c)).toContain('handshake-timeout');
+  // The capture ends at the 6th SYN (+5.1 s); the kernel gave up at +7.1 s, after the capture: the SYN
+  // is unanswered so far, not timed out (the next copy was due by +7.1 s).
+  expect(ids(c)).toContain('syn-unanswered');
+  expect(ids(c)).not.toContain('handshake-timeout');
+  expect(c.finalStates.client).toBe('SYN_SENT');
   expect(c.zeek).toEqual({ connState: 'S0', history: 'S' });
 });
 
@@ -110,8 +114,10 @@ test('syn-flood: 97 connections stuck in SYN_RECEIVED on 198.18.0.2:4040, syn-fl
   expect(g.connections).toHaveLength(150);
   const l = g.listeners.find((x) => x.ip === '198.18.0.2' && x.port === 4040)!;
   expect(l).toMatchObject({ connections: 150, completed: 0, halfOpenNow: 97, halfOpenPeak: 97 });
-  expect(l.anomalies.map((a) => a.id)).toEqual(['syn-flood']);
-  expect(g.anomalies.map((a) => a.id)).toEqual(['syn-flood']);
+  // From frame 195 the kernel dropped new SYNs: its queue held 97 (more than tcp_max_syn_backlog − 1/4 = 96).
+  expect(l.anomalies.map((a) => `${a.id}@${a.packet}`)).toEqual(['syn-flood@130', 'syn-queue-overflow@195']);
+  expect(g.anomalies.map((a) => a.id)).toEqual(['syn-flood', 'syn-queue-overflow']);
+  expect(l.synQueue).toMatchObject({ answered: 97, dropped: 53, inferredBacklog: 97, stateless: 0 });
   expect(g.connections.filter((c) => c.handshake.outcome === 'half-open')).toHaveLength(97);
   expect(g.connections.filter((c) => c.handshake.outcome === 'no-answer')).toHaveLength(53);
   expect(g.connections.filter((c) => c.handshake.synAckRetransmissions === 1)).toHaveLength(97);

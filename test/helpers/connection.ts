@@ -36,6 +36,7 @@ export function completeConnection(over: Partial<Connection> = {}): Connection {
       synAckAckValid: true, finalAckValid: true,
     },
     close: { kind: 'four-way', initiator: 'client', finRetransmissions: 0, finTimes: { client: T0 + 0.4, server: T0 + 0.45 }, resetBy: null },
+    initialStates: { client: 'CLOSED', server: 'CLOSED' },
     finalStates: { client: 'TIME_WAIT', server: 'CLOSED' },
     timeline: tl,
     anomalies: [],

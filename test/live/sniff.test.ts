@@ -3,7 +3,7 @@
  * `synack sniff` captures them; the test waits for sniff's "listening on lo" line before connecting,
  * and every wait is bounded. Needs root (or CAP_NET_RAW) and cap built: CI runs as root.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,39 +11,11 @@ import { join } from 'node:path';
 import type { Connection, FlowEvent } from '../../src/flow/model.js';
 import type { AnalyzeDocument } from '../../src/report/analyze-json.js';
 import { BIN, hasCommand, ROOT, synack, within } from '../helpers/cli.js';
+import { parseLines, startSniff } from '../helpers/sniff.js';
 import { assertValid, validateAnalyze, validateConnection, validateSniffEvent } from '../helpers/schema.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-live-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-interface Sniffer {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves when `pattern` appears on the stream, rejects after `ms`. */
-  waitFor: (stream: 'stdout' | 'stderr', pattern: RegExp, ms: number) => Promise<void>;
-  exited: Promise<number | null>;
-}
-
-function startSniff(args: string[]): Sniffer {
-  const child = spawn(process.execPath, [BIN, 'sniff', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const waiters: Array<() => void> = [];
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); waiters.forEach((w) => w()); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); waiters.forEach((w) => w()); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = (stream: 'stdout' | 'stderr', pattern: RegExp, ms: number) => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (pattern.test(stream === 'stdout' ? out : err)) { clearTimeout(timer); resolve(); return true; }
-      return false;
-    };
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${pattern} on ${stream}; stdout:\n${out}\nstderr:\n${err}`)), ms);
-    if (!check()) waiters.push(() => { check(); });
-    void exited.then(() => { if (!check()) { clearTimeout(timer); reject(new Error(`sniff exited before ${pattern}; stderr:\n${err}`)); } });
-  });
-  return { child, stdout: () => out, stderr: () => err, waitFor, exited };
-}
 
 /** A server that answers "ping" with "pong" and closes; resolves with its port. */
 async function startServer(): Promise<{ server: net.Server; port: number }> {
@@ -64,10 +36,6 @@ async function pingPong(port: number): Promise<void> {
     c.on('error', reject);
     c.setTimeout(5000, () => { c.destroy(); reject(new Error('client timed out')); });
   });
-}
-
-function parseLines(s: string): Array<Record<string, unknown>> {
-  return s.trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('sniff on loopback', () => {
@@ -174,11 +142,21 @@ describe('sniff errors: one line with the fix, exit 2', () => {
     expect(r.stderr.trim()).toMatch(/^synack: error: bad capture filter "tcp port": .*syntax error/);
   });
 
-  test('without privileges: says sudo or setcap', () => {
+  test('without privileges: rights for the capture program only, never setcap on node', () => {
     expect(hasCommand('runuser')).toBe(true);
-    const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'sniff', '-i', 'lo', '--count', '1'], { cwd: ROOT, encoding: 'utf8', timeout: 15000 });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/CAP_NET_RAW: run with sudo, or once: sudo setcap cap_net_raw,cap_net_admin=eip/);
+    const asNobody = (engine: string) => spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'sniff', '-i', 'lo', '--count', '1', '--engine', engine],
+      { cwd: ROOT, encoding: 'utf8', timeout: 15000 });
+    for (const engine of ['auto', 'tcpdump', 'dumpcap']) {
+      const r = asNobody(engine);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/permission.*capturing needs root, or capture rights for the capture program alone: sudo setcap cap_net_raw,cap_net_admin=eip \$\(command -v dumpcap\)/);
+    }
+    const cap = asNobody('cap');
+    expect(cap.status).toBe(2);
+    expect(cap.stderr).toMatch(/--engine cap\) needs root: run with sudo, or install tcpdump or dumpcap/);
+    for (const r of [cap, asNobody('auto')]) expect(r.stderr).not.toMatch(/which node|readlink/);
+    expect(synack(['sniff', '--help']).stdout).not.toMatch(/setcap[^\n]*node|which node/);
   });
 
   test('interfaces lists lo with 127.0.0.1', () => {

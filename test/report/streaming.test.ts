@@ -8,7 +8,7 @@ import { DEFAULT_POLICY, evaluatePolicy } from '../../src/check/policy.js';
 import { DEFAULT_TRACKER_OPTIONS, type Connection } from '../../src/flow/model.js';
 import { analyzeInputs } from '../../src/pipeline/analyze.js';
 import { ConnectionDigest, connectionRows } from '../../src/pipeline/digest.js';
-import { RTT_RELATIVE_ERROR } from '../../src/pipeline/rtt-histogram.js';
+import { RELATIVE_ERROR as RTT_RELATIVE_ERROR } from '../../src/util/log-histogram.js';
 import { byTrouble, summarize, SummaryBuilder } from '../../src/pipeline/summary.js';
 import { TopK } from '../../src/pipeline/top-k.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
@@ -26,7 +26,8 @@ function mix(n: number): Connection[] {
     else if (id % 5 === 0) out.push(completeConnection({ id, anomalies: [anomalyAt('retransmission', 'warning', id), anomalyAt('retransmission', 'warning', id + 1)] }));
     else {
       const c = completeConnection({ id });
-      c.handshake.rtt.total = ((id * 7919) % 1000) / 1e5;
+      const rtt = ((id * 7919) % 1000) / 1e5;
+      c.handshake.rtt = { synToSynAck: rtt / 2, synAckToAck: rtt / 2, total: rtt };
       out.push(c);
     }
   }

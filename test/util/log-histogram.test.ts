@@ -1,9 +1,9 @@
 /**
- * The summary's RTT histogram against an exact sort: min and max exact, median and p95 exact when it
- * says so and within RTT_RELATIVE_ERROR otherwise, the same whatever order its parts merge in, and
+ * The log-linear histogram (the summary's RTTs, listeners' survival times) against an exact sort: min
+ * and max exact, median and p95 exact when it says so and within RTT_RELATIVE_ERROR otherwise, and
  * memory set by the spread of the samples, not their number.
  */
-import { RTT_RELATIVE_ERROR, RttHistogram } from '../../src/pipeline/rtt-histogram.js';
+import { RELATIVE_ERROR as RTT_RELATIVE_ERROR, LogHistogram } from '../../src/util/log-histogram.js';
 
 /** Seeded generator (mulberry32): the same samples on every run. */
 function random(seed: number): () => number {
@@ -28,8 +28,8 @@ function reference(values: number[]): { min: number; median: number; p95: number
   };
 }
 
-function histogramOf(values: number[]): RttHistogram {
-  const h = new RttHistogram();
+function histogramOf(values: number[]): LogHistogram {
+  const h = new LogHistogram();
   for (const v of values) h.add(v);
   return h;
 }
@@ -55,7 +55,7 @@ const CASES: Array<[string, (rnd: () => number) => number[]]> = [
   ['one sample', () => [0.5]],
 ];
 
-describe('RttHistogram', () => {
+describe('LogHistogram', () => {
   test.each(CASES)('%s: min and max exact, median and p95 exact or within the bound', (_name, make) => {
     const values = make(random(7));
     const s = histogramOf(values).stats();

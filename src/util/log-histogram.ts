@@ -1,6 +1,6 @@
 /**
- * Handshake RTTs for the summary's min, median, p95 and max, in memory that does not grow with the
- * number of connections.
+ * Durations (handshake RTTs for the summary, SYN-queue survival times for listeners) for their min,
+ * median, p95 and max, in memory that does not grow with the number of samples.
  *
  * Keeping every sample (8 bytes a connection) made the summary the one part of an analysis whose
  * memory grew with the capture's length rather than with its concurrent connections: 800 MB for
@@ -13,13 +13,13 @@
  * is read exactly; only a rank strictly inside a bucket of different values takes the middle of the
  * bucket's [min, max], within 2^-(SUB_BITS+1) (0.05 %) of the true value: at 1 ms, half a
  * microsecond, about the precision of a difference of two epoch timestamps held as doubles (2^-22 s).
- * `RttStats.exact` says which it was, and the text report marks an inexact figure with "≈".
+ * `HistogramStats.exact` says which it was, and the text report marks an inexact figure with "≈".
  */
 
 /** Mantissa bits that split each power of two: 1,024 buckets an octave. */
 const SUB_BITS = 10;
 /** Relative error bound of an inexact percentile: half a bucket's width. */
-export const RTT_RELATIVE_ERROR = 2 ** -(SUB_BITS + 1);
+export const RELATIVE_ERROR = 2 ** -(SUB_BITS + 1);
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -33,8 +33,8 @@ function bucketOf(v: number): number {
 
 interface Bucket { n: number; min: number; max: number }
 
-export interface RttStats {
-  /** Connections that contributed a handshake RTT (SYN → completing ACK). */
+export interface HistogramStats {
+  /** Samples added (for the summary: connections that contributed a handshake RTT). */
   samples: number;
   /** Seconds; null when there are no samples. min and max are always exact. */
   min: number | null;
@@ -48,7 +48,7 @@ export interface RttStats {
   exact: boolean;
 }
 
-export class RttHistogram {
+export class LogHistogram {
   private readonly buckets = new Map<number, Bucket>();
   private count = 0;
 
@@ -60,7 +60,7 @@ export class RttHistogram {
     this.addBucket(bucketOf(v), 1, v, v);
   }
 
-  stats(): RttStats {
+  stats(): HistogramStats {
     const n = this.count;
     if (n === 0) return { samples: 0, min: null, median: null, p95: null, max: null, exact: true };
     // Buckets do not overlap, so ordering them by their smallest sample orders all samples.

@@ -1,0 +1,63 @@
+/**
+ * Connections' timers on capture time: a binary min-heap of (due time, record, token). A record keeps
+ * the token of its latest scheduling; an older entry (the record was rescheduled, emitted, compacted or
+ * reused) no longer matches and is skipped when it comes up. What the timers decide (a back-off that
+ * stopped, silence confirming an ACK) is in handshake.ts and tracker.ts; this file only orders them.
+ */
+
+/** What the heap orders: a record that remembers its latest scheduling. */
+export interface Timed { timerAt: number; timerToken: number }
+
+export class TimerHeap<T extends Timed> {
+  private readonly at: number[] = [];
+  private readonly items: T[] = [];
+  private readonly tokens: number[] = [];
+  private lastToken = 0;
+
+  get size(): number { return this.at.length; }
+
+  /** Due time of the earliest entry (Infinity when empty). */
+  get nextAt(): number { return this.at.length > 0 ? this.at[0]! : Infinity; }
+
+  /** Schedule c at `at`; earlier entries for c no longer count. */
+  push(c: T, at: number): void {
+    const token = ++this.lastToken;
+    c.timerAt = at;
+    c.timerToken = token;
+    const a = this.at, xs = this.items, ts = this.tokens;
+    let i = a.length;
+    a.push(at); xs.push(c); ts.push(token);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]! <= at) break;
+      a[i] = a[p]!; xs[i] = xs[p]!; ts[i] = ts[p]!;
+      i = p;
+    }
+    a[i] = at; xs[i] = c; ts[i] = token;
+  }
+
+  /** Removes the earliest entry; returns its record if that entry is its latest scheduling, else null. */
+  pop(): T | null {
+    const a = this.at, xs = this.items, ts = this.tokens;
+    const top = xs[0]!, topToken = ts[0]!;
+    const lastAt = a.pop()!, lastX = xs.pop()!, lastToken = ts.pop()!;
+    const n = a.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const m = r < n && a[r]! < a[l]! ? r : l;
+        if (a[m]! >= lastAt) break;
+        a[i] = a[m]!; xs[i] = xs[m]!; ts[i] = ts[m]!;
+        i = m;
+      }
+      a[i] = lastAt; xs[i] = lastX; ts[i] = lastToken;
+    }
+    if (top.timerToken !== topToken) return null;
+    top.timerAt = Infinity;
+    top.timerToken = 0;
+    return top;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Compacting connections stuck in their handshake (flow/embryo.ts) changes nothing but memory: every
+ * fixture, and SYN floods of both shapes, give the same connections, listeners and anomalies with
+ * compaction as without.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_TRACKER_OPTIONS } from '../../src/flow/model.js';
+import { analyzeFile, Conversation, runConversations } from './helpers.js';
+
+/** The first place two analyses differ (path: their values), or null: short failure messages. */
+function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      if (d !== null) return d;
+    }
+  }
+  return `${path}: ${JSON.stringify(a)?.slice(0, 300)} / ${JSON.stringify(b)?.slice(0, 300)}`;
+}
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures');
+const captures = readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng)$/.test(f));
+
+test.each(captures)('%s: the same analysis with and without compact embryos', async (f) => {
+  const on = await analyzeFile(join(FIXTURES, f), { compactEmbryos: true });
+  const off = await analyzeFile(join(FIXTURES, f), { compactEmbryos: false });
+  expect(firstDifference(on.connections, off.connections)).toBeNull();
+  expect(firstDifference(on.listeners, off.listeners)).toBeNull();
+  expect(firstDifference(on.anomalies, off.anomalies)).toBeNull();
+});
+
+function flood(n: number, shape: 'cookie' | 'none' | 'stateful'): Array<{ conv: Conversation; ends: { clientIp: number[]; clientPort: number } }> {
+  const parts = [];
+  for (let i = 0; i < n; i++) {
+    const conv = new Conversation(i * 7919, i * 104729 + 1, 1_700_000_000 + i * 0.01).syn();
+    if (shape !== 'none') conv.synAck({ dt: 0.0001 });
+    // A server that keeps the request re-sends its SYN-ACK at +1, +3, +7 s and gives up.
+    if (shape === 'stateful') conv.synAckRetransmit({ dt: 1 }).synAckRetransmit({ dt: 2 }).synAckRetransmit({ dt: 4 });
+    parts.push({ conv, ends: { clientIp: [0xc6130000 + i], clientPort: 1024 + (i % 60000) } });
+  }
+  // A real client at the end, its handshake complete: time goes on past every expiry.
+  parts.push({ conv: new Conversation(1, 2, 1_700_000_000 + n * 0.01 + 30).handshake().data('client', 10), ends: { clientIp: [0xc6120001], clientPort: 999 } });
+  return parts;
+}
+
+test.each(['cookie', 'none', 'stateful'] as const)('a SYN flood (%s answers): the same with and without compact embryos', (shape) => {
+  const on = runConversations(flood(400, shape), { ...DEFAULT_TRACKER_OPTIONS, compactEmbryos: true });
+  const off = runConversations(flood(400, shape), { ...DEFAULT_TRACKER_OPTIONS, compactEmbryos: false });
+  expect(on.connections.length).toBe(401);
+  expect(firstDifference(on.connections, off.connections)).toBeNull();
+  expect(firstDifference(on.listeners, off.listeners)).toBeNull();
+});
