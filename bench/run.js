@@ -3,6 +3,7 @@
  * `npm run bench`: synack against tcptrace and tshark on synthetic captures (bench/gen.js).
  *
  *   node bench/run.js [--sizes 0.1,1] [--runs 3] [--json] [--seed 1] [--plain] [--flood 200000]
+ *                     [--cookie-floods 1000000] [--peers-max-flood 1000000]
  *                     [--no-peers] [--no-parallel] [--tshark-max-scale 1] [--timeout 600]
  *   node bench/run.js --report saved.json [--report more.json]   (re-render saved --json output)
  *
@@ -11,7 +12,10 @@
  * median wall time is reported, with the largest peak RSS of its runs. Peers that are not installed
  * are shown as such; a failing synack run is shown with its exit code and the end of its stderr.
  * `--flood N` (0 to skip) also measures a SYN flood: N half-open connections (bench/gen.js
- * --half-open 100), where memory follows the connections held, not the file.
+ * --half-open 100), where memory follows the connections held, not the file. `--cookie-floods`
+ * (comma-separated SYN counts, 0 to skip) measures floods of spoofed SYNs at 100,000 a second, each
+ * answered once and never re-sent (bench/flood.js: a listener sending SYN cookies); peers run on those
+ * up to `--peers-max-flood` SYNs (tcptrace needs ~8 GB for 1 M).
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
@@ -52,6 +56,8 @@ function parseOptions() {
       seed: { type: 'string', default: '1' },
       plain: { type: 'boolean', default: false },
       flood: { type: 'string', default: '200000' },
+      'cookie-floods': { type: 'string', default: '1000000' },
+      'peers-max-flood': { type: 'string', default: '1000000' },
       'no-peers': { type: 'boolean', default: false },
       'no-parallel': { type: 'boolean', default: false },
       'tshark-max-scale': { type: 'string', default: '1' },
@@ -79,6 +85,8 @@ function parseOptions() {
     seed: Number(values.seed) >>> 0,
     plain: values.plain,
     flood,
+    cookieFloods: values['cookie-floods'].split(',').map(Number).filter((n) => n > 0),
+    peersMaxFlood: Number(values['peers-max-flood']),
     peers: !values['no-peers'],
     parallel: !values['no-parallel'],
     tsharkMaxScale: Number(values['tshark-max-scale']),
@@ -121,6 +129,19 @@ function ensureCapture(scale, seed, plain) {
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) fail(`generator failed for ${file} (exit ${r.status ?? r.signal})`);
   return { ...JSON.parse(readFileSync(metaFile, 'utf8')), file, scale };
+}
+
+/** A cookie flood (bench/flood.js): `syns` spoofed SYNs at 100,000 a second, each answered once. */
+function ensureCookieFlood(syns, seed) {
+  const file = join(OUT_DIR, `cookie-${syns}-seed${seed}.pcap`);
+  const metaFile = `${file}.json`;
+  const label = { scale: `cookie ${syns}`, sizeLabel: `${syns / 1e6} M SYNs` };
+  if (existsSync(file) && existsSync(metaFile)) return { ...JSON.parse(readFileSync(metaFile, 'utf8')), file, ...label };
+  log(`bench: generating ${file}`);
+  const args = [join(ROOT, 'bench', 'flood.js'), '--syns', String(syns), '--answer', 'cookie', '--seed', String(seed), '--out', file];
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) fail(`flood generator failed for ${file} (exit ${r.status ?? r.signal})`);
+  return { ...JSON.parse(readFileSync(metaFile, 'utf8')), file, ...label };
 }
 
 /** The SYN-flood capture: `connections` half-open connections, each SYN-ACK retransmitted. */
@@ -393,6 +414,25 @@ function checkGoals(results) {
   return goals;
 }
 
+/** Issue 12's flood goals, from what the flood sections measured. */
+function floodGoals(flood, cookieFloods) {
+  const goals = [];
+  const add = (goal, measured, pass) => goals.push({ goal, measured, pass });
+  const row = (f, tool) => f?.results.find((r) => r.tool === tool && r.status === 'ok');
+  const oneM = cookieFloods.find((f) => f.capture.syns === 1e6);
+  const s1 = row(oneM, 'synack analyze'), t1 = row(oneM, 'tcptrace -n');
+  if (s1?.peakRssMB) add('1 M-SYN cookie flood: peak RSS ≤ 300 MB', `${s1.peakRssMB.toFixed(0)} MB`, s1.peakRssMB <= 300);
+  if (s1 && t1) add('1 M-SYN cookie flood: ≥ 2× faster than tcptrace -n', `${(t1.wallSec / s1.wallSec).toFixed(2)}×`, t1.wallSec / s1.wallSec >= 2);
+  const tenM = cookieFloods.find((f) => f.capture.syns === 1e7);
+  const s10 = row(tenM, 'synack analyze');
+  if (s10?.peakRssMB) add('10 M-SYN flood: peak RSS ≤ 600 MB', `${s10.peakRssMB.toFixed(0)} MB`, s10.peakRssMB <= 600);
+  if (s10 && s1) add('10 M-SYN flood: time linear in SYNs (≤ 11× the 1 M flood)', `${(s10.wallSec / s1.wallSec).toFixed(2)}×`, s10.wallSec / s1.wallSec <= 11);
+  const h = row(flood, 'synack analyze'), ht = row(flood, 'tcptrace -n');
+  if (h?.peakRssMB) add('200 k half-open flood: peak RSS ≤ 250 MB', `${h.peakRssMB.toFixed(0)} MB`, h.peakRssMB <= 250);
+  if (h && ht) add('200 k half-open flood: faster than tcptrace -n', `${(ht.wallSec / h.wallSec).toFixed(2)}×`, h.wallSec < ht.wallSec);
+  return goals;
+}
+
 /** Time and RSS at 4× over 1×, for every synack command measured at both sizes. */
 function scaling(results) {
   const out = [];
@@ -447,7 +487,9 @@ function mergeReports(base, extra) {
   const captures = [...base.captures, ...extra.captures.filter((c) => !scales.has(c.scale))].sort((a, b) => a.scale - b.scale);
   const parallel = base.parallel?.status === 'ok' ? base.parallel : extra.parallel ?? base.parallel ?? null;
   const flood = base.flood ?? extra.flood ?? null;
-  return { ...base, captures, results, scaling: scaling(results), parallel, flood, goals: checkGoals(results) };
+  const floodSyns = new Set((base.cookieFloods ?? []).map((f) => f.capture.syns));
+  const cookieFloods = [...(base.cookieFloods ?? []), ...(extra.cookieFloods ?? []).filter((f) => !floodSyns.has(f.capture.syns))];
+  return { ...base, captures, results, scaling: scaling(results), parallel, flood, cookieFloods, goals: [...checkGoals(results), ...floodGoals(flood, cookieFloods)] };
 }
 
 function render(report) {
@@ -478,6 +520,10 @@ function render(report) {
     const f = report.flood;
     out.push('', `SYN flood: ${f.capture.file} — ${f.capture.connections} half-open connections (each SYN-ACK retransmitted ` +
       `1-5 times at 1, 2, 4... s), ${f.capture.packets} packets, ${(f.capture.bytes / 1e6).toFixed(0)} MB`, '', renderTable(f.results));
+  }
+  for (const f of report.cookieFloods ?? []) {
+    out.push('', `Cookie flood: ${f.capture.file} — ${f.capture.syns} spoofed SYNs, each answered once (SYN cookies), ` +
+      `${f.capture.packets} packets, ${(f.capture.bytes / 1e6).toFixed(0)} MB, ${f.capture.durationSec.toFixed(1)} s of capture`, '', renderTable(f.results));
   }
   if (report.goals.length) {
     out.push('', 'goals:');
@@ -530,6 +576,19 @@ async function main() {
     const { file, connections, packets, bytes, durationSec, seed } = capture;
     flood = { capture: { file, connections, packets, bytes, durationSec, seed }, results: started.map(finishTool) };
   }
+  const cookieFloods = [];
+  for (const syns of opts.cookieFloods) {
+    // The issue's shapes: memory must stay flat (the listener keeps no state; neither may synack) and
+    // time linear in SYNs. The text report only (the streamed one writes 1 M lines of JSON).
+    const capture = ensureCookieFlood(syns, opts.seed);
+    await warmCache(capture.file);
+    const started = list.filter((t) => t.name === 'synack analyze' || (t.kind === 'peer' && syns <= opts.peersMaxFlood))
+      .map((tool) => startTool(tool, capture));
+    const runs = syns > 1e6 ? 1 : opts.runs;
+    for (let i = 0; i < runs; i++) for (const t of started) await runOnce(t, i, runs, opts.timeoutSec);
+    const { file, packets, bytes, durationSec } = capture;
+    cookieFloods.push({ capture: { file, syns, packets, bytes, durationSec }, results: started.map(finishTool) });
+  }
   const parallel = opts.parallel ? await runParallel(opts, synack) : { status: 'not run (--no-parallel)' };
   const report = {
     machine: machine(),
@@ -540,7 +599,8 @@ async function main() {
     scaling: scaling(results),
     parallel,
     flood,
-    goals: checkGoals(results),
+    cookieFloods,
+    goals: [...checkGoals(results), ...floodGoals(flood, cookieFloods)],
     benchSeconds: (Date.now() - t0) / 1000,
     loadAverage: { before: loadBefore, after: loadavg()[0] },
   };

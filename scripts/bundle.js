@@ -7,6 +7,10 @@
  *
  * The bundle sits two levels below the package root, as dist/cli/main.js does, so its relative
  * paths still hold: ../../package.json (the version), and `cap` is left out (a native module, required at run time from node_modules).
+ *
+ * The HTML report's browser code (dist/report/html/client/main.js) is bundled too, minified, as one
+ * script for the browser (dist/bundle/report-client.js), and its stylesheet minified beside it
+ * (dist/bundle/report.css): `synack report` inlines both into every page (src/report/html/assets.ts).
  */
 import { build } from 'esbuild';
 import { dirname, join, resolve } from 'node:path';
@@ -25,3 +29,11 @@ const common = {
   banner: { js: "import { createRequire as __synackCreateRequire } from 'node:module'; const require = __synackCreateRequire(import.meta.url);" },
 };
 await build({ ...common, entryPoints: [join(ROOT, 'dist/cli/main.js')], outfile: join(ROOT, 'dist/bundle/synack.js') });
+await build({
+  entryPoints: [join(ROOT, 'dist/report/html/client/main.js')], outfile: join(ROOT, 'dist/bundle/report-client.js'),
+  bundle: true, platform: 'browser', format: 'iife', target: ['chrome100', 'firefox100', 'safari15'], minify: true, legalComments: 'none', logLevel: 'warning',
+});
+await build({
+  entryPoints: [join(ROOT, 'src/report/html/report.css')], outfile: join(ROOT, 'dist/bundle/report.css'),
+  bundle: true, minify: true, target: ['chrome100', 'firefox100', 'safari15'], logLevel: 'warning',
+});

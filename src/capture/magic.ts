@@ -116,11 +116,9 @@ export function describeUnknown(sample: Buffer, complete: boolean): string {
       return `this looks like pcap with a damaged header (magic ${hex(sample, 4)})`;
     }
   }
-  if (looksLikeText(sample)) {
-    const firstLine = sample.toString('utf8').split(/\r?\n/, 1)[0]!.trim();
-    const shown = firstLine.length > 40 ? `${firstLine.slice(0, 40)}...` : firstLine;
-    return `this is a text file, not a capture (starts with ${JSON.stringify(shown)})`;
-  }
+  // Never quote the input's text: error lines end up in public CI logs, and the file may be a secret
+  // (a mistyped path to a key or a password file). Its kind says enough.
+  if (looksLikeText(sample)) return 'this is a text file, not a capture';
   if (sample.length < 4 && complete) return `too short to be a capture (${sample.length} bytes)`;
-  return `unknown format, not pcap or pcapng (starts with ${hex(sample, Math.min(8, sample.length))})`;
+  return 'unknown format (binary data), not pcap or pcapng';
 }

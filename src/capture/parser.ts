@@ -13,8 +13,12 @@ import { ReaderContext, type FormatReader } from './reader-context.js';
 export interface CaptureParser {
   /** Feeds the next bytes. Throws InputError when the input is not a capture at all. */
   push(chunk: Buffer): void;
-  /** Marks the end of input; reports truncation as a warning. Throws InputError for empty or unrecognised input. */
-  end(): CaptureInfo;
+  /**
+   * Marks the end of input; reports truncation as a warning. Throws InputError for empty or unrecognised
+   * input. `stopped`: the caller stopped reading early (an AbortSignal, `-c`), so a record cut at the
+   * last chunk's end is where the reading stopped, not damage.
+   */
+  end(stopped?: boolean): CaptureInfo;
   /**
    * The first interface's link type and snaplen once the stream's header has been read (a live
    * engine's stream says them before its first packet), else null.
@@ -142,11 +146,11 @@ class ChunkParser implements CaptureParser {
     return this.reader?.firstInterface() ?? null;
   }
 
-  end(): CaptureInfo {
+  end(stopped = false): CaptureInfo {
     if (this.info !== null) return this.info;
     const r = this.reader;
-    if (r === null) throw this.notACapture(true);
-    if (this.carryLen > 0 && !r.stopped) r.truncated(this.carry, this.carryLen, this.carryAt);
+    if (r === null) throw this.notACapture(!stopped);
+    if (this.carryLen > 0 && !r.stopped && !stopped) r.truncated(this.carry, this.carryLen, this.carryAt);
     this.ctx.closeWarnings(this.bytes);
     this.info = {
       name: this.name,

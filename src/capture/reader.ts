@@ -16,6 +16,11 @@ export interface ReadCaptureOptions {
   onProgress?(read: number, total: number | null): void;
   /** Stops reading; the promise then resolves with what was read (CaptureInfo.aborted = true). */
   signal?: AbortSignal;
+  /**
+   * The name the input goes by in messages and CaptureInfo.name, when `path` is a stand-in for it
+   * (standard input spooled to a file is still '-', "standard input").
+   */
+  as?: string;
 }
 
 /** One read; measured faster than 64 KiB and on a par with 4 MiB (see README, "Reading captures"). */
@@ -28,9 +33,18 @@ const GUNZIP_CHUNK = 64 * 1024;
 
 const STDIN = '-';
 
+/**
+ * Thrown by a frame consumer to stop reading at this frame (`-c`: the count is reached). readCapture
+ * catches it and returns what was read, as for an AbortSignal: stopping is not damage.
+ */
+export class StopReading extends Error {
+  constructor() { super('stop reading'); }
+}
+
 /** Reads a capture (`-` = standard input), calling onFrame for every frame. See Frame for the reuse contract. */
 export async function readCapture(path: string, onFrame: (f: Frame) => void, opts: ReadCaptureOptions = {}): Promise<CaptureInfo> {
-  const label = path === STDIN ? 'standard input' : path;
+  const name = opts.as ?? path;
+  const label = name === STDIN ? 'standard input' : name;
   let source: Source;
   if (path === STDIN) {
     source = streamSource(process.stdin, null);
@@ -38,7 +52,7 @@ export async function readCapture(path: string, onFrame: (f: Frame) => void, opt
     source = await fileSource(path, label);
   }
   try {
-    return await readSource(source, path, label, onFrame, opts);
+    return await readSource(source, name, label, onFrame, opts);
   } finally {
     await source.close();
   }
@@ -148,14 +162,19 @@ async function readSource(
   const parser = createCaptureParser(label, onFrame, { gzip });
   let aborted = false;
   if (!gzip) {
-    parser.push(first);
-    for (;;) {
-      if (signal?.aborted) { aborted = true; break; }
-      const chunk = await src.next();
-      if (chunk === null) break;
-      read += chunk.length;
-      parser.push(chunk);
-      onProgress?.(read, src.total);
+    try {
+      parser.push(first);
+      for (;;) {
+        if (signal?.aborted) { aborted = true; break; }
+        const chunk = await src.next();
+        if (chunk === null) break;
+        read += chunk.length;
+        parser.push(chunk);
+        onProgress?.(read, src.total);
+      }
+    } catch (e) {
+      if (!(e instanceof StopReading)) throw e;
+      aborted = true;
     }
     return finish(parser, path, aborted);
   }
@@ -183,9 +202,14 @@ async function readSource(
       onProgress?.(read, src.total);
     }
   }
+  if (result.parseError instanceof StopReading) {
+    result.parseError = null;
+    result.aborted = true;
+  }
   if (result.aborted) gunzip.destroy(); else gunzip.end();
   await decoded;
-  if (result.parseError !== null) throw result.parseError;
+  if (result.parseError instanceof StopReading) result.aborted = true;
+  else if (result.parseError !== null) throw result.parseError;
   const info = finish(parser, path, result.aborted);
   if (result.gzipError !== null) {
     const z = result.gzipError as NodeJS.ErrnoException;
@@ -201,7 +225,7 @@ async function readSource(
 }
 
 function finish(parser: CaptureParser, path: string, aborted: boolean): CaptureInfo {
-  const info = parser.end();
+  const info = parser.end(aborted);
   info.name = path;
   if (aborted) info.aborted = true;
   return info;

@@ -4,9 +4,9 @@
  * naming the flag or the file and key.
  */
 import { readFileSync } from 'node:fs';
-import type { AnomalyId, Severity } from '../flow/model.js';
+import type { AnomalyId } from '../flow/model.js';
 import { UsageError } from '../util/errors.js';
-import { DEFAULT_POLICY, SEVERITIES, type Policy } from './policy.js';
+import { DAMAGED, DEFAULT_POLICY, SEVERITIES, type Policy } from './policy.js';
 
 /** The shape of synack.config.json (documented in the README; every key optional). */
 export interface PolicyFile {
@@ -84,8 +84,8 @@ export function loadPolicyFile(path: string): PolicyFile {
 
 function checkIds(ids: string[], known: ReadonlySet<string>, where: string, severitiesToo: boolean): void {
   for (const id of ids) {
-    if (known.has(id) || (severitiesToo && (SEVERITIES as readonly string[]).includes(id))) continue;
-    const hint = severitiesToo ? `a severity (${SEVERITIES.join(', ')}) or an anomaly id` : 'an anomaly id';
+    if (known.has(id) || (severitiesToo && ((SEVERITIES as readonly string[]).includes(id) || id === DAMAGED))) continue;
+    const hint = severitiesToo ? `a severity (${SEVERITIES.join(', ')}), ${DAMAGED} (capture problems) or an anomaly id` : 'an anomaly id';
     throw new UsageError(`${where}: unknown "${id}": expected ${hint}; run \`synack anomalies\` for the list`);
   }
 }
@@ -113,7 +113,7 @@ export function buildPolicy(flags: PolicyFlags, file: PolicyFile | null, known: 
   }
   const failOn = flags.failOn ?? fromFile.failOn ?? DEFAULT_POLICY.failOn;
   return {
-    failOn: [...new Set(failOn)] as Array<Severity | AnomalyId>,
+    failOn: [...new Set(failOn)] as Policy['failOn'],
     allow: [...new Set(flags.allow ?? fromFile.allow ?? [])] as AnomalyId[],
     max: max as Policy['max'],
     maxRttMs: flags.maxRttMs ?? fromFile.maxRttMs ?? null,

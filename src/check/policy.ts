@@ -4,13 +4,16 @@
  */
 import { ANOMALIES } from '../flow/anomalies.js';
 import type { AnomalyId, AnomalyOccurrence, Connection, Severity } from '../flow/model.js';
-import { connectionRtt } from '../flow/verdict.js';
+import type { CaptureProblem } from '../pipeline/integrity.js';
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
+/** `--fail-on damaged`: the captures are not a faithful record (pipeline/integrity.ts). */
+export const DAMAGED = 'damaged';
+
 export interface Policy {
-  /** Severities and/or anomaly ids that fail the run. Default: ['error']. */
-  failOn: Array<Severity | AnomalyId>;
+  /** Severities and/or anomaly ids (and `damaged`: capture problems) that fail the run. Default: ['error']. */
+  failOn: Array<Severity | AnomalyId | typeof DAMAGED>;
   /** Anomaly ids never failing the run (they still count for `max`). */
   allow: AnomalyId[];
   /** Anomaly id → the most occurrences tolerated (more fails). */
@@ -24,12 +27,13 @@ export interface Policy {
 export const DEFAULT_POLICY: Policy = { failOn: ['error'], allow: [], max: {}, maxRttMs: null, requireComplete: false };
 
 export interface Offence {
-  /** Connection id, or null for a listener-wide anomaly. */
+  /** Connection id, or null for a listener-wide anomaly or a capture problem. */
   connection: number | null;
-  /** "client ip:port → server ip:port", or the listener for a global anomaly. */
+  /** "client ip:port → server ip:port", the listener for a global anomaly, the input for a capture problem. */
   flow: string;
-  /** Frame number that shows it. */
+  /** Frame number that shows it (0 for a capture problem that hit no frame). */
   packet: number;
+  /** Capture time (0 for a capture problem: it has none). */
   t: number;
   /** The anomaly id, for anomaly rules. */
   anomaly?: AnomalyId;
@@ -37,7 +41,7 @@ export interface Offence {
 }
 
 export interface RuleResult {
-  /** Stable rule id: "fail-on:error", "fail-on:reset", "max:retransmission", "max-rtt", "require-complete". */
+  /** Stable rule id: "fail-on:error", "fail-on:reset", "fail-on:damaged", "max:retransmission", "max-rtt", "require-complete". */
   rule: string;
   /** One line a person reads: "no error-severity anomalies (allowed: reset)". */
   description: string;
@@ -104,12 +108,21 @@ export function evaluatePolicy(
   policy: Policy,
   connections: readonly Connection[],
   globalAnomalies: readonly AnomalyOccurrence[] = [],
+  problems: readonly CaptureProblem[] = [],
 ): Verdict {
   const rules: RuleResult[] = [];
   const allowed = new Set<string>(policy.allow);
   const allowNote = policy.allow.length ? ` (allowed: ${policy.allow.join(', ')})` : '';
 
   for (const entry of policy.failOn) {
+    if (entry === DAMAGED) {
+      const offences = problems.map((p): Offence => ({ connection: null, flow: p.input ?? 'capture', packet: p.frame ?? 0, t: 0, message: p.message }));
+      rules.push({
+        rule: `fail-on:${DAMAGED}`, description: 'capture integrity: no truncation, corruption or undecodable frames',
+        passed: offences.length === 0, count: offences.length, limit: 0, offences,
+      });
+      continue;
+    }
     const sev = isSeverity(entry);
     const offences: Offence[] = [];
     const matches = (id: AnomalyId, severity: Severity) => !allowed.has(id) && (sev ? severity === entry : id === entry);
@@ -135,7 +148,9 @@ export function evaluatePolicy(
   if (policy.maxRttMs !== null) {
     const offences: Offence[] = [];
     for (const c of connections) {
-      const rtt = connectionRtt(c);
+      // SYN → completing ACK only: a handshake that never completed has no such RTT (half-open,
+      // refused); its SYN → SYN-ACK time is not what the rule promises to bound.
+      const rtt = c.handshake.rtt.total;
       if (rtt === null || rtt * 1000 <= policy.maxRttMs) continue;
       offences.push({
         connection: c.id, flow: flowOf(c), packet: c.firstPacket, t: c.handshake.synTime ?? c.start,

@@ -19,9 +19,32 @@ export interface Ctx {
   outStream: OutStream;
   stderrIsTTY: boolean;
   stdoutIsTTY: boolean;
+  /**
+   * The width text output fits: COLUMNS when set, else the terminal's, else PIPED_WIDTH (a file or a
+   * pipe). `--wide` makes it Infinity (outputWidth()).
+   */
   columns: number;
+  /** COLUMNS or the terminal's width, null when stdout is piped and COLUMNS is unset. */
+  terminalColumns: number | null;
   /** Width of stderr when it is a terminal (for the progress bar). */
   errColumns: number;
+}
+
+/** The width text fits when stdout is a file or a pipe and COLUMNS is unset (`--wide`: no limit). */
+export const PIPED_WIDTH = 100;
+/** Narrower than this, COLUMNS or a terminal's width is taken as this (nothing fits below). */
+export const MIN_WIDTH = 40;
+
+/** COLUMNS when it is a whole number, else the stream's width when it is a terminal, else null. */
+export function terminalWidth(stream: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv = process.env): number | null {
+  const fromEnv = env.COLUMNS !== undefined && /^\d+$/.test(env.COLUMNS.trim()) ? Number(env.COLUMNS) : null;
+  const w = fromEnv !== null && fromEnv > 0 ? fromEnv : stream.isTTY && stream.columns ? stream.columns : null;
+  return w === null ? null : Math.max(MIN_WIDTH, w);
+}
+
+/** The width a command fits: unlimited with --wide, else ctx.columns. */
+export function outputWidth(c: Ctx, wide: boolean | undefined): number {
+  return wide ? Infinity : c.columns;
 }
 
 export interface GlobalFlags { color: boolean; debug?: boolean; quiet?: boolean }
@@ -51,7 +74,8 @@ export function makeCtx(g: GlobalFlags): Ctx {
     err: (s) => { se.write(s); },
     stdoutIsTTY: so.isTTY === true,
     stderrIsTTY: se.isTTY === true,
-    columns: so.columns && so.columns > 40 ? so.columns : 100,
+    columns: terminalWidth(so) ?? PIPED_WIDTH,
+    terminalColumns: terminalWidth(so),
     errColumns: se.columns && se.columns > 20 ? se.columns : 80,
   };
 }

@@ -11,6 +11,7 @@ import { defineAnomalies } from './commands/anomalies.js';
 import { defineCheck } from './commands/check.js';
 import { defineInterfaces } from './commands/interfaces.js';
 import { definePackets } from './commands/packets.js';
+import { defineReport } from './commands/report.js';
 import { defineSniff } from './commands/sniff.js';
 import { EXIT, ExitStatus } from './exit.js';
 import { makeCtx, packageVersion, type Ctx, type GlobalFlags } from './context.js';
@@ -42,17 +43,24 @@ export function buildProgram(): { program: Command; ctx: () => Ctx } {
   defineAnalyze(program, getCtx);
   definePackets(program, getCtx);
   defineCheck(program, getCtx);
+  defineReport(program, getCtx);
   defineSniff(program, getCtx);
   defineInterfaces(program, getCtx);
   defineAnomalies(program, getCtx);
   program.addHelpText('after', `
 Exit codes: 0 ok, 1 a \`check\` policy was violated, 2 usage or input error, 3 internal error.
 
+tcpdump habits work: -r FILE, -nn (synack never looks names up), -c COUNT, a capture filter in
+tcpdump's syntax after the files (or -f), -w on packets and sniff.
+
 Examples:
   $ synack analyze capture.pcap                 # summary + connections, trouble first
+  $ synack analyze capture.pcap 'tcp port 443 and host 10.0.0.1'
   $ synack analyze capture.pcap --conn 4        # one connection: timelines + ladder diagram
-  $ synack packets capture.pcap | less          # one line per TCP segment
+  $ synack analyze capture.pcap --format zeek   # Zeek conn.log (zeek-cut reads it); or csv
+  $ synack packets -nn -r capture.pcap -c 20 | less
   $ synack check capture.pcap --max-rtt 200 --format junit > synack.xml
+  $ synack report capture.pcap -o report.html   # one self-contained HTML page
   $ sudo synack sniff -i eth0 -f 'tcp port 443' -w out.pcap
 `);
   return { program, ctx: getCtx };

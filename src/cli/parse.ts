@@ -56,13 +56,19 @@ export const STATES: readonly TcpState[] = [
   'CLOSING', 'LAST_ACK', 'TIME_WAIT',
 ];
 
-/** Accepts "time_wait", "TIME-WAIT", "TIME_WAIT". */
+/**
+ * State names as every output prints them (RFC 793's, with underscores), in any case: TIME_WAIT or
+ * time_wait. Another spelling (time-wait, "TIME WAIT") is refused with the name to write, so what a
+ * user types is what they will read.
+ */
 export function collectStates(v: string, prev: TcpState[] | undefined): TcpState[] {
   const out = [...(prev ?? [])];
   for (const raw of v.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const s = raw.toUpperCase().replace(/-/g, '_');
-    if (!(STATES as readonly string[]).includes(s)) throw new InvalidArgumentError(`expected a TCP state: ${STATES.join(', ')}.`);
-    out.push(s as TcpState);
+    const s = raw.toUpperCase();
+    if ((STATES as readonly string[]).includes(s)) { out.push(s as TcpState); continue; }
+    const near = s.replace(/[-\s]+/g, '_');
+    if ((STATES as readonly string[]).includes(near)) throw new InvalidArgumentError(`write ${near}, as the output prints it.`);
+    throw new InvalidArgumentError(`expected a TCP state: ${STATES.join(', ')}.`);
   }
   return out;
 }

@@ -33,7 +33,7 @@ export function decodeFrame(frame: Frame, seg: Segment, opts: DecodeOptions): Fr
   seg.tsNsec = frame.tsNsec;
   seg.linkType = frame.linkType;
   seg.data = b;
-  seg.vlanCount = 0; seg.vlan0 = 0;
+  seg.vlanCount = 0; seg.vlan0 = 0; seg.encap = 0;
   seg.ipVersion = 0; seg.ttl = 0; seg.ipProto = 0; seg.firstFragment = false;
   seg.issues = 0; seg.checksumStatus = 'unverified';
 
@@ -43,6 +43,7 @@ export function decodeFrame(frame: Frame, seg: Segment, opts: DecodeOptions): Fr
   const origLen = frame.origLen > caplen ? frame.origLen : caplen;
   let capEnd = start + caplen;
   if (capEnd > b.length) capEnd = b.length;
+  seg.capEnd = capEnd;
   let wireEnd = start + origLen;
   const fcs = frame.fcsLen;
   if (fcs > 0) {

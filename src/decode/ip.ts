@@ -9,7 +9,7 @@
  * (ISSUE.BAD_IP). The checksum is then verified over the bytes the frame holds, as tshark does.
  */
 import { u16, u32 } from './bytes.js';
-import { ISSUE, type Segment } from './segment.js';
+import { ENCAP, ISSUE, type Segment } from './segment.js';
 import { STOP, short, type Walk } from './walk.js';
 
 export const IP_PROTO = {
@@ -72,6 +72,8 @@ export function decodeIp(b: Buffer, off: number, w: Walk, seg: Segment): number 
     }
     if (r !== TUNNEL) return r;
     // The inner datagram lives inside the outer one: bound both ends by it.
+    if ((seg.encap & ENCAP.TUNNEL) === 0 && seg.ipVersion === 6) seg.encap |= ENCAP.OUTER_IPV6;
+    seg.encap |= ENCAP.TUNNEL;
     off = w.innerOffset;
     w.ipHint = w.innerVersion;
     w.wireEnd = w.segEnd;
@@ -118,6 +120,7 @@ function ipv4(b: Buffer, off: number, w: Walk, seg: Segment): number {
 
   let p = off + ihl;
   if (proto === IP_PROTO.AH) {
+    seg.encap |= ENCAP.IP_EXTENSION;
     if (w.capEnd - p < 2) return short(w, p, 2);
     const len = (b[p + AH.LEN] + 2) * 4;
     proto = b[p + AH.NEXT];
@@ -159,6 +162,7 @@ function ipv6(b: Buffer, off: number, w: Walk, seg: Segment): number {
       case IP_PROTO.ROUTING:
       case IP_PROTO.DSTOPTS:
       case IP_PROTO.AH: {
+        seg.encap = (seg.encap | ENCAP.IP_EXTENSION) & ~ENCAP.IPV6_FRAGMENT_ONLY;
         if (w.capEnd - p < EXT.MIN_LEN) return short(w, p, EXT.MIN_LEN);
         const hl = nh === IP_PROTO.AH ? (b[p + AH.LEN] + 2) * 4 : (b[p + EXT.LEN] + 1) * 8;
         if (p + hl > segEnd) return STOP.MALFORMED;
@@ -170,6 +174,9 @@ function ipv6(b: Buffer, off: number, w: Walk, seg: Segment): number {
         break;
       }
       case IP_PROTO.FRAGMENT: {
+        // The only extension header so far (n === 0): libpcap's `ip6 proto` looks through exactly one.
+        seg.encap |= n === 0 ? ENCAP.IP_EXTENSION | ENCAP.IPV6_FRAGMENT_ONLY : ENCAP.IP_EXTENSION;
+        if (n > 0) seg.encap &= ~ENCAP.IPV6_FRAGMENT_ONLY;
         if (w.capEnd - p < FRAG6.LEN) return short(w, p, FRAG6.LEN);
         if (p + FRAG6.LEN > segEnd) return STOP.MALFORMED;
         const om = u16(b, p + FRAG6.OFFSET_M);

@@ -6,7 +6,7 @@
  * InfiniBand and Linux NFLOG. Anything else is 'unsupported-link'; the caller counts those per link type.
  */
 import { u16, u32, u32le } from './bytes.js';
-import type { Segment } from './segment.js';
+import { ENCAP, MAX_VLAN_IDS, type Segment } from './segment.js';
 import { STOP, short, type Walk } from './walk.js';
 
 /** LINKTYPE_* values synack decodes (https://www.tcpdump.org/linktypes.html). */
@@ -108,7 +108,10 @@ export function decodeLink(b: Buffer, off: number, linkType: number, w: Walk, se
       } else if ((family & 0xff) === 0 && (family & 0xff00) < 0x0600) {
         family >>>= 8;
       }
-      if (family > ETHERTYPE.MAX_8023_LENGTH) return etherPayload(b, off + LOOPBACK.HEADER_LEN, family & 0xffff, w, seg);
+      if (family > ETHERTYPE.MAX_8023_LENGTH) {
+        seg.encap |= ENCAP.LINK_SHIM;
+        return etherPayload(b, off + LOOPBACK.HEADER_LEN, family & 0xffff, w, seg);
+      }
       return loopbackPayload(off + LOOPBACK.HEADER_LEN, family, w);
     }
     case LINKTYPE.LOOP:
@@ -202,15 +205,19 @@ function etherPayload(b: Buffer, off: number, type: number, w: Walk, seg: Segmen
       case ETHERTYPE.VLAN:
       case ETHERTYPE.QINQ:
       case ETHERTYPE.QINQ_OLD1:
-      case ETHERTYPE.QINQ_OLD2:
+      case ETHERTYPE.QINQ_OLD2: {
         if (end - off < VLAN_TAG.LEN) return short(w, off, VLAN_TAG.LEN);
-        if (seg.vlanCount === 0) seg.vlan0 = u16(b, off + VLAN_TAG.TCI) & VLAN_TAG.VID_MASK;
+        const vid = u16(b, off + VLAN_TAG.TCI) & VLAN_TAG.VID_MASK;
+        if (seg.vlanCount === 0) seg.vlan0 = vid;
+        if (seg.vlanCount < MAX_VLAN_IDS) seg.vlanIds[seg.vlanCount] = vid;
         seg.vlanCount++;
         type = u16(b, off + VLAN_TAG.TYPE);
         off += VLAN_TAG.LEN;
         break;
+      }
       case ETHERTYPE.MPLS:
       case ETHERTYPE.MPLS_MULTICAST: {
+        seg.encap |= ENCAP.LINK_SHIM;
         // Pop labels to the bottom of the stack; MPLS does not say what it carries, so look at the
         // first nibble as every decoder does: 4/6 is IP, 0 is a pseudowire control word + Ethernet.
         for (;;) {
@@ -232,6 +239,7 @@ function etherPayload(b: Buffer, off: number, type: number, w: Walk, seg: Segmen
         break;
       }
       case ETHERTYPE.PPPOE_SESSION: {
+        seg.encap |= ENCAP.LINK_SHIM;
         if (end - off < PPPOE.HEADER_LEN + 2) return short(w, off, PPPOE.HEADER_LEN + 2);
         // The session's payload length bounds the PPP frame (the rest is Ethernet padding).
         const payloadEnd = off + PPPOE.HEADER_LEN + u16(b, off + PPPOE.LENGTH);
@@ -251,6 +259,8 @@ function etherPayload(b: Buffer, off: number, type: number, w: Walk, seg: Segmen
       default: {
         if (type > ETHERTYPE.MAX_8023_LENGTH) return STOP.NOT_IP;
         // 802.3 length field: an 802.2 LLC header follows. Only SNAP with an ethertype, or the IP SAP.
+        // On Ethernet that is a shim a filter does not see through; FDDI always carries it (LLC_FOLLOWS).
+        if (type !== ETHERTYPE.LLC_FOLLOWS) seg.encap |= ENCAP.LINK_SHIM;
         if (end - off < LLC.LEN) return short(w, off, LLC.LEN);
         const dsap = b[off];
         const control = b[off + 2];

@@ -57,6 +57,28 @@ export const ISSUE_NAMES: Record<number, string> = {
   [ISSUE.BAD_IP]: 'bad-ip',
 };
 
+/**
+ * What lies between the link header and the TCP header besides plain IP, as bits in Segment.encap.
+ * A capture filter in tcpdump's language reads these: libpcap compiles `tcp port 80` to fixed offsets
+ * that see TCP only right after an IP header right after the link header (and its VLAN tags).
+ */
+export const ENCAP = {
+  /** Something other than VLAN tags between the link header and IP: MPLS, PPPoE, 802.2 LLC/SNAP, or
+   * an ethertype where a BSD loopback header holds an address family. */
+  LINK_SHIM: 0x01,
+  /** IP inside IP (4in4, 6in4, 4in6, 6in6): the segment's addresses are the inner datagram's. */
+  TUNNEL: 0x02,
+  /** Headers between IP and TCP: IPv4 AH, IPv6 extension headers. */
+  IP_EXTENSION: 0x04,
+  /** With IP_EXTENSION: IPv6 whose only extension header is one fragment header. */
+  IPV6_FRAGMENT_ONLY: 0x08,
+  /** With TUNNEL: the outermost IP header is IPv6 (ipVersion is the inner one's). */
+  OUTER_IPV6: 0x10,
+} as const;
+
+/** VLAN ids kept per frame (outermost first); a deeper stack is counted in vlanCount but not kept. */
+export const MAX_VLAN_IDS = 8;
+
 /** Checksum verdict: not checked (off, or not captured whole), good, bad. */
 export type ChecksumStatus = 'unverified' | 'good' | 'bad';
 
@@ -67,9 +89,15 @@ export interface Segment {
   tsSec: number;
   tsNsec: number;
   linkType: number;
-  /** VLAN ids seen, outermost first (0 entries when untagged); vlanCount says how many are valid. */
+  /** VLAN tags seen; vlan0 is the outermost tag's id (0 when untagged). */
   vlanCount: number;
   vlan0: number;
+  /** The ids of the first MAX_VLAN_IDS tags, outermost first (reused array; vlanCount says how many are valid). */
+  vlanIds: Uint16Array;
+  /** ENCAP.* bits: what lies between the link header and TCP besides plain IP (0 for most frames). */
+  encap: number;
+  /** End of the captured bytes in `data` (frame offset + caplen, FCS included). */
+  capEnd: number;
 
   /** 4 or 6 (0 when no IP layer was decoded). */
   ipVersion: number;
@@ -117,6 +145,7 @@ export interface Segment {
 export function newSegment(): Segment {
   return {
     kind: 'malformed', frameNo: 0, tsSec: 0, tsNsec: 0, linkType: 0, vlanCount: 0, vlan0: 0,
+    vlanIds: new Uint16Array(MAX_VLAN_IDS), encap: 0, capEnd: 0,
     ipVersion: 0, src: new Uint32Array(4), dst: new Uint32Array(4), ttl: 0, ipProto: 0, firstFragment: false,
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, dataOffset: 0, flags: 0, window: 0, checksum: 0, urgentPtr: 0,
     payloadLen: 0, capturedPayloadLen: 0, tcpOffset: 0, optionsLen: 0, optionsDeclaredLen: 0, issues: 0,

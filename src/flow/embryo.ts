@@ -17,7 +17,7 @@ import type { TableEntry } from './conn-table.js';
 import type { ListenerRecord } from './listeners.js';
 
 /** Capture seconds a connection may sit in its handshake before it is compacted. */
-export const DEMOTE_AFTER = 0.25;
+export const DEMOTE_AFTER = 0.1;
 /** Most SYN and SYN-ACK copies an embryo logs; one more rebuilds the full record. */
 export const MAX_LOGGED = 8;
 

@@ -12,7 +12,7 @@ import { baseOf, nextCopyDue, nextWait, silenceMeansStopped } from './backoff.js
 import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, type Conn, type Endpoint } from './conn.js';
 import type { FlowContext } from './context.js';
 import type { AnomalyId } from './model.js';
-import { seqAdd, seqGe } from './seq.js';
+import { seqAdd, seqGe, seqGt } from './seq.js';
 
 /** Scratch for readSynOptions: read, copied into the endpoint, and reused (no object per SYN). */
 const synOptions = newSynOptions();
@@ -121,7 +121,7 @@ export function decideAnswer(ctx: FlowContext, c: Conn, stateless: boolean, show
     if (shownBy === 'resend') ctx.listeners.noteAnswer(c.listener, sv.synFirstT, false);
     else if (shownBy === 'ack') ctx.listeners.noteProvisional(c.listener, c, sv.synFirstT);
   }
-  inferListen(ctx, c, `listening: it answered with SYN-ACK #${sv.synFirstPacket}`);
+  inferListen(ctx, c, 'listening: it answered with a SYN-ACK');
   if (stateless) {
     ctx.listeners.noteStateless(c.listener, sv.synFirstT, sv.synFirstPacket);
     ctx.raise(c, 'stateless-answer', sv.synFirstPacket, sv.synFirstT, 'server',
@@ -212,6 +212,7 @@ function optionMismatch(ctx: FlowContext, c: Conn, t: number, pkt: number, name:
 export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: Segment, t: number): void {
   const ack = seg.ack, pkt = seg.frameNo;
   if (c.midStream) return;
+  if (s === c.server && s.synIsAck && s.state !== 'ESTABLISHED' && s.awaited === null) serverWentOn(ctx, c, s, r, ack, t, pkt);
   if (r.synSeen) {
     if (!seqGe(ack, seqAdd(r.isn, 1))) {
       if (!r.synAcked && s === c.client && c.finalAckValid === null) {
@@ -243,7 +244,7 @@ export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoi
     } else if (s === c.client && c.answer === ANSWER_STATELESS && r.state === 'LISTEN') {
       // The handshake completes a cookie answer: the server rebuilds the connection from the ACK.
       ctx.apply(c, r, 'send SYN-ACK', t, pkt, true,
-        `connection rebuilt from the SYN cookie of SYN-ACK #${r.synFirstPacket} when this ACK arrived (no SYN-queue entry)`);
+        'connection rebuilt from the SYN cookie of its SYN-ACK when this ACK arrived (no SYN-queue entry)');
       c.cookieCompleted = true;
     }
     if (r.state === 'SYN_RECEIVED' && (r.awaited === null || r.awaited === 'receive ACK of SYN')) awaitSynAckAck(ctx, c, r, t, pkt);
@@ -266,6 +267,26 @@ export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoi
   }
 }
 
+/**
+ * The server sent a segment other than its SYN-ACK while the client's ACK was never seen (a capture of
+ * one direction, or the ACK not captured): it kept the request, and only an ACK that arrived lets a
+ * server go on. Inferred: SYN_RECEIVED → ESTABLISHED here; a client whose data it acknowledges had
+ * its SYN-ACK.
+ */
+function serverWentOn(ctx: FlowContext, c: Conn, sv: Endpoint, cl: Endpoint, ack: number, t: number, pkt: number): void {
+  if (c.answer === ANSWER_PENDING) decideAnswer(ctx, c, false, 'resend');
+  if (sv.state === 'SYN_RECEIVED') {
+    sv.synAcked = true;
+    ctx.apply(c, sv, 'receive ACK of SYN', t, pkt, true, 'received ACK of SYN (not captured; its own segment shows it arrived)');
+  }
+  const clientNext = cl.synSeen ? seqAdd(cl.isn, 1) : c.synAckAck;
+  if (cl.awaited === 'receive SYN-ACK' && seqGt(ack, clientNext)) {
+    cl.awaitedInferred = true;
+    cl.awaitedCause = 'received SYN-ACK (its answer was not captured; the server acknowledged its data)';
+    ctx.confirm(c, cl);
+  }
+}
+
 /** An ACK of r's SYN passed at (t, pkt): r is ESTABLISHED unless it re-sends its SYN-ACK in time. */
 function awaitSynAckAck(ctx: FlowContext, c: Conn, r: Endpoint, t: number, pkt: number): void {
   if (r.awaited === 'receive ACK of SYN') return; // the earliest ACK that passed is the one that would have arrived
@@ -274,7 +295,7 @@ function awaitSynAckAck(ctx: FlowContext, c: Conn, r: Endpoint, t: number, pkt: 
 
 /** The cause text of a transition whose earlier cause proved lost. */
 export function lostCause(ep: Endpoint, event: string): string | undefined {
-  return ep.awaitedLost > 0 ? `${event} (after #${ep.awaitedLost} was lost after the capture point)` : undefined;
+  return ep.awaitedLost > 0 ? `${event} (an earlier one was lost after the capture point: lostSegments)` : undefined;
 }
 
 /**
@@ -305,7 +326,9 @@ function giveUp(ctx: FlowContext, c: Conn, ep: Endpoint): void {
   const due = nextCopyDue(ep);
   const what = ep.synIsAck ? 'SYN-ACK' : 'SYN';
   const resent = ep.synCount - 1;
-  const cause = `gave up: no ${what} re-sent by +${(due - ep.synFirstT).toFixed(3)} s after ${resent} re-send${resent === 1 ? '' : 's'}`;
+  // Causes are interned (timeline-log.ts): a few texts, no numbers that vary per connection; the
+  // transition's time is when the next copy was due, the anomaly has the numbers.
+  const cause = `gave up: no ${what} came when the next copy was due (${resent < 8 ? resent : 'many'} re-send${resent === 1 ? '' : 's'})`;
   ctx.apply(c, ep, 'give up', due, ep.synLastPacket, true, cause);
   ep.gaveUpT = due;
   const survived = due - ep.synFirstT;

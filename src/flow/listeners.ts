@@ -30,7 +30,7 @@ export const QUEUE_LAG = 10;
  */
 export const ANSWERS_SETTLED_AFTER = 1.5;
 /** How far back the answers' kinds are kept (a listener's mode at a time is its latest answer's kind). */
-const ANSWER_MEMORY = 10;
+const ANSWER_MEMORY = 3;
 
 export class ListenerRecord {
   connections = 0;
@@ -43,9 +43,10 @@ export class ListenerRecord {
   statelessFrom = -1;
   /** Its latest answer whose kind showed was stateless. */
   lastAnswerStateless = false;
-  /** Answers whose kind showed, by SYN-ACK time (the last ANSWER_MEMORY seconds): times, 1 = stateless. */
+  /** Answers whose kind showed, by SYN-ACK time (the last ANSWER_MEMORY seconds, from answerHead on): times, 1 = stateless. */
   answerT: number[] = [];
   answerStateless: number[] = [];
+  answerHead = 0;
   /** SYNs it left unanswered while answering others, and when the first came. */
   dropped = 0;
   dropsFrom = -1;
@@ -155,15 +156,15 @@ export class ListenerTable {
   /** An answer's kind showed (t: its SYN-ACK). */
   noteAnswer(l: ListenerRecord, t: number, stateless: boolean): void {
     l.lastAnswerStateless = stateless;
-    const ts = l.answerT;
+    const ts = l.answerT, ks = l.answerStateless;
+    // Kinds show about in SYN-ACK order: the search for the place starts at the end.
     let i = ts.length;
-    while (i > 0 && ts[i - 1]! > t) i--;
-    ts.splice(i, 0, t);
-    l.answerStateless.splice(i, 0, stateless ? 1 : 0);
-    // Forget what is too old to settle anything.
-    let old = 0;
-    while (old < ts.length && ts[old]! < ts[ts.length - 1]! - ANSWER_MEMORY) old++;
-    if (old > 64) { ts.splice(0, old); l.answerStateless.splice(0, old); }
+    while (i > l.answerHead && ts[i - 1]! > t) i--;
+    if (i === ts.length) { ts.push(t); ks.push(stateless ? 1 : 0); } else { ts.splice(i, 0, t); ks.splice(i, 0, stateless ? 1 : 0); }
+    // Forget what is too old to settle anything (a head index; the arrays are compacted now and then).
+    const horizon = ts[ts.length - 1]! - ANSWER_MEMORY;
+    while (l.answerHead < ts.length && ts[l.answerHead]! < horizon) l.answerHead++;
+    if (l.answerHead > 4096 && l.answerHead > ts.length / 2) { ts.splice(0, l.answerHead); ks.splice(0, l.answerHead); l.answerHead = 0; }
   }
 
   /** An ACK completed c's answer (t: its SYN-ACK) before its kind showed: settled later (advance). */
@@ -174,8 +175,9 @@ export class ListenerTable {
   /** Was l answering statelessly at t (its latest answer at or before t whose kind showed)? */
   private modeAt(l: ListenerRecord, t: number): boolean {
     const ts = l.answerT;
-    for (let i = ts.length - 1; i >= 0; i--) if (ts[i]! <= t) return l.answerStateless[i] === 1;
-    return false;
+    let lo = l.answerHead, hi = ts.length; // the first index with a time after t
+    while (lo < hi) { const m = (lo + hi) >> 1; if (ts[m]! <= t) lo = m + 1; else hi = m; }
+    return lo > l.answerHead && l.answerStateless[lo - 1] === 1;
   }
 
   /** A change already sent proved not to have happened (a request that was a cookie): taken back. */

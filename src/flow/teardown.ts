@@ -101,7 +101,7 @@ export function placePendingFin(ctx: FlowContext, c: Conn, ep: Endpoint, cause?:
   // An ACK of ep's FIN that came with or before this FIN (one sender's segments arrive in order)
   // arrived before it: the fifth step (ACK) before the eighth (FIN).
   if (ep.awaited === 'receive ACK of FIN' && ep.awaitedPacket <= ep.pendingFinPacket && !crossed) ctx.confirm(c, ep);
-  if (crossed) ctx.apply(c, ep, 'receive FIN', ep.finT, ep.finPacket, false, `received FIN #${ep.pendingFinPacket} (the FINs crossed)`);
+  if (crossed) ctx.apply(c, ep, 'receive FIN', ep.finT, ep.finPacket, false, 'received FIN (the FINs crossed: it left before this side\'s FIN)');
   else ctx.apply(c, ep, 'receive FIN', ep.pendingFinT, ep.pendingFinPacket, cause !== undefined, cause);
 }
 

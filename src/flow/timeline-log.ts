@@ -13,14 +13,21 @@ const SERVER_BIT = 1, FROM_SHIFT = 1, TO_SHIFT = 5, STATE_MASK = 0xf, INFERRED_B
 
 /**
  * Causes are interned: the tracker passes a small, fixed set of literal strings (event names and
- * a few annotated variants), so the table stays tiny.
+ * a few annotated variants, never a number that varies per connection), so the table stays tiny.
+ * Past MAX_CAUSES a new text is refused (kept as its event's plain text), so a bug that builds causes
+ * per connection costs precision, never memory.
  */
-const causes: string[] = [];
-const causeCode = new Map<string, number>();
+const MAX_CAUSES = 4096;
+/** Code 0: what a cause past MAX_CAUSES is recorded as. */
+const causes: string[] = ['(cause not recorded: too many distinct texts)'];
+const causeCode = new Map<string, number>([[causes[0]!, 0]]);
 
 export function internCause(cause: string): number {
   let code = causeCode.get(cause);
-  if (code === undefined) { code = causes.length; causes.push(cause); causeCode.set(cause, code); }
+  if (code === undefined) {
+    if (causes.length >= MAX_CAUSES) return 0;
+    code = causes.length; causes.push(cause); causeCode.set(cause, code);
+  }
   return code;
 }
 

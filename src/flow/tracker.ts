@@ -213,8 +213,8 @@ export class Tracker implements FlowContext {
       const held = [...this.table.values()];
       held.sort((x, y) => x.id - y.id);
       // Requests still queued at the end stay in the queue: the listeners describe the end of the capture.
-      // Each embryo is rebuilt as it is emitted, not all first: 124,000 of a SYN flood rebuilt at once
-      // took ~300 MB and ran a 256 MB heap out.
+      // An embryo is rebuilt just before it is reported, one at a time (a flood's thousands at once
+      // would need their full records all together).
       for (const x of held) this.emit(x.embryo ? this.promote(x) : x, 'end-of-input');
       this.listeners.finish();
       this.finished = true;
@@ -528,7 +528,7 @@ export class Tracker implements FlowContext {
     if (c.queueLeaveT >= 0) this.listeners.retract(l, -1, c.queueLeaveT);
     sv.inQueue = false;
     c.timeline.relocate(true, stateCode('SYN_RECEIVED'), c.ackT, c.ackPacket,
-      internCause(`connection rebuilt from the SYN cookie of SYN-ACK #${sv.synFirstPacket} when this ACK arrived (no SYN-queue entry)`), true);
+      internCause('connection rebuilt from the SYN cookie of its SYN-ACK when this ACK arrived (no SYN-queue entry)'), true);
     this.listeners.noteStateless(l, sv.synFirstT, sv.synFirstPacket);
     this.raise(c, 'stateless-answer', sv.synFirstPacket, sv.synFirstT, 'server',
       `the server answered without keeping the request (its listener was sending SYN cookies); the client's ACK #${c.ackPacket} completed it`,

@@ -5,6 +5,7 @@
  */
 import { nextCopyDue } from './backoff.js';
 import type { Conn, Endpoint } from './conn.js';
+import { elapsed, sumIntervals } from './interval.js';
 import type {
   AnomalyId, AnomalyOccurrence, Close, CloseKind, Connection, EndpointRole, Handshake, HandshakeOutcome, OfferedOptions,
   Transition, ZeekConnState,
@@ -104,16 +105,16 @@ function offered(ep: Endpoint): OfferedOptions {
  */
 function synToSynAckOf(c: Conn): number | null {
   if (c.clockSteps?.beforeSynAck) return null;
-  return c.synAckT >= 0 && c.synBeforeSynAckT >= 0 && c.client.synSeen ? c.synAckT - c.synBeforeSynAckT : null;
+  return c.synAckT >= 0 && c.synBeforeSynAckT >= 0 && c.client.synSeen ? elapsed(c.synBeforeSynAckT, c.synAckT) : null;
 }
 function synAckToAckOf(c: Conn): number | null {
   if (c.clockSteps?.beforeAck) return null;
-  return c.ackT >= 0 && c.lastSynAckBeforeAckT >= 0 && c.server.synSeen && c.synAckT >= 0 ? c.ackT - c.lastSynAckBeforeAckT : null;
+  return c.ackT >= 0 && c.lastSynAckBeforeAckT >= 0 && c.server.synSeen && c.synAckT >= 0 ? elapsed(c.lastSynAckBeforeAckT, c.ackT) : null;
 }
 
 /** The handshake RTT synack reports: first SYN → completing ACK, else SYN → SYN-ACK (null when neither). */
 export function handshakeRtt(synToSynAck: number | null, synAckToAck: number | null): number | null {
-  return synToSynAck !== null && synAckToAck !== null ? synToSynAck + synAckToAck : synToSynAck;
+  return synToSynAck !== null && synAckToAck !== null ? sumIntervals(synToSynAck, synAckToAck) : synToSynAck;
 }
 
 /** handshakeRtt of a built connection. */
@@ -193,7 +194,7 @@ function handshake(c: Conn): Handshake {
     outcome: handshakeOutcome(c),
     rtt: {
       synToSynAck, synAckToAck,
-      total: synToSynAck !== null && synAckToAck !== null ? synToSynAck + synAckToAck : null,
+      total: synToSynAck !== null && synAckToAck !== null ? sumIntervals(synToSynAck, synAckToAck) : null,
     },
     synRetransmissions: cl.synSeen ? cl.synCount - 1 : 0,
     synAckRetransmissions: sv.synSeen && sv.synIsAck ? sv.synCount - 1 : 0,

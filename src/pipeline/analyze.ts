@@ -2,12 +2,14 @@
  * capture → decode → flow over a list of inputs: `analyzeInputs` for the tracker's product,
  * `decodeInputs` for the decode stage alone (packets listing, bench).
  */
+import type { Frame } from '../capture/frame.js';
 import type { Segment } from '../decode/segment.js';
 import type { Connection, FlowEvent, TrackerOptions } from '../flow/model.js';
 import { factsOfConnection, type ConnectionFacts } from '../flow/verdict.js';
+import { compareEndpoints } from '../util/address.js';
 import { readInputs, type Progress } from './inputs.js';
 import { guarded, MemoryGuard } from './memory-guard.js';
-import { FrameSink } from './sink.js';
+import { FrameSink, type Selection } from './sink.js';
 import { Tracker } from './stages.js';
 import type { AnalysisResult, FrameCounts, InputSummary } from './types.js';
 
@@ -31,6 +33,10 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** The memory ceiling in bytes (--max-memory); default: V8's heap limit (memory-guard.ts). */
   maxMemoryBytes?: number | null;
+  /** A capture filter and a count (`-c`): which segments reach the tracker. */
+  selection?: Selection;
+  /** Display names of the paths (standard input spooled to a file is still '-'). */
+  names?: readonly string[];
 }
 
 export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptions): Promise<AnalysisResult> {
@@ -52,12 +58,13 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
   const guard = new MemoryGuard(opts.maxMemoryBytes ?? null, tracker);
-  const sink = new FrameSink(opts.verifyChecksums, guarded((seg) => tracker.push(seg), guard));
+  const sink = new FrameSink(opts.verifyChecksums, guarded((seg) => tracker.push(seg), guard), opts.selection ?? null);
   const progress = opts.onProgress;
   const onRead = progress ? (p: Progress): void => progress(p, finished) : undefined;
   const inputs = await readInputs(paths, sink, {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(onRead ? { onProgress: onRead } : {}),
+    ...(opts.names ? { names: opts.names } : {}),
   });
   const done = tracker.finish();
   connections.sort((a, b) => a.id - b.id);
@@ -65,7 +72,8 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     inputs,
     counts: sink.counts(),
     connections,
-    listeners: done.listeners,
+    // Numeric order (10.0.0.2 before 10.0.0.10), not the order of the text.
+    listeners: done.listeners.sort(compareEndpoints),
     ...(done.listenersFolded ? { listenersFolded: done.listenersFolded } : {}),
     anomalies: done.anomalies,
     totals: done.totals,
@@ -81,17 +89,21 @@ export interface DecodeResult {
   elapsedSeconds: number;
 }
 
-/** The decode stage alone: every TCP segment to `onSegment` (the reused Segment: copy what you keep). */
+/**
+ * The decode stage alone: every TCP segment to `onSegment` with its frame (both reused: copy what you
+ * keep).
+ */
 export async function decodeInputs(
   paths: readonly string[],
-  opts: { verifyChecksums: boolean; signal?: AbortSignal; onProgress?: (p: Progress) => void },
-  onSegment: (seg: Segment) => void,
+  opts: { verifyChecksums: boolean; signal?: AbortSignal; onProgress?: (p: Progress) => void; selection?: Selection; names?: readonly string[] },
+  onSegment: (seg: Segment, frame: Frame) => void,
 ): Promise<DecodeResult> {
   const t0 = process.hrtime.bigint();
-  const sink = new FrameSink(opts.verifyChecksums, onSegment);
+  const sink = new FrameSink(opts.verifyChecksums, onSegment, opts.selection ?? null);
   const inputs = await readInputs(paths, sink, {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.names ? { names: opts.names } : {}),
   });
   return { inputs, counts: sink.counts(), elapsedSeconds: Number(process.hrtime.bigint() - t0) / 1e9 };
 }

@@ -24,40 +24,46 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Called after every read of an input (about a megabyte), never per frame. */
   onProgress?: (p: Progress) => void;
+  /** What each path is called in messages and summaries, when it stands in for another (spooled stdin). */
+  names?: readonly string[];
 }
 
 /** Refuses what is plainly not a capture before a reader sees it. Returns the size in bytes (0 for stdin). */
-export function checkInputPath(path: string): number {
+export function checkInputPath(path: string, name = path): number {
   if (path === '-') return 0;
   let st;
   try {
     st = statSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`${path}: no such file`);
-    if (code === 'EACCES') throw new InputError(`${path}: permission denied`);
-    throw new InputError(`${path}: cannot open (${code ?? String(e)})`);
+    if (code === 'ENOENT') throw new InputError(`${name}: no such file`);
+    if (code === 'EACCES') throw new InputError(`${name}: permission denied`);
+    throw new InputError(`${name}: cannot open (${code ?? String(e)})`);
   }
-  if (st.isDirectory()) throw new InputError(`${path}: is a directory, not a capture file`);
-  if (st.isFile() && st.size === 0) throw new InputError(`${path}: empty file (0 bytes), not a capture`);
+  if (st.isDirectory()) throw new InputError(`${name}: is a directory, not a capture file`);
+  if (st.isFile() && st.size === 0) {
+    throw new InputError(name === '-' ? 'standard input: the input is empty (0 bytes), not a capture' : `${name}: empty file (0 bytes), not a capture`);
+  }
   return st.isFile() ? st.size : 0;
 }
 
 export async function readInputs(paths: readonly string[], sink: FrameSink, opts: ReadOptions = {}): Promise<InputSummary[]> {
   if (paths.length === 0) throw new InputError('no input file given');
-  if (paths.filter((p) => p === '-').length > 1) throw new InputError("standard input ('-') can be read only once");
-  const sizes = paths.map(checkInputPath);
+  if ([...(opts.names ?? paths)].filter((p) => p === '-').length > 1) throw new InputError("standard input ('-') can be read only once");
+  const sizes = paths.map((p, i) => checkInputPath(p, opts.names?.[i]));
   const inputs: InputSummary[] = [];
   for (let i = 0; i < paths.length; i++) {
     const path = paths[i]!;
-    if (opts.signal?.aborted) break;
+    if (opts.signal?.aborted || sink.stoppedAtCount) break;
     sink.unsupported = new Map();
     const firstFrame = sink.lastFrameNo + 1;
     const frames0 = sink.frames;
     const report = opts.onProgress;
-    const progress: Progress = { input: path, inputIndex: i, inputCount: paths.length, bytesRead: 0, bytesTotal: sizes[i]!, frames: 0 };
+    const progress: Progress = { input: opts.names?.[i] ?? path, inputIndex: i, inputCount: paths.length, bytesRead: 0, bytesTotal: sizes[i]!, frames: 0 };
     const readOpts: ReadCaptureOptions = {};
     if (opts.signal) readOpts.signal = opts.signal;
+    const as = opts.names?.[i];
+    if (as !== undefined && as !== path) readOpts.as = as;
     if (report) {
       // The reader calls this once per read (about a megabyte), never per frame.
       readOpts.onProgress = (read, total) => {

@@ -4,9 +4,18 @@
  * per sink, not per packet.
  */
 import type { Frame } from '../capture/frame.js';
+import { StopReading } from '../capture/reader.js';
 import { ISSUE_NAMES, newSegment, type FrameKind, type Segment } from '../decode/segment.js';
 import { decodeFrame } from './stages.js';
 import type { FrameCounts } from './types.js';
+
+/** Which TCP segments go on: a capture filter, and a count after which reading stops (`-c`). */
+export interface Selection {
+  /** The compiled capture filter (src/filter), or null for every segment. */
+  accept: ((seg: Segment) => boolean) | null;
+  /** Stop reading once this many segments went on; null for no limit. */
+  count: number | null;
+}
 
 const ISSUE_BITS = Object.keys(ISSUE_NAMES).map(Number).sort((a, b) => a - b);
 
@@ -27,10 +36,35 @@ export class FrameSink {
   /** Captured bytes seen (caplen sum), for progress estimates. */
   capturedBytes = 0;
 
-  private readonly opts: { verifyChecksums: boolean };
+  /** Segments the capture filter rejected (counted, not passed on). */
+  filteredOut = 0;
+  /** Segments passed on. */
+  passed = 0;
+  /** The count was reached: reading stopped there (not damage). */
+  stoppedAtCount = false;
 
-  constructor(verifyChecksums: boolean, private readonly onTcp: (seg: Segment) => void) {
+  private readonly opts: { verifyChecksums: boolean };
+  private readonly onTcp: (seg: Segment, frame: Frame) => void;
+
+  /** `onTcp` gets each TCP segment and the frame it came from (both reused: copy what you keep). */
+  constructor(verifyChecksums: boolean, onTcp: (seg: Segment, frame: Frame) => void, private readonly selection: Selection | null = null) {
     this.opts = { verifyChecksums };
+    // Without a selection the hot path calls the consumer directly.
+    this.onTcp = selection === null ? onTcp : this.selecting(onTcp, selection);
+  }
+
+  private selecting(onTcp: (seg: Segment, frame: Frame) => void, sel: Selection): (seg: Segment, frame: Frame) => void {
+    const accept = sel.accept;
+    const count = sel.count ?? Infinity;
+    return (seg, frame) => {
+      if (accept !== null && !accept(seg)) { this.filteredOut++; return; }
+      onTcp(seg, frame);
+      if (++this.passed >= count) {
+        // Unwinds the reader at this frame (capture/reader.ts catches it): nothing after it is read.
+        this.stoppedAtCount = true;
+        throw new StopReading();
+      }
+    };
   }
 
   /** The per-frame callback: pass `sink.frame` to a reader. */
@@ -45,7 +79,7 @@ export class FrameSink {
     if (kind === 'tcp') {
       this.tcp++;
       if (seg.issues !== 0) this.countIssues(seg.issues);
-      this.onTcp(seg);
+      this.onTcp(seg, f);
       return;
     }
     this.kinds[kind]++;
@@ -59,6 +93,9 @@ export class FrameSink {
   counts(): FrameCounts {
     const decodeIssues: Record<string, number> = {};
     ISSUE_BITS.forEach((bit, i) => { if (this.issueCounts[i]! > 0) decodeIssues[ISSUE_NAMES[bit]!] = this.issueCounts[i]!; });
-    return { frames: this.frames, tcpSegments: this.tcp, nonTcp: { ...this.kinds }, decodeIssues };
+    const c: FrameCounts = { frames: this.frames, tcpSegments: this.tcp, nonTcp: { ...this.kinds }, decodeIssues };
+    if (this.selection?.accept) c.filteredOut = this.filteredOut;
+    if (this.stoppedAtCount && this.selection?.count != null) c.stoppedAtCount = this.selection.count;
+    return c;
   }
 }

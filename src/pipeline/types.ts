@@ -53,6 +53,10 @@ export interface FrameCounts {
   nonTcp: Record<Exclude<FrameKind, 'tcp'>, number>;
   /** ISSUE name → number of TCP segments carrying it. */
   decodeIssues: Record<string, number>;
+  /** With a capture filter: the TCP segments it rejected (counted, not analysed). */
+  filteredOut?: number;
+  /** With `-c N`: reading stopped after N segments (N); absent when the inputs were read to their end. */
+  stoppedAtCount?: number;
 }
 
 export interface AnalysisResult {

@@ -6,6 +6,7 @@
  */
 import { evaluatePolicy, type Offence, type Policy, type RuleResult, type Verdict } from '../check/policy.js';
 import type { AnomalyOccurrence, Connection } from '../flow/model.js';
+import type { CaptureProblem } from './integrity.js';
 import { TopK } from './top-k.js';
 
 /** Offences kept per rule; `count` always has the total. */
@@ -39,6 +40,11 @@ export class VerdictBuilder {
   /** Listener-wide anomalies, once the tracker has finished. */
   addGlobal(anomalies: readonly AnomalyOccurrence[]): void {
     if (anomalies.length) this.take(evaluatePolicy(this.policy, [], anomalies).rules);
+  }
+
+  /** Capture problems (pipeline/integrity.ts), once the inputs are read: `--fail-on damaged` counts them. */
+  addProblems(problems: readonly CaptureProblem[]): void {
+    if (problems.length) this.take(evaluatePolicy(this.policy, [], [], problems).rules);
   }
 
   finish(): Verdict {

@@ -13,7 +13,11 @@ import { jsonSafe } from './safe-text.js';
 
 export const SCHEMA_VERSION = 1;
 
-export interface AnalyzeOptionsBlock { mslSeconds: number; idleTimeoutSeconds: number; synFloodThreshold: number; verifyChecksums: boolean }
+export interface AnalyzeOptionsBlock {
+  mslSeconds: number; idleTimeoutSeconds: number; synFloodThreshold: number; verifyChecksums: boolean;
+  /** The capture filter the analysis ran with (tcpdump's syntax), when there was one. */
+  captureFilter?: string;
+}
 
 export interface AnalyzeDocument {
   schemaVersion: 1;
@@ -26,8 +30,10 @@ export interface AnalyzeDocument {
   connections: Connection[];
 }
 
-function optionsBlock(t: AnalysisResult['tracker'], verifyChecksums: boolean): AnalyzeOptionsBlock {
-  return { mslSeconds: t.mslSeconds, idleTimeoutSeconds: t.idleTimeoutSeconds, synFloodThreshold: t.synFloodThreshold, verifyChecksums };
+function optionsBlock(t: AnalysisResult['tracker'], verifyChecksums: boolean, captureFilter: string | null = null): AnalyzeOptionsBlock {
+  const o: AnalyzeOptionsBlock = { mslSeconds: t.mslSeconds, idleTimeoutSeconds: t.idleTimeoutSeconds, synFloodThreshold: t.synFloodThreshold, verifyChecksums };
+  if (captureFilter !== null) o.captureFilter = captureFilter;
+  return o;
 }
 
 /** The whole document at once, for results that hold their connections (sniff's closing summary). */
@@ -64,7 +70,7 @@ export class AnalyzeJsonStream {
 
   constructor(
     private readonly write: (s: string) => void,
-    private readonly head: { version: string; tracker: AnalysisResult['tracker']; verifyChecksums: boolean },
+    private readonly head: { version: string; tracker: AnalysisResult['tracker']; verifyChecksums: boolean; captureFilter?: string | null },
   ) {}
 
   readonly connection = (c: Connection): void => {
@@ -82,6 +88,6 @@ export class AnalyzeJsonStream {
     this.started = true;
     const h = this.head;
     this.write(`{\n${member('schemaVersion', SCHEMA_VERSION)},\n${member('tool', { name: 'synack', version: h.version })},\n` +
-      `${member('options', optionsBlock(h.tracker, h.verifyChecksums))},\n  "connections": [`);
+      `${member('options', optionsBlock(h.tracker, h.verifyChecksums, h.captureFilter ?? null))},\n  "connections": [`);
   }
 }

@@ -1,18 +1,21 @@
 /**
  * `synack analyze` as text: a summary a person takes in at a glance, then one row per connection,
- * trouble first. Pure: takes data and a Paint, returns the text.
+ * trouble first. Pure: takes data, a Paint and the width to fit, returns the text.
  */
 import type { FoldedListeners } from '../flow/listener-fold.js';
 import type { Connection, Listener, Severity } from '../flow/model.js';
 import type { ConnectionRows } from '../pipeline/digest.js';
 import { connectionRtt } from '../flow/verdict.js';
 import { byTrouble, type Summary } from '../pipeline/summary.js';
+import { renderSynQueues } from './syn-queue.js';
 import type { AnalysisResult, InputSummary } from '../pipeline/types.js';
 import type { InterfaceStats } from '../capture/stats.js';
 import { safeText } from './safe-text.js';
+import { compareEndpoints } from '../util/address.js';
+import { fittedTable, type Cell, type Column } from './layout.js';
 import { severityColor, stateColor, type Paint } from './style.js';
-import { indent, makeTable } from './table.js';
-import { duration, endpoint, num, plural, timeOfDay, timestamp } from './text.js';
+import { compactCount, duration, endpoint, num, plural, timeOfDay, timestamp } from './text.js';
+import { wrapBlock } from './wrap.js';
 
 export interface AnalyzeTextOptions {
   /** Most connection rows to print. */
@@ -25,10 +28,11 @@ export interface AnalyzeTextOptions {
   listenerLimit?: number;
   /** What the run gave up to finish (run-warnings.ts), shown under the overview. */
   warnings?: readonly string[];
+  /** Visible columns to fit (Infinity: no limit, `--wide`). Default 100. */
+  width?: number;
+  /** The capture filter, when one was given (shown with what it kept). */
+  captureFilter?: string;
 }
-
-/** The anomaly table's meaning column is cut here (`synack anomalies` prints it whole). */
-const MEANING_MAX = 64;
 
 const OUTCOME_ORDER = ['complete', 'refused', 'no-answer', 'half-open', 'reset', 'simultaneous-open', 'not-seen'] as const;
 
@@ -41,12 +45,19 @@ function outcomeColor(p: Paint, o: string): (s: string) => string {
   }
 }
 
-export function renderInputs(p: Paint, inputs: readonly InputSummary[], s: Summary): string {
+/** A dim line naming the columns the width left out, when there are any. */
+function droppedNote(p: Paint, dropped: readonly string[], width: number): string {
+  if (dropped.length === 0) return '';
+  return '\n' + wrapBlock(`  (left out at this width: ${dropped.join(', ')}; --wide shows them)`, width, 1).split('\n').map((l) => p.dim(l)).join('\n');
+}
+
+export function renderInputs(p: Paint, inputs: readonly InputSummary[], s: Summary, captureFilter?: string): string {
   const lines: string[] = [p.bold('Inputs')];
   for (const i of inputs) {
     const links = i.linkTypes.map((l) => `${l.supported ? l.name : p.yellow(`${l.name} (not decoded)`)} ${num(l.frames)}`).join(', ');
-    lines.push(`  ${p.bold(safeText(i.name))}  ${safeText(i.detail)}${i.gzip ? ', gzip' : ''}`);
-    lines.push(`    ${plural(i.frames, 'frame')}, ${num(i.bytes)} bytes${links ? `; link types: ${links}` : ''}`);
+    // The reader's detail says "gzip-compressed" already.
+    lines.push(`  ${p.bold(safeText(i.name))}  ${safeText(i.detail)}`);
+    lines.push(`    ${plural(i.frames, 'frame')}, ${plural(i.bytes, 'byte')}${links ? `; link types: ${links}` : ''}`);
     const adjusted = i.counts ? Object.entries(i.counts).filter(([, n]) => n > 0).map(([k, n]) => `${num(n)} ${k}`) : [];
     if (adjusted.length) lines.push(`    records adjusted or skipped by the reader: ${p.yellow(adjusted.join(', '))}`);
     for (const st of i.interfaceStats ?? []) lines.push(`    ${interfaceStatsLine(p, st)}`);
@@ -56,6 +67,11 @@ export function renderInputs(p: Paint, inputs: readonly InputSummary[], s: Summa
   const skipped = Object.entries(f.nonTcp).filter(([, n]) => n > 0).map(([k, n]) => `${num(n)} ${k}`);
   lines.push(`  ${plural(f.frames, 'frame')}, ${plural(f.tcpSegments, 'TCP segment')}` +
     (skipped.length ? `; not analysed: ${skipped.join(', ')}` : ''));
+  if (captureFilter !== undefined) {
+    const kept = f.tcpSegments - (f.filteredOut ?? 0);
+    lines.push(`  filter ${safeText(JSON.stringify(captureFilter))}: ${num(kept)} of ${plural(f.tcpSegments, 'TCP segment')} kept, ${num(f.filteredOut ?? 0)} left out`);
+  }
+  if (f.stoppedAtCount !== undefined) lines.push(`  stopped after ${plural(f.stoppedAtCount, 'segment')} (-c ${f.stoppedAtCount}); the rest was not read`);
   const issues = Object.entries(f.decodeIssues).filter(([, n]) => n > 0).map(([k, n]) => `${num(n)} ${k}`);
   if (issues.length) lines.push(`  decode issues: ${p.yellow(issues.join(', '))}`);
   const back = s.timeStepsBack;
@@ -99,8 +115,9 @@ export function renderOverview(p: Paint, s: Summary): string {
   const excluded = s.timeStepsBack?.rttExcluded ?? 0;
   const across = excluded > 0 ? `; ${plural(excluded, 'handshake')} across a step back in time not measured` : '';
   if (r.samples > 0) {
-    // "≈": read from a histogram bucket of different values (within 0.05 %: summary's RttStats.exact).
-    const about = r.exact ? '' : '≈';
+    // "≈": read from a histogram bucket of different values (within 0.05 %: summary's RttStats.exact),
+    // not when every sample prints the same (min and max alike): the median then prints the same too.
+    const about = r.exact || duration(r.min) === duration(r.max) ? '' : '≈';
     lines.push(`  handshake RTT (SYN → ACK, ${plural(r.samples, 'sample')}): min ${duration(r.min)}  median ${about}${duration(r.median)}  p95 ${about}${duration(r.p95)}  max ${duration(r.max)}${across}`);
   } else {
     lines.push(excluded > 0 ? `  handshake RTT: none measured${across}` : '  handshake RTT: no completed handshake seen');
@@ -108,34 +125,47 @@ export function renderOverview(p: Paint, s: Summary): string {
   return lines.join('\n');
 }
 
-export function renderAnomalyCounts(p: Paint, s: Summary, describe?: (id: string) => string | undefined): string {
+export function renderAnomalyCounts(p: Paint, s: Summary, describe?: (id: string) => string | undefined, width = 100): string {
   if (s.anomalies.length === 0) return `${p.bold('Anomalies')}: ${p.green('none')}`;
-  const t = makeTable(p, ['severity', 'anomaly', 'count', 'connections', 'meaning'], ['left', 'left', 'right', 'right', 'left']);
-  for (const a of s.anomalies) {
-    let meaning = describe?.(a.id) ?? '';
-    if (meaning.length > MEANING_MAX) meaning = meaning.slice(0, MEANING_MAX - 1) + '…';
-    t.push([severityColor(p, a.severity)(a.severity), a.id, num(a.count), num(a.connections), p.dim(meaning)]);
-  }
-  return `${p.bold('Anomalies')}\n${indent(t.toString())}`;
+  const cols: Column[] = [
+    { head: 'severity', priority: 0 },
+    { head: 'anomaly', priority: 0 },
+    { head: 'count', align: 'right', priority: 0 },
+    { head: 'connections', align: 'right', priority: 1 },
+    // Cut to fit (narrowed before anything else goes): `synack anomalies` prints the whole text.
+    { head: 'meaning', priority: 2, shrink: 'cut', want: 40, min: 20 },
+  ];
+  const rows: Cell[][] = s.anomalies.map((a) => [
+    severityColor(p, a.severity)(a.severity), a.id, num(a.count), num(a.connections), p.dim(describe?.(a.id) ?? ''),
+  ]);
+  const t = fittedTable(p, cols, rows, width);
+  return `${p.bold('Anomalies')}\n${t.text}${droppedNote(p, t.dropped, width)}`;
 }
 
-export function renderListeners(p: Paint, listeners: readonly Listener[], limit = 10, folded?: FoldedListeners): string {
+export function renderListeners(p: Paint, listeners: readonly Listener[], limit = 10, width = 100, folded?: FoldedListeners): string {
   if (listeners.length === 0) return '';
-  const sorted = [...listeners].sort((a, b) => b.connections - a.connections || b.halfOpenPeak - a.halfOpenPeak);
-  const t = makeTable(p, ['listener', 'connections', 'completed', 'refused', 'half-open peak', 'peak at', 'half-open at end'],
-    ['left', 'right', 'right', 'right', 'right', 'left', 'right']);
-  for (const l of sorted.slice(0, limit)) {
-    const peak = l.halfOpenPeak > 0 ? p.yellow(num(l.halfOpenPeak)) : '0';
-    t.push([endpoint(l), num(l.connections), num(l.completed), num(l.refused), peak,
-      l.halfOpenPeakTime !== null && l.halfOpenPeak > 0 ? timestamp(l.halfOpenPeakTime).slice(11) : '–',
-      l.halfOpenNow > 0 ? p.red(num(l.halfOpenNow)) : '0']);
-  }
+  const sorted = [...listeners].sort((a, b) => b.connections - a.connections || b.halfOpenPeak - a.halfOpenPeak || compareEndpoints(a, b));
+  const cols: Column[] = [
+    { head: 'listener', priority: 0 },
+    { head: 'connections', align: 'right', priority: 0 },
+    { head: 'completed', align: 'right', priority: 3 },
+    { head: 'refused', align: 'right', priority: 2 },
+    { head: 'half-open peak', align: 'right', priority: 1 },
+    { head: 'peak at', priority: 4 },
+    { head: 'half-open at end', align: 'right', priority: 2 },
+  ];
+  const rows: Cell[][] = sorted.slice(0, limit).map((l) => [
+    endpoint(l), num(l.connections), num(l.completed), num(l.refused), l.halfOpenPeak > 0 ? p.yellow(num(l.halfOpenPeak)) : '0',
+    l.halfOpenPeakTime !== null && l.halfOpenPeak > 0 ? timestamp(l.halfOpenPeakTime).slice(11) : '–',
+    l.halfOpenNow > 0 ? p.red(num(l.halfOpenNow)) : '0',
+  ]);
+  const t = fittedTable(p, cols, rows, width);
   const more = (sorted.length > limit ? `\n  … ${plural(sorted.length - limit, 'more listener')}` : '') +
     (folded ? `\n  … ${plural(folded.listeners, 'quieter listener')} folded into counts (--max-listeners): ${plural(folded.connections, 'connection')}, ` +
       `${num(folded.completed)} completed, ${num(folded.refused)} refused, half-open peak ${num(folded.halfOpenPeak)}` : '');
   const notes = sorted.flatMap((l) => l.anomalies.map((a) =>
     `\n  ${severityColor(p, a.severity)(a.id)} on ${endpoint(l)} at packet #${a.packet} (${timestamp(a.t).slice(11)}): ${a.message}`));
-  return `${p.bold('Busiest listeners')}\n${indent(t.toString())}${more}${notes.join('')}`;
+  return `${p.bold('Busiest listeners')}\n${t.text}${droppedNote(p, t.dropped, width)}${more}${wrapBlock(notes.join(''), width)}`;
 }
 
 function worstSeverity(c: Connection): Severity | null {
@@ -148,38 +178,72 @@ function worstSeverity(c: Connection): Severity | null {
   return w;
 }
 
-/** "reset ×2, retransmission" with each id in its severity's colour. */
-export function anomalyList(p: Paint, c: Connection): string {
+/** ["reset ×2", "retransmission"], each id in its severity's colour. */
+export function anomalyItems(p: Paint, c: Connection): string[] {
   const counts = new Map<string, { n: number; sev: Severity }>();
   for (const a of c.anomalies) {
     const e = counts.get(a.id);
     if (e) e.n++; else counts.set(a.id, { n: 1, sev: a.severity });
   }
-  return [...counts].map(([id, { n, sev }]) => severityColor(p, sev)(n > 1 ? `${id} ×${n}` : id)).join(', ');
+  for (const [id, n] of Object.entries(c.anomaliesOmitted ?? {})) {
+    const e = counts.get(id);
+    if (e) e.n += n;
+  }
+  return [...counts].map(([id, { n, sev }]) => severityColor(p, sev)(n > 1 ? `${id} ×${num(n)}` : id));
 }
+
+/**
+ * The start column: the time of day when every row starts on the capture's first day (UTC), the
+ * date too otherwise.
+ */
+function startCell(t: number, firstDay: string): string {
+  const ts = timestamp(t);
+  return ts.startsWith(firstDay) ? ts.slice(11, 23) : ts.slice(0, 23);
+}
+
+const CONNECTION_COLUMNS: readonly Column[] = [
+  { head: '#', align: 'right', priority: 0 },
+  { head: 'client', priority: 0 },
+  { head: 'server', priority: 0 },
+  { head: 'start (UTC)', priority: 7 },
+  { head: 'duration', align: 'right', priority: 4 },
+  { head: 'packets c/s', align: 'right', priority: 8 },
+  { head: 'bytes c/s', align: 'right', priority: 6 },
+  { head: 'handshake', priority: 2 },
+  { head: 'close', priority: 9 },
+  { head: 'final client / server', priority: 3 },
+  { head: 'RTT', align: 'right', priority: 5 },
+  { head: 'anomalies', priority: 1, shrink: 'wrap', want: 24, min: 16 },
+];
 
 /**
  * The connection table: `rows.shown` are the worst connections already chosen (trouble first) out of
  * `rows.total`; the pipeline keeps only those, so the table costs memory for `limit` rows, not for the
- * capture.
+ * capture. Columns the width cannot hold are left out by priority (and named under the table).
  */
-export function renderConnectionTable(p: Paint, rows: ConnectionRows, limit: number, heading: string): string {
+export function renderConnectionTable(p: Paint, rows: ConnectionRows, limit: number, heading: string, width = 100, noMatch?: string): string {
   const shown = [...rows.shown].sort(byTrouble).slice(0, Math.max(0, limit));
-  const t = makeTable(p, ['#', 'client', 'server', 'handshake', 'close', 'final client / server', 'RTT', 'anomalies'],
-    ['right', 'left', 'left', 'left', 'left', 'left', 'right', 'left']);
-  for (const c of shown) {
+  if (rows.total === 0) return noMatch === undefined ? '' : `${p.bold(heading)}\n  ${noMatch}`;
+  const firstDay = shown.length ? timestamp(Math.min(...shown.map((c) => c.start))).slice(0, 10) : '';
+  const cells: Cell[][] = shown.map((c) => {
     const w = worstSeverity(c);
-    const id = w ? severityColor(p, w)(String(c.id)) : String(c.id);
-    t.push([
-      id, endpoint(c.client) + (c.roleInferred ? p.dim(' ?') : ''), endpoint(c.server),
+    const items = anomalyItems(p, c);
+    return [
+      w ? severityColor(p, w)(String(c.id)) : String(c.id),
+      endpoint(c.client) + (c.roleInferred ? p.dim(' ?') : ''), endpoint(c.server),
+      startCell(c.start, firstDay), duration(c.end - c.start),
+      `${compactCount(c.packets.client)}/${compactCount(c.packets.server)}`,
+      `${compactCount(c.bytes.client)}/${compactCount(c.bytes.server)}`,
       outcomeColor(p, c.handshake.outcome)(c.handshake.outcome), c.close.kind,
       `${stateColor(p, c.finalStates.client)(c.finalStates.client)} / ${stateColor(p, c.finalStates.server)(c.finalStates.server)}`,
-      duration(connectionRtt(c)), anomalyList(p, c) || p.dim('–'),
-    ]);
-  }
-  if (rows.total === 0) return '';
+      duration(connectionRtt(c)), items.length ? { items } : p.dim('–'),
+    ];
+  });
   const lines = [p.bold(heading)];
-  if (shown.length) lines.push(indent(t.toString()));
+  if (shown.length) {
+    const t = fittedTable(p, CONNECTION_COLUMNS, cells, width);
+    lines.push(t.text + droppedNote(p, t.dropped, width));
+  }
   if (rows.total > shown.length) {
     lines.push(`  … ${plural(rows.total - shown.length, 'more connection')} not shown (--limit ${limit}; --json has them all)`);
   }
@@ -190,13 +254,16 @@ export function renderConnectionTable(p: Paint, rows: ConnectionRows, limit: num
 export function renderAnalyzeText(
   p: Paint, r: Pick<AnalysisResult, 'inputs' | 'listeners'>, s: Summary, rows: ConnectionRows, o: AnalyzeTextOptions,
 ): string {
+  const width = o.width ?? 100;
+  const heading = o.filterNote ? `Connections matching ${o.filterNote}: ${num(rows.total)} (trouble first)` : 'Connections (trouble first)';
   const parts = [
-    renderInputs(p, r.inputs, s),
-    renderOverview(p, s) + (o.warnings ?? []).map((w) => `\n  ${p.yellow('warning:')} ${w}`).join(''),
-    renderAnomalyCounts(p, s, o.describe),
-    renderListeners(p, r.listeners, o.listenerLimit, s.listenersFolded),
-    renderConnectionTable(p, rows, o.limit,
-      o.filterNote ? `Connections matching ${o.filterNote}: ${num(rows.total)} (trouble first)` : `Connections (trouble first)`),
+    wrapBlock(renderInputs(p, r.inputs, s, o.captureFilter), width),
+    wrapBlock(renderOverview(p, s) + (o.warnings ?? []).map((w) => `\n  ${p.yellow('warning:')} ${w}`).join(''), width),
+    renderAnomalyCounts(p, s, o.describe, width),
+    renderListeners(p, r.listeners, o.listenerLimit, width, s.listenersFolded),
+    wrapBlock(renderSynQueues(p, r.listeners, o.listenerLimit), width, 4),
+    renderConnectionTable(p, rows, o.limit, heading, width,
+      o.filterNote ? `no connection matches ${o.filterNote} (of ${plural(s.connections, 'connection')} in the capture)` : undefined),
   ].filter((x) => x !== '');
   return parts.join('\n\n') + '\n';
 }

@@ -6,7 +6,7 @@ import type { DropCounters } from '../capture/live-source.js';
 import type { LiveCaptureFacts } from '../pipeline/live-input.js';
 import { safeText } from './safe-text.js';
 import type { Paint } from './style.js';
-import { num, timeOfDay } from './text.js';
+import { num, plural, timeOfDay } from './text.js';
 
 export interface StartInfo {
   iface: string;
@@ -50,7 +50,7 @@ export function stopLine(p: Paint, r: { reason: string; packets: number; tcpSegm
     count(c.kernel, 'dropped by the kernel'), count(c.interface, 'dropped by the interface'),
   ].filter((x): x is string => x !== null).join(', ');
   const dropped = (c.kernel ?? 0) + (c.interface ?? 0) > 0;
-  return `\nstopped (${r.reason}): ${num(r.packets)} packets captured, ${num(r.tcpSegments)} TCP segments, ${num(r.connections)} connections; ` +
+  return `\nstopped (${r.reason}): ${plural(r.packets, 'packet')} captured, ${plural(r.tcpSegments, 'TCP segment')}, ${plural(r.connections, 'connection')}; ` +
     `${r.engine}: ${dropped ? p.yellow(engineCounts) : engineCounts}\n`;
 }
 

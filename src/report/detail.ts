@@ -3,12 +3,13 @@
  * both endpoints' state timelines in colour, anomalies, and (when the segments were re-read) a ladder.
  */
 import { MAX_LISTED_PER_ID } from '../flow/anomalies.js';
-import type { Connection, OfferedOptions, TcpState, Transition } from '../flow/model.js';
+import type { AnomalyOccurrence, Connection, OfferedOptions, TcpState, Transition } from '../flow/model.js';
 import { connectionRtt } from '../flow/verdict.js';
 import { renderLadder, type LadderSegment } from './ladder.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { indent, makeTable } from './table.js';
-import { duration, endpoint, num, plural, timestamp } from './text.js';
+import { duration, endpoint, num, plural, stripAnsi, timestamp, visibleLength } from './text.js';
+import { wrapBlock, wrapLine } from './wrap.js';
 
 function rel(t: number, t0: number): string {
   const d = t - t0;
@@ -32,26 +33,46 @@ function optionRows(p: Paint, c: OfferedOptions, s: OfferedOptions): string[][] 
   ];
 }
 
-export function renderTimeline(p: Paint, who: string, transitions: readonly Transition[], t0: number, initial: TcpState = 'CLOSED'): string {
+/** Where a timeline line's transition starts ("    +0.000000s  #301    "): its cause wraps back to here. */
+const TIMELINE_HANG = 4 + 10 + 2 + 8;
+
+export function renderTimeline(p: Paint, who: string, transitions: readonly Transition[], t0: number, initial: TcpState = 'CLOSED', width = Infinity): string {
   const lines = [p.bold(who)];
   if (initial !== 'CLOSED') lines.push(`    ${p.dim('starts')} ${stateColor(p, initial)(initial)}  ${p.dim('picked up mid-stream (inferred: no handshake seen)')}`);
   if (transitions.length === 0) lines.push(p.dim(`    no state change seen (stays ${initial})`));
   for (const tr of transitions) {
     const arrow = `${stateColor(p, tr.from)(tr.from)} → ${stateColor(p, tr.to)(tr.to)}`;
-    const inferred = tr.inferred && !tr.cause.includes('inferred') ? p.dim(' (inferred)') : '';
-    lines.push(`    ${rel(tr.t, t0)}  #${String(tr.packet).padEnd(6)} ${arrow}  ${p.dim(tr.cause)}${inferred}`);
+    const inferred = tr.inferred && !tr.cause.includes('inferred') ? ' (inferred)' : '';
+    const head = `    ${rel(tr.t, t0)}  #${String(tr.packet).padEnd(6)} ${arrow}  `;
+    // The cause wraps on its own (dimmed line by line), under the transition.
+    const wrapped = wrapLine(`${stripAnsi(head)}${tr.cause}${inferred}`, width, TIMELINE_HANG);
+    const plainHead = visibleLength(head);
+    lines.push(...wrapped.map((l, k) => (k === 0 ? head + p.dim(l.slice(plainHead)) : p.dim(l))));
   }
   return lines.join('\n');
 }
 
+/** An anomaly on one line, or (too wide) its id and packet, then its message wrapped below. */
+function anomalyLines(p: Paint, a: AnomalyOccurrence, t0: number, width: number): string[] {
+  const head = `  ${severityColor(p, a.severity)(a.severity.padEnd(7))} ${a.id.padEnd(22)} #${String(a.packet).padEnd(6)} ${rel(a.t, t0)}`;
+  const message = `${a.endpoint ?? 'both'}: ${a.message}`;
+  const one = `${head}  ${message}`;
+  if (visibleLength(one) <= width) return [one];
+  return [head, ...wrapLine(`      ${message}`, width, 8)];
+}
+
 export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly LadderSegment[] | null, width = 100): string {
+  return wrapBlock(detailText(p, c, ladder, width), width, 4);
+}
+
+function detailText(p: Paint, c: Connection, ladder: readonly LadderSegment[] | null, width: number): string {
   const t0 = c.start;
   const h = c.handshake;
   const out: string[] = [];
   out.push(p.bold.underline(`Connection #${c.id}: ${endpoint(c.client)} → ${endpoint(c.server)}`) +
     ` (IPv${c.ipVersion}${c.roleInferred ? ', roles inferred from ports' : ''})`);
   out.push(`  ${timestamp(c.start)}, lasted ${duration(c.end - c.start)}, packets #${c.firstPacket}–#${c.lastPacket}, ended: ${c.endReason}`);
-  out.push(`  client sent ${num(c.packets.client)} packets / ${num(c.bytes.client)} bytes; server sent ${num(c.packets.server)} packets / ${num(c.bytes.server)} bytes`);
+  out.push(`  client sent ${plural(c.packets.client, 'packet')} / ${plural(c.bytes.client, 'byte')}; server sent ${plural(c.packets.server, 'packet')} / ${plural(c.bytes.server, 'byte')}`);
   out.push(`  final states: client ${stateColor(p, c.finalStates.client)(c.finalStates.client)}, server ${stateColor(p, c.finalStates.server)(c.finalStates.server)}; Zeek conn_state ${c.zeek.connState}, history ${c.zeek.history || '–'}`);
   if (c.endReason === 'evicted') out.push(`  ${p.yellow('evicted under memory pressure: its end was not seen (--max-memory)')}`);
   const back = c.timeStepsBack;
@@ -62,8 +83,8 @@ export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly
 
   out.push('');
   out.push(p.bold('Handshake') + `: ${h.outcome}` +
-    (h.synRetransmissions ? `, ${h.synRetransmissions} SYN retransmission(s)` : '') +
-    (h.synAckRetransmissions ? `, ${h.synAckRetransmissions} SYN-ACK retransmission(s)` : ''));
+    (h.synRetransmissions ? `, ${plural(h.synRetransmissions, 'SYN retransmission')}` : '') +
+    (h.synAckRetransmissions ? `, ${plural(h.synAckRetransmissions, 'SYN-ACK retransmission')}` : ''));
   out.push(`  RTT: SYN → SYN-ACK ${duration(h.rtt.synToSynAck)}, SYN-ACK → ACK ${duration(h.rtt.synAckToAck)}, total ${duration(connectionRtt(c))}`);
   if (h.synAckAckValid === false) out.push(`  ${p.red('SYN-ACK does not acknowledge the client ISN + 1')}`);
   if (h.finalAckValid === false) out.push(`  ${p.red('final ACK does not acknowledge the server ISN + 1')}`);
@@ -77,12 +98,12 @@ export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly
   out.push('');
   const cl = c.close;
   out.push(p.bold('Close') + `: ${cl.kind}` + (cl.initiator ? `, started by the ${cl.initiator}` : '') +
-    (cl.resetBy ? `, reset by the ${cl.resetBy}` : '') + (cl.finRetransmissions ? `, ${cl.finRetransmissions} FIN retransmission(s)` : ''));
+    (cl.resetBy ? `, reset by the ${cl.resetBy}` : '') + (cl.finRetransmissions ? `, ${plural(cl.finRetransmissions, 'FIN retransmission')}` : ''));
 
   out.push('');
   out.push(p.bold('State timelines'));
-  out.push(indent(renderTimeline(p, `client ${endpoint(c.client)}`, c.timeline.filter((x) => x.endpoint === 'client'), t0, c.initialStates.client)));
-  out.push(indent(renderTimeline(p, `server ${endpoint(c.server)}`, c.timeline.filter((x) => x.endpoint === 'server'), t0, c.initialStates.server)));
+  out.push(indent(renderTimeline(p, `client ${endpoint(c.client)}`, c.timeline.filter((x) => x.endpoint === 'client'), t0, c.initialStates.client, width - 2)));
+  out.push(indent(renderTimeline(p, `server ${endpoint(c.server)}`, c.timeline.filter((x) => x.endpoint === 'server'), t0, c.initialStates.server, width - 2)));
   if (c.lostSegments?.length) {
     out.push(`  ${p.yellow('lost after the capture point')}: ${c.lostSegments.map((n) => `#${n}`).join(', ')} ${p.dim('(seen passing; the peer re-sent what they acknowledged)')}`);
   }
@@ -92,9 +113,7 @@ export function renderConnectionDetail(p: Paint, c: Connection, ladder: readonly
     out.push(`${p.bold('Anomalies')}: ${p.green('none')}`);
   } else {
     out.push(p.bold('Anomalies'));
-    for (const a of c.anomalies) {
-      out.push(`  ${severityColor(p, a.severity)(a.severity.padEnd(7))} ${a.id.padEnd(22)} #${String(a.packet).padEnd(6)} ${rel(a.t, t0)}  ${a.endpoint ?? 'both'}: ${a.message}`);
-    }
+    for (const a of c.anomalies) out.push(...anomalyLines(p, a, t0, width));
     for (const [id, n] of Object.entries(c.anomaliesOmitted ?? {})) {
       out.push(p.dim(`  … and ${num(n)} more ${id} (counted, not listed: the first ${num(MAX_LISTED_PER_ID)} of an id are)`));
     }

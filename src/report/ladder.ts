@@ -9,7 +9,8 @@ import { formatOptionTcpdump } from '../decode/format.js';
 import type { AnomalyOccurrence, Connection, Transition } from '../flow/model.js';
 import type { LadderSegment } from '../pipeline/ladder.js';
 import { severityColor, stateColor, type Paint } from './style.js';
-import { endpoint, padEndVisible } from './text.js';
+import { endpoint, padEndVisible, visibleLength } from './text.js';
+import { packItems, wrapLine } from './wrap.js';
 
 export type { LadderSegment };
 
@@ -27,6 +28,9 @@ export function flagNames(flags: number): string {
 const RESENT = new Set(['retransmission', 'syn-retransmission', 'synack-retransmission', 'fin-retransmission']);
 
 const STATE_W = 13;
+/** Arrow width between the rails: what the terminal leaves, within these bounds. */
+const MIN_ARROW = 24;
+const MAX_ARROW = 80;
 
 /** Options in short, to fit an arrow: what was offered, without padding (nop, eol) or timestamp values. */
 function ladderOptions(opts: readonly TcpOption[]): string {
@@ -74,13 +78,28 @@ export function renderLadder(p: Paint, c: Connection, segs: readonly LadderSegme
 
   const timeW = 12;
   const pktW = 8;
-  // The rails and both state columns fit in `width`; the anomaly notes may run past it.
-  const arrowW = Math.max(36, Math.min(80, width - timeW - pktW - 2 * (STATE_W + 1) - 2));
+  const railsAt = timeW + pktW + STATE_W;
+  // Time, packet, both state columns and the rails take FIXED columns; the arrows get the rest
+  // (between MIN_ARROW and MAX_ARROW). What does not fit beside a row (anomaly marks, the cause of an
+  // inferred transition) goes on lines of its own between the rails.
+  const FIXED = railsAt + 2 + 2 + STATE_W;
+  const arrowW = Math.max(MIN_ARROW, Math.min(MAX_ARROW, (Number.isFinite(width) ? width : Infinity) - FIXED));
+  const fits = (line: string) => !Number.isFinite(width) || visibleLength(line) <= width;
   const lines: string[] = [];
-  const leftPad = ' '.repeat(timeW + pktW);
-  const cName = `client ${endpoint(c.client)}`;
-  const sName = `server ${endpoint(c.server)}`;
-  lines.push(leftPad + padEndVisible(p.bold(cName), STATE_W + 2 + arrowW) + p.bold(sName));
+  const cName = p.bold(`client ${endpoint(c.client)}`);
+  const sName = p.bold(`server ${endpoint(c.server)}`);
+  const head = ' '.repeat(timeW + pktW) + padEndVisible(cName, STATE_W + 2 + arrowW) + sName;
+  if (fits(head)) {
+    lines.push(head);
+  } else {
+    const left = ' '.repeat(timeW + pktW) + cName;
+    const gap = width - visibleLength(left) - visibleLength(sName);
+    if (gap >= 2) lines.push(left + ' '.repeat(gap) + sName);
+    else lines.push(left, ' '.repeat(Math.max(0, width - visibleLength(sName))) + sName);
+  }
+  /** Text between the rails, one line per piece, under a row that had no room for it. */
+  const railLines = (pieces: readonly string[]): string[] =>
+    pieces.map((x) => `${' '.repeat(railsAt)} │${padEndVisible(`  ${x}`, arrowW)}│`);
   const init = c.initialStates;
   if (init.client !== 'CLOSED' || init.server !== 'CLOSED') {
     // Picked up mid-stream: where both timelines start (inferred), above the first segment.
@@ -93,7 +112,7 @@ export function renderLadder(p: Paint, c: Connection, segs: readonly LadderSegme
     return tr ? stateColor(p, tr.to)(tr.to) : '';
   };
 
-  type Row = { t: number; packet: number; text: string };
+  type Row = { t: number; packet: number; lines: string[] };
   const rows: Row[] = [];
   for (const s of segs) {
     let label = flagNames(s.flags);
@@ -114,25 +133,30 @@ export function renderLadder(p: Paint, c: Connection, segs: readonly LadderSegme
     const tl = trans.get(s.packet);
     const left = padEndVisible(stateCell(tl, 'client'), STATE_W);
     const right = stateCell(tl, 'server');
-    const note = [...(lost.has(s.packet) ? [p.yellow('✗ lost after the capture point')] : []),
-      ...ms.map((a) => severityColor(p, a.severity)(`✗ ${a.id}`))].join(' ');
+    const notes = [...(lost.has(s.packet) ? [p.yellow('✗ lost after the capture point')] : []),
+      ...ms.map((a) => severityColor(p, a.severity)(`✗ ${a.id}`))];
     const time = `+${(s.t - t0).toFixed(6)}s`.padStart(timeW - 1) + ' ';
     const pkt = `#${s.packet}`.padEnd(pktW);
-    rows.push({ t: s.t, packet: s.packet, text: `${time}${pkt}${left} │${colored}│ ${padEndVisible(right, STATE_W)}${note ? ' ' + note : ''}`.trimEnd() });
+    const main = `${time}${pkt}${left} │${colored}│ ${padEndVisible(right, STATE_W)}`;
+    const whole = `${main}${notes.length ? ' ' + notes.join(' ') : ''}`.trimEnd();
+    rows.push({ t: s.t, packet: s.packet, lines: fits(whole) ? [whole] : [main.trimEnd(), ...railLines(packItems(notes, arrowW - 2, ' '))] });
   }
   for (const tr of orphans) {
     const time = `+${(tr.t - t0).toFixed(6)}s`.padStart(timeW - 1) + ' ';
-    const cause = causeText(tr.cause, tr.inferred);
-    const what = `${stateColor(p, tr.to)(tr.to)} ${p.dim(`(${cause})`)}`;
+    const plainCause = `(${causeText(tr.cause, tr.inferred)})`;
+    const cause = p.dim(plainCause);
+    const state = stateColor(p, tr.to)(tr.to);
     const mid = `│${' '.repeat(arrowW)}│`;
-    const text = tr.endpoint === 'client'
-      ? `${time}${' '.repeat(pktW)}${padEndVisible(stateColor(p, tr.to)(tr.to), STATE_W)} ${mid} ${p.dim(`(${cause})`)}`
-      : `${time}${' '.repeat(pktW)}${' '.repeat(STATE_W)} ${mid} ${what}`;
+    const main = tr.endpoint === 'client'
+      ? `${time}${' '.repeat(pktW)}${padEndVisible(state, STATE_W)} ${mid}`
+      : `${time}${' '.repeat(pktW)}${' '.repeat(STATE_W)} ${mid} ${state}`;
+    const whole = `${main} ${cause}`;
+    const out = fits(whole) ? [whole] : [main, ...railLines(wrapLine(plainCause, arrowW - 3, 1).map((l) => p.dim(l)))];
     // A listener is inferred before the packet that shows it; timer transitions come after theirs.
-    rows.push({ t: tr.t, packet: tr.packet + (tr.to === 'LISTEN' ? -0.5 : 0.5), text: text.trimEnd() });
+    rows.push({ t: tr.t, packet: tr.packet + (tr.to === 'LISTEN' ? -0.5 : 0.5), lines: out });
   }
   rows.sort((a, b) => a.packet - b.packet || a.t - b.t);
-  for (const r of rows) lines.push(r.text);
+  for (const r of rows) lines.push(...r.lines);
   if (segs.length === 0) lines.push(p.dim('  (no segment of this connection found on the second pass)'));
   return lines.join('\n');
 }

@@ -76,9 +76,10 @@ export function renderPacketCounts(p: Paint, inputs: readonly InputSummary[], c:
   const lines: string[] = [];
   const nonTcp = Object.values(c.nonTcp).reduce((a, b) => a + b, 0);
   lines.push(`${plural(c.frames, 'frame')} read, ${plural(c.tcpSegments, 'TCP segment')}, ${plural(nonTcp, 'non-TCP frame')}` +
-    (stoppedEarly ? ` (stopped after ${plural(printed, 'segment')}, --count)` : ''));
+    (stoppedEarly ? ` (stopped after ${plural(printed, 'segment')}, -c ${printed})` : ''));
   const kinds = Object.entries(c.nonTcp).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${num(n)}`);
   if (kinds.length) lines.push(`  not TCP: ${kinds.join(', ')}`);
+  if (c.filteredOut !== undefined) lines.push(`  left out by the filters: ${plural(c.filteredOut, 'TCP segment')}; ${num(c.tcpSegments - c.filteredOut)} selected`);
   const links = new Map<string, number>();
   for (const i of inputs) for (const l of i.linkTypes) {
     const key = l.supported ? l.name : `${l.name} (not decoded)`;

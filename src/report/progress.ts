@@ -5,7 +5,7 @@
 import type { Progress } from '../pipeline/inputs.js';
 import { safeText } from './safe-text.js';
 import type { Paint } from './style.js';
-import { num } from './text.js';
+import { num, plural } from './text.js';
 
 /** Shown only once a read has taken this long (ms): short reads stay silent. */
 const SHOW_AFTER_MS = 400;
@@ -32,7 +32,7 @@ export class ProgressBar {
     const mb = (b: number) => (b / 1e6).toFixed(1);
     const which = pr.inputCount > 1 ? ` (${pr.inputIndex + 1}/${pr.inputCount})` : '';
     let rest = ` ${safeText(pr.input)}${which} ${bar} ${mb(pr.bytesRead)}/${mb(pr.bytesTotal)} MB, ` +
-      `${num(connections)} connections, ${num(rate)} packets/s`;
+      `${plural(connections, 'connection')}, ${num(rate)} packets/s`;
     // Never wrap: a wrapped line cannot be redrawn in place.
     if (rest.length > this.width - 8) rest = rest.slice(0, Math.max(0, this.width - 8));
     this.write(`\r\u001b[2K${this.p.cyan('reading')}${rest}`);

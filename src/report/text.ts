@@ -13,6 +13,18 @@ export function num(n: number): string {
   return n < 0 ? `-${out}` : out;
 }
 
+/** A count for a narrow column: exact below 10,000, then 12.3k, 123k, 1.23M, 12.3M... */
+export function compactCount(n: number): string {
+  if (n < 10_000) return String(n);
+  const units: Array<[number, string]> = [[1e3, 'k'], [1e6, 'M'], [1e9, 'G'], [1e12, 'T']];
+  for (const [v, u] of units) {
+    const x = n / v;
+    // Three significant digits; a value that would print as 1000 moves to the next unit.
+    if (x < 999.5 || u === 'T') return `${x >= 99.95 ? x.toFixed(0) : x >= 9.995 ? x.toFixed(1) : x.toFixed(2)}${u}`;
+  }
+  return String(n);
+}
+
 /** Seconds → "812 µs", "12.3 ms", "1.25 s" (three significant-ish digits, unit chosen for reading). */
 export function duration(sec: number | null | undefined): string {
   if (sec === null || sec === undefined || !Number.isFinite(sec)) return '–';
@@ -28,6 +40,8 @@ export function duration(sec: number | null | undefined): string {
 export function timestamp(t: number): string {
   const ms = Math.floor(t * 1000);
   const d = new Date(ms);
+  // A capture can carry times no date holds (a pcapng with a wrong if_tsresol: year 584,000).
+  if (Number.isNaN(d.getTime())) return `${t.toFixed(6)} s since 1970 (not a date)`;
   const micros = Math.round((t - Math.floor(t)) * 1e6) % 1e6;
   const iso = d.toISOString(); // 2024-05-01T12:00:00.123Z
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(micros).padStart(6, '0')} UTC`;

@@ -99,15 +99,15 @@ describe('readCapture: one-line errors naming the file', () => {
     ['missing file', () => join(dir, 'nope.pcap'), /nope\.pcap: no such file$/],
     ['a directory', () => { const d = join(dir, 'adir'); mkdirSync(d, { recursive: true }); return d; }, /adir: is a directory, not a capture file$/],
     ['an empty file', () => file('empty.pcap', Buffer.alloc(0)), /empty\.pcap: the file is empty \(0 bytes\), not a capture$/],
-    ['a text file', () => file('notes.pcap', 'GET / HTTP/1.1\r\nHost: example\r\n'), /notes\.pcap: this is a text file, not a capture \(starts with "GET \/ HTTP\/1\.1"\)$/],
+    ['a text file', () => file('notes.pcap', 'GET / HTTP/1.1\r\nHost: example\r\n'), /notes\.pcap: this is a text file, not a capture$/],
     ['Network Monitor', () => file('nm.cap', Buffer.concat([Buffer.from('GMBU'), Buffer.alloc(100)])), /nm\.cap: this is a Microsoft Network Monitor 2\.x capture \(GMBU\), not supported/],
-    ['unknown binary', () => file('x.bin', Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4])), /x\.bin: unknown format, not pcap or pcapng \(starts with de ad be ef 00 01 02 03\)$/],
+    ['unknown binary', () => file('x.bin', Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4])), /x\.bin: unknown format \(binary data\), not pcap or pcapng$/],
     ['damaged pcapng header', () => file('d.pcapng', shb(true, { bom: 0x01020304 })), /d\.pcapng: this looks like pcapng with a damaged header/],
     ['pcapng with a damaged block type', () => { const b = shb(true); b[0] = 0x0b; return file('t.pcapng', b); }, /t\.pcapng: this looks like pcapng with a damaged header \(block type 0b 0d 0d 0a/],
     ['damaged pcap magic', () => file('m.pcap', Buffer.concat([Buffer.from([0xd4, 0xc3, 0xb2, 0xa0]), Buffer.alloc(40)])), /m\.pcap: this looks like pcap with a damaged header \(magic d4 c3 b2 a0\)$/],
     ['a short file', () => file('s.pcap', Buffer.from([0xd4, 0xc3, 0xb2, 0xa1, 2, 0])), /s\.pcap: pcap file header cut short \(6 of 24 bytes\)$/],
     ['bzip2', () => file('c.pcap.bz2', Buffer.from('BZh91AY&SY\x01\x02')), /c\.pcap\.bz2: this is bzip2-compressed data; decompress it first/],
-    ['gzip of text', () => file('t.gz', gzipSync(Buffer.from('hello world\n'))), /t\.gz: gzip data that does not hold a capture \(this is a text file, not a capture \(starts with "hello world"\)\)$/],
+    ['gzip of text', () => file('t.gz', gzipSync(Buffer.from('hello world\n'))), /t\.gz: gzip data that does not hold a capture \(this is a text file, not a capture\)$/],
     ['gzip of nothing', () => file('e.gz', gzipSync(Buffer.alloc(0))), /e\.gz: gzip data that decompresses to nothing$/],
   ];
   test.each(cases)('%s', async (_n, make, message) => {

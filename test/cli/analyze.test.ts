@@ -16,7 +16,8 @@ function analyzeJson(args: string[]): AnalyzeDocument {
   let out = cache.get(key);
   if (out === undefined) {
     const r = synack(['analyze', '--json', ...args]);
-    expect(r.stderr).toBe('');
+    // Capture problems (drops, damage) are also said on stderr, as warnings; nothing else is.
+    expect(r.stderr.split('\n').filter(Boolean).filter((l) => !l.startsWith('warning: '))).toEqual([]);
     expect(r.code).toBe(0);
     out = r.stdout;
     cache.set(key, out);
@@ -232,8 +233,16 @@ describe('capture statistics of a pcapng input (Interface Statistics Blocks)', (
       end: 1700000060, received: 2000, ifDrop: 4, osDrop: 1200, filterAccept: null, userDeliv: null, dropped: 1204, blocks: 1 }]);
   });
 
+  test('the drops are a capture problem: on stderr beside --json, in check\'s integrity, failing with --fail-on damaged', () => {
+    expect(synack(['analyze', '--json', file]).stderr).toMatch(/^warning: .*drops\.pcapng: the capture dropped 1204 packets of 2000 received on interface 0 \(eth0\)$/m);
+    const v = JSON.parse(synack(['check', '--fail-on', 'damaged', '--format', 'json', file]).stdout) as { passed: boolean; integrity: { problems: Array<{ kind: string }> } };
+    expect(v.passed).toBe(false);
+    expect(v.integrity.problems.map((x) => x.kind)).toEqual(['dropped']);
+    expect(synack(['check', '--fail-on', 'damaged', file]).code).toBe(1);
+  });
+
   test('text: the input lines say how many were dropped, by whom, over which window', () => {
-    const r = synack(['analyze', file]);
+    const r = synack(['analyze', '--wide', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('capture statistics, interface 0 (eth0): 1,204 dropped (by the OS 1,200, by the interface 4) of 2,000 received, 22:13:20.000000 – 22:14:20.000000 UTC');
   });

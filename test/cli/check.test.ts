@@ -109,9 +109,12 @@ describe('check formats', () => {
     const r = synack(['check', fixture('refused.pcap'), '--max-rtt', '10000', '--require-complete', '--format', 'junit']);
     expect(r.code).toBe(1);
     const j = parseJUnit(r.stdout);
-    expect(j.tests).toBe(3);
+    expect(j.tests).toBe(4);
     expect(j.failures).toBe(2);
-    expect(j.cases.map((c) => c.name.split(':')[0] + ':' + c.name.split(':')[1])).toEqual(['fail-on:error', 'max-rtt: handshake RTT at most 10000 ms', 'require-complete: every observed handshake completes']);
+    expect(j.cases.map((c) => c.name.split(':')[0] + ':' + c.name.split(':')[1])).toEqual([
+      'capture integrity: not judged (add --fail-on damaged to fail on it)',
+      'fail-on:error', 'max-rtt: handshake RTT at most 10000 ms', 'require-complete: every observed handshake completes',
+    ]);
     const failed = j.cases.find((c) => c.name.startsWith('fail-on:error'))!;
     expect(failed.failure).toMatch(/connection #\d+ .* → .*, packet #\d+: handshake-refused/);
     expect(j.cases.find((c) => c.name.startsWith('max-rtt'))!.failure).toBeNull();
@@ -159,5 +162,68 @@ describe('check keeps counts whole and offence lists bounded', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     const text = synack(['check', '--require-complete', '--fail-on', 'error', fixture('syn-flood.pcap')]);
     expect(text.stdout).toContain(`… and ${rule.count - 20} more`);
+  });
+});
+
+describe('CI never hides damage (issue 14)', () => {
+  const cut = join(tmp, 'cut.pcap');
+  beforeAll(() => writeFileSync(cut, readFileSync(fixture('demo.pcap')).subarray(0, 5000)));
+  const TRUNC = /cut\.pcap: file ends inside frame 18 at offset \d+/;
+
+  test('every format reports a truncated capture, and stderr too when the report is for a machine', () => {
+    const junit = synack(['check', cut, '--format', 'junit']);
+    expect(junit.code).toBe(0);
+    const j = parseJUnit(junit.stdout);
+    const integrity = j.cases.find((c) => c.name.startsWith('capture integrity'))!;
+    expect(integrity.failure).toBeNull();
+    expect(junit.stdout).toMatch(/<system-err>warning: [^<]*cut\.pcap: file ends inside frame 18/);
+    expect(junit.stderr).toMatch(TRUNC);
+
+    const json = synack(['check', cut, '--format', 'json']);
+    const v = JSON.parse(json.stdout) as { passed: boolean; integrity: { damaged: boolean; problems: Array<{ kind: string; frame?: number; input: string }> } };
+    assertValid(validateCheck, v);
+    expect(v.passed).toBe(true);
+    expect(v.integrity.damaged).toBe(true);
+    expect(v.integrity.problems).toEqual([expect.objectContaining({ kind: 'truncated', frame: 18, input: cut })]);
+    expect(json.stderr).toMatch(TRUNC);
+
+    const gh = synack(['check', cut, '--format', 'github']);
+    expect(gh.stdout).toMatch(/^::warning file=.*cut\.pcap,title=synack capture integrity::.*file ends inside frame 18/m);
+    const text = synack(['check', cut]);
+    expect(text.stdout).toMatch(/warning: .*file ends inside frame 18/);
+    // Written to a file, the report is not on the terminal: stderr says it.
+    expect(synack(['check', cut, '-o', join(tmp, 'report.txt')]).stderr).toMatch(TRUNC);
+    // A whole capture reports no problem.
+    const whole = JSON.parse(synack(['check', fixture('demo.pcap'), '--format', 'json']).stdout) as typeof v;
+    expect(whole.integrity).toEqual({ damaged: false, problems: [] });
+  });
+
+  test('--fail-on damaged fails on it, in every format; in JUnit as the "capture integrity" case', () => {
+    for (const format of ['text', 'json', 'junit', 'github']) {
+      expect(synack(['check', cut, '--fail-on', 'error,damaged', '--format', format]).code).toBe(1);
+    }
+    expect(synack(['check', fixture('demo.pcap'), '--fail-on', 'damaged']).code).toBe(0);
+    const j = parseJUnit(synack(['check', cut, '--fail-on', 'damaged', '--format', 'junit']).stdout);
+    expect(j.tests).toBe(1);
+    expect(j.failures).toBe(1);
+    expect(j.cases[0]!.name).toMatch(/^capture integrity: /);
+    expect(j.cases[0]!.failure).toMatch(/file ends inside frame 18/);
+    const gh = synack(['check', cut, '--fail-on', 'damaged', '--format', 'github']).stdout;
+    expect(gh).toMatch(/^::error file=.*cut\.pcap,title=synack fail-on%3Adamaged::.*file ends inside frame 18/m);
+    const cfg = join(tmp, 'damaged.json');
+    writeFileSync(cfg, JSON.stringify({ failOn: ['damaged'] }));
+    expect(synack(['check', cut, '--config', cfg]).code).toBe(1);
+  });
+
+  test('--max-rtt judges SYN → completing ACK only: a half-open connection has no such RTT', () => {
+    const doc = analyze('demo.pcap');
+    const halfOpen = doc.connections.filter((c) => c.handshake.rtt.total === null && c.handshake.rtt.synToSynAck !== null);
+    expect(halfOpen.length).toBeGreaterThan(0);
+    const r = JSON.parse(synack(['check', fixture('demo.pcap'), '--max-rtt', '5', '--format', 'json']).stdout) as { rules: Array<{ rule: string; offences: Array<{ connection: number }> }> };
+    const named = r.rules.find((x) => x.rule === 'max-rtt')!.offences.map((o) => o.connection);
+    expect(named.length).toBeGreaterThan(0);
+    for (const c of halfOpen) expect(named).not.toContain(c.id);
+    const slow = doc.connections.filter((c) => c.handshake.rtt.total !== null && c.handshake.rtt.total * 1000 > 5).map((c) => c.id);
+    expect(named).toEqual(slow);
   });
 });

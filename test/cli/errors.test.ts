@@ -36,6 +36,20 @@ describe('bad inputs: one line naming the file, exit 2, no stack trace', () => {
     expectOneLineError(synack(['analyze', f]), 2, /notes\.txt: .*(text|not a).*/);
   });
 
+  test('the error never quotes the input (CI logs are public; the path may be a secret)', () => {
+    const secret = 'root:$6$hunter2secret:19000:0:99999:7:::';
+    const text = join(tmp, 'shadow');
+    writeFileSync(text, `${secret}\nbin:*:19000:0:99999:7:::\n`);
+    const bin = join(tmp, 'key.der');
+    writeFileSync(bin, Buffer.from([0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00]));
+    for (const [f, input] of [[text, undefined], [bin, undefined], ['-', `${secret}\n`]] as const) {
+      const r = synack(['analyze', f], input ? { input } : {});
+      expectOneLineError(r, 2, /not a capture|not pcap or pcapng/);
+      expect(r.stderr).not.toContain('hunter2');
+      expect(r.stderr).not.toMatch(/30 82|root:/);
+    }
+  });
+
   test('a text file on standard input', () => {
     expectOneLineError(synack(['analyze', '-'], { input: 'plain words\n' }), 2, /standard input/);
   });

@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixture, FIXTURES, hasCommand, synack } from '../helpers/cli.js';
+import { BIN, fixture, FIXTURES, hasCommand, synack } from '../helpers/cli.js';
 import { assertValid, validatePacket } from '../helpers/schema.js';
 import { readdirSync } from 'node:fs';
 import { linkTypeName } from '../../src/capture/linktypes.js';
+import { repeatedCapture } from '../helpers/big-capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'synack-packets-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -115,7 +117,26 @@ describe('packets counts and warnings (stderr)', () => {
   test('--count stops early and says so', () => {
     const r = synack(['packets', '--count', '5', fixture('demo.pcap')]);
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(5);
-    expect(r.stderr).toContain('(stopped after 5 segments, --count)');
+    expect(r.stderr).toContain('(stopped after 5 segments, -c 5)');
+  });
+
+  test('-c on an input of more than one read (1 MiB) is not reported as damage (file and stdin)', () => {
+    const big = repeatedCapture('demo.pcap', 3 * 1024 * 1024);
+    const f = join(tmp, 'big.pcap');
+    writeFileSync(f, big);
+    const whole = synack(['packets', f]);
+    expect(whole.stderr).not.toMatch(/warning/);
+    // Through a pipe (cat stops on SIGPIPE once synack has stopped reading: that is fine).
+    const piped = spawnSync('sh', ['-c', `cat "${f}" | "${process.execPath}" "${BIN}" packets -c 5 -`], { encoding: 'utf8', timeout: 30000 });
+    const pipe = { code: piped.status, stdout: piped.stdout, stderr: piped.stderr };
+    const gz = join(tmp, 'big.pcap.gz');
+    writeFileSync(gz, gzipSync(big));
+    for (const r of [synack(['packets', '-c', '5', f]), pipe, synack(['packets', '-c', '5', gz])]) {
+      expect(r.code).toBe(0);
+      expect(r.stdout.trimEnd().split('\n')).toHaveLength(5);
+      expect(r.stderr).not.toMatch(/warning|ends inside/);
+      expect(r.stderr).toContain('stopped after 5 segments');
+    }
   });
 
   test('--quiet drops the counts', () => {

@@ -14,15 +14,18 @@ const analyze = load('analyze.schema.json');
 const check = load('check.schema.json');
 const packets = load('packets.schema.json');
 const events = load('sniff-events.schema.json');
+const reportData = load('report-data.schema.json');
 ajv.addSchema(analyze);
 ajv.addSchema(events);
 ajv.addSchema(check);
 ajv.addSchema(packets);
+ajv.addSchema(reportData);
 
 export const validateAnalyze: ValidateFunction = ajv.getSchema(analyze.$id)!;
 export const validateCheck: ValidateFunction = ajv.getSchema(check.$id)!;
 export const validatePacket: ValidateFunction = ajv.getSchema(packets.$id)!;
 export const validateSniffEvent: ValidateFunction = ajv.getSchema(events.$id)!;
+export const validateReportData: ValidateFunction = ajv.getSchema(reportData.$id)!;
 export const validateConnection: ValidateFunction = ajv.compile({ $ref: `${analyze.$id}#/$defs/connection` });
 
 export function schemaErrors(v: ValidateFunction): string {

@@ -109,7 +109,7 @@ describe('sniff on loopback', () => {
     expect(out).toMatch(/#1  client SYN_SENT → ESTABLISHED/);
     expect(out).toContain('Connections: 1');
     expect(out).toMatch(/handshake: complete 1/);
-    expect(s.stderr()).toMatch(/stopped \(count\): 3 packets captured, 3 TCP segments, 1 connections/);
+    expect(s.stderr()).toMatch(/stopped \(count\): 3 packets captured, 3 TCP segments, 1 connection;/);
   }, 30000);
 
   test('--duration stops with nothing captured and exits 0', async () => {

@@ -3,12 +3,13 @@ import { evaluatePolicy, DEFAULT_POLICY } from '../../src/check/policy.js';
 import { summarize, rttStats, byTrouble } from '../../src/pipeline/summary.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
 import { connectionRows } from '../../src/pipeline/digest.js';
-import { renderAnalyzeText } from '../../src/report/analyze-text.js';
+import { renderAnalyzeText, renderListeners, renderOverview } from '../../src/report/analyze-text.js';
 import { renderCheckText, renderGitHub, renderJUnit, xmlEscape } from '../../src/report/check.js';
+import { captureProblems } from '../../src/pipeline/integrity.js';
 import { renderConnectionDetail } from '../../src/report/detail.js';
 import { renderLadder, type LadderSegment } from '../../src/report/ladder.js';
 import { colorLevel, makePaint } from '../../src/report/style.js';
-import { num, visibleLength } from '../../src/report/text.js';
+import { num, timestamp, visibleLength } from '../../src/report/text.js';
 import { DEFAULT_TRACKER_OPTIONS } from '../../src/flow/model.js';
 import { anomalyAt, completeConnection, refusedConnection, T0 } from '../helpers/connection.js';
 
@@ -88,6 +89,33 @@ describe('analyze text', () => {
   });
 });
 
+describe('issue 14: words and numbers as a reader expects them', () => {
+  test('no "≈" when every sample prints the same (min and max alike), even read from a histogram bucket', () => {
+    const s = summarize(result());
+    const same = { ...s, handshakeRtt: { samples: 40, min: 0.0008956, median: 0.000896, p95: 0.000896, max: 0.0008964, exact: false } };
+    expect(renderOverview(plain, same)).toContain('min 896 µs  median 896 µs  p95 896 µs  max 896 µs');
+    const apart = { ...same, handshakeRtt: { ...same.handshakeRtt, max: 0.002 } };
+    expect(renderOverview(plain, apart)).toContain('median ≈896 µs');
+  });
+
+  test('one packet, one byte, one connection: singular', () => {
+    const one = completeConnection({ packets: { client: 1, server: 0 }, bytes: { client: 1, server: 0 } });
+    const text = renderConnectionDetail(plain, one, null, Infinity);
+    expect(text).toContain('client sent 1 packet / 1 byte; server sent 0 packets / 0 bytes');
+    const r = result([one]);
+    expect(renderAnalyzeText(plain, r, summarize(r), connectionRows([one], 5), { limit: 5 })).toContain('Connections: 1 ');
+  });
+
+  test('listeners with as many connections are listed in address order, not text order', () => {
+    const synQueue = { answered: 1, stateless: 0, statelessFrom: null, dropped: 0, dropsFrom: null, inferredBacklog: null, expired: 0, survival: null, resendLimit: null, initialTimeout: null, acceptOverflows: 0 };
+    const l = (ip: string) => ({ ip, port: 80, connections: 1, completed: 1, refused: 0, halfOpenNow: 0, halfOpenPeak: 0, halfOpenPeakTime: null, halfOpenSeries: [], anomalies: [], synQueue });
+    const text = renderListeners(plain, ['12.32.0.1', '100.19.0.1', '0.102.0.1', '1.213.0.1', '2001:db8::1'].map(l), 10, Infinity);
+    const order = ['0.102.0.1', '1.213.0.1', '12.32.0.1', '100.19.0.1', '[2001:db8::1]'].map((ip) => text.indexOf(`${ip}:80`));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(order.every((i) => i > 0)).toBe(true);
+  });
+});
+
 describe('colour policy', () => {
   const tty = { isTTY: true };
   const pipe = { isTTY: false };
@@ -118,7 +146,7 @@ describe('connection detail and ladder', () => {
   ];
 
   test('ladder: one arrow per segment, relative seq/ack, states beside the arrows, marks', () => {
-    const lines = renderLadder(plain, c, segs, 110).split('\n');
+    const lines = renderLadder(plain, c, segs, Infinity).split('\n');
     expect(lines).toHaveLength(1 + segs.length);
     expect(lines[0]).toContain('client 10.0.0.1:40000');
     expect(lines[0]).toContain('server 10.0.0.2:80');
@@ -135,6 +163,15 @@ describe('connection detail and ladder', () => {
     expect(new Set(rails).size).toBe(1);
   });
 
+  test.each([80, 100, 110])('ladder at %i columns: no line wider, marks between the rails when they do not fit beside', (w) => {
+    const lines = renderLadder(plain, c, segs, w).split('\n');
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(w);
+    const at = lines.findIndex((l) => l.includes('#5 '));
+    expect(lines[at]! + lines[at + 1]!).toContain('✗ retransmission');
+    const rails = lines.filter((l) => l.includes('│')).map((l) => l.lastIndexOf('│'));
+    expect(new Set(rails).size).toBe(1);
+  });
+
   test('detail: header, options table, both timelines, anomalies, ladder', () => {
     const text = renderConnectionDetail(plain, c, segs, 110);
     expect(text).toContain('Connection #1: 10.0.0.1:40000 → 10.0.0.2:80 (IPv4)');
@@ -147,36 +184,45 @@ describe('connection detail and ladder', () => {
 });
 
 describe('check renderers', () => {
-  const inputs = result().inputs;
+  const r = result();
+  const inputs = r.inputs;
+  const problems = captureProblems(inputs, r.counts);
   const v = evaluatePolicy({ ...DEFAULT_POLICY, maxRttMs: 10 }, [completeConnection(), refusedConnection(2)]);
 
   test('text lists each rule with PASS/FAIL and the offending packets', () => {
-    const t = renderCheckText(plain, v, inputs);
+    const t = renderCheckText(plain, v, inputs, problems);
     expect(t).toContain('FAIL no error-severity anomalies (1)');
     expect(t).toContain('connection #2 10.0.0.1:40002 → 10.0.0.2:81, packet #23: handshake-refused');
     expect(t).toContain('PASS handshake RTT at most 10 ms');
     expect(t.trim().split('\n').at(-1)).toBe('failed: 1 rule violated');
   });
 
-  test('JUnit: one testcase per rule, failures carry connections and packets, XML escaped', () => {
-    const x = renderJUnit(v, inputs);
+  test('JUnit: one testcase per rule and one for capture integrity, failures carry connections and packets, XML escaped', () => {
+    const x = renderJUnit(v, inputs, problems);
     expect(x).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
-    expect(x.match(/<testcase /g)).toHaveLength(2);
-    expect(x).toContain('tests="2" failures="1"');
+    expect(x.match(/<testcase /g)).toHaveLength(3);
+    expect(x).toContain('tests="3" failures="1"');
+    expect(x).toMatch(/<testcase [^>]*name="capture integrity: not judged[^"]*"[^>]*>\s*<system-err>warning: x\.pcap: truncated/);
     expect(x).toContain('packet #23');
     expect(x).toContain('→');
     expect(xmlEscape('a<b & "c"')).toBe('a&lt;b &amp; &quot;c&quot;');
   });
 
   test('GitHub: one ::error per offence with escaped properties', () => {
-    const g = renderGitHub(v, inputs);
+    const g = renderGitHub(v, inputs, problems);
     const lines = g.trim().split('\n');
     expect(lines[0]).toBe('::error file=x.pcap,title=synack fail-on%3Aerror::connection #2 10.0.0.1:40002 → 10.0.0.2:81, packet #23: handshake-refused: RST answered the SYN');
-    expect(lines.some((l) => l.startsWith('::warning title=synack capture::x.pcap: truncated'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('::warning file=x.pcap,title=synack capture integrity::x.pcap: truncated'))).toBe(true);
     expect(lines.at(-1)).toBe('synack check: failed (1 of 2 rules)');
   });
 
   test('visibleLength ignores colour codes', () => {
     expect(visibleLength(makePaint(1).red('abc'))).toBe(3);
   });
+});
+
+test('a time no date can hold (a pcapng with a wrong if_tsresol) prints as seconds instead of failing', () => {
+  // corpus pcapplusplus/PcapExamples/pcapng-example.pcapng: `analyze --conn 13` was an internal error.
+  expect(timestamp(18446744073204.25)).toBe('18446744073204.250000 s since 1970 (not a date)');
+  expect(timestamp(1_700_000_000.5)).toBe('2023-11-14 22:13:20.500000 UTC');
 });

@@ -5,6 +5,8 @@ import { buildPolicy, loadPolicyFile, type PolicyFile } from '../../check/config
 import type { Policy, Verdict } from '../../check/policy.js';
 import type { TrackerOptions } from '../../flow/model.js';
 import { analyzeInputs } from '../../pipeline/analyze.js';
+import { captureProblems, type CaptureProblem } from '../../pipeline/integrity.js';
+import type { Selection } from '../../pipeline/sink.js';
 import { OFFENCE_CAP, VerdictBuilder } from '../../pipeline/verdict.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
 import type { AnalysisResult } from '../../pipeline/types.js';
@@ -12,8 +14,10 @@ import { renderCheckJson, renderCheckText, renderGitHub, renderJUnit } from '../
 import { safeText } from '../../report/safe-text.js';
 import { runWarnings } from '../../report/run-warnings.js';
 import { stripAnsi } from '../../report/text.js';
+import { wrapBlock } from '../../report/wrap.js';
 import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
+import { addInputOptions, resolveInputs, type InputFlags } from '../inputs.js';
 import { EXIT, ExitStatus } from '../exit.js';
 import { addTrackerOptions, collect, collectList, maxMemoryBytes, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
 
@@ -24,6 +28,8 @@ export interface CheckCommandOptions {
   verifyChecksums: boolean;
   /** The memory ceiling (--max-memory), bytes; null: node's heap limit. */
   maxMemoryBytes?: number | null;
+  /** A capture filter and -c: which segments are judged. */
+  selection?: Selection | null;
 }
 
 export interface CheckCommandResult {
@@ -31,6 +37,8 @@ export interface CheckCommandResult {
   verdict: Verdict;
   /** Per-input facts (connections: empty; each was judged as it finished). */
   result: AnalysisResult;
+  /** Why the captures may not be a faithful record (reported in every format, judged by `--fail-on damaged`). */
+  problems: CaptureProblem[];
 }
 
 export async function checkCommand(o: CheckCommandOptions): Promise<CheckCommandResult> {
@@ -38,14 +46,17 @@ export async function checkCommand(o: CheckCommandOptions): Promise<CheckCommand
   const result = await analyzeInputs(o.paths, {
     tracker: o.tracker, verifyChecksums: o.verifyChecksums, onConnection: (c) => verdict.add(c),
     maxMemoryBytes: o.maxMemoryBytes ?? null,
+    ...(o.selection ? { selection: o.selection } : {}),
   });
   verdict.addGlobal(result.anomalies);
-  return { verdict: verdict.finish(), result };
+  const problems = captureProblems(result.inputs, result.counts);
+  verdict.addProblems(problems);
+  return { verdict: verdict.finish(), result, problems };
 }
 
 type Format = 'text' | 'json' | 'junit' | 'github';
 
-interface CheckFlags extends TrackerFlags {
+interface CheckFlags extends TrackerFlags, InputFlags {
   config?: string;
   failOn?: string[];
   allow?: string[];
@@ -62,9 +73,12 @@ export const DEFAULT_CONFIG = 'synack.config.json';
 export function defineCheck(program: Command, ctx: () => Ctx): void {
   const cmd = program.command('check')
     .description('judge captures against a policy, for CI: exit 0 pass, 1 policy violated, 2 usage or input error')
-    .argument('<file...>', "pcap or pcapng files, or '-' for standard input")
-    .option('-c, --config <file>', `policy file (default: ./${DEFAULT_CONFIG} when it exists)`)
-    .option('--fail-on <list>', 'severities (error, warning, info) and/or anomaly ids that fail the check (default: error)', collectList)
+    .usage('[options] <file...> [filter expression]')
+    .argument('[input...]', "pcap or pcapng files, or '-' for standard input, then optionally a capture filter in tcpdump's syntax");
+  addInputOptions(cmd);
+  cmd
+    .option('--config <file>', `policy file (default: ./${DEFAULT_CONFIG} when it exists)`)
+    .option('--fail-on <list>', 'severities (error, warning, info), damaged (capture problems) and/or anomaly ids that fail the check (default: error)', collectList)
     .option('--allow <list>', 'anomaly ids that never fail the check', collectList)
     .option('--max <id=n>', 'fail when anomaly <id> occurs more than n times (repeatable)', collect)
     .option('--max-rtt <ms>', 'fail when a handshake RTT (SYN → completing ACK) exceeds this many milliseconds', nonNegativeNumber)
@@ -83,14 +97,23 @@ Policy: flags win over the config file, key by key. The config file is JSON:
 Formats: text (people), json (schemaVersion 1), junit (one testcase per rule; failures list the
 offending connections and packet numbers), github (::error annotations for GitHub Actions).
 
+Capture problems (a truncated or corrupt file, undecodable frames) are reported by every format:
+a "warning:" line in text, a ::warning in github, "integrity" in json, a "capture integrity"
+test case and <system-err> in junit, and on stderr when the report is json, junit or a file.
+--fail-on damaged makes them fail the check.
+
 Examples:
   $ synack check capture.pcap
   $ synack check capture.pcap --fail-on error,lost-final-ack --allow reset --max retransmission=20
   $ synack check capture.pcap --max-rtt 150 --require-complete --format junit -o synack-junit.xml
   $ synack check capture.pcap --format github          # in a GitHub Actions step
+  $ synack check capture.pcap --fail-on error,damaged --format junit -o synack.xml
+  $ synack check capture.pcap 'port 443'                # judge the HTTPS connections only
 `);
-  cmd.action(async (paths: string[], f: CheckFlags) => {
+  cmd.action(async (args: string[], f: CheckFlags) => {
     const c = ctx();
+    const input = resolveInputs(args, f, 'check');
+    const paths = input.paths;
     let file: PolicyFile | null = null;
     let fileName = f.config ?? DEFAULT_CONFIG;
     if (f.config) file = loadPolicyFile(f.config);
@@ -107,17 +130,23 @@ Examples:
     if (policy.failOn.length === 0 && Object.keys(policy.max).length === 0 && policy.maxRttMs === null && !policy.requireComplete) {
       throw new UsageError('the policy has no rule (empty --fail-on and nothing else): nothing to check');
     }
-    const { verdict, result } = await checkCommand({
-      paths, policy, tracker: trackerOptions(f, file ?? {}), verifyChecksums: f.verifyChecksums ?? false,
+    const { verdict, result, problems } = await checkCommand({
+      paths, policy, tracker: trackerOptions(f, file ?? {}), verifyChecksums: f.verifyChecksums ?? false, selection: input.selection,
       maxMemoryBytes: maxMemoryBytes(f),
     });
     for (const w of runWarnings(result)) c.err(`warning: ${w}\n`);
     let text: string;
     switch (f.format) {
-      case 'json': text = renderCheckJson(verdict, result.inputs, c.version); break;
-      case 'junit': text = renderJUnit(verdict, result.inputs); break;
-      case 'github': text = renderGitHub(verdict, result.inputs); break;
-      case 'text': text = renderCheckText(c.paint, verdict, result.inputs); break;
+      case 'json': text = renderCheckJson(verdict, result.inputs, problems, c.version); break;
+      case 'junit': text = renderJUnit(verdict, result.inputs, problems); break;
+      case 'github': text = renderGitHub(verdict, result.inputs, problems); break;
+      // On a terminal (or with COLUMNS) the lines fit it; in a CI log or a file each offence stays one line.
+      case 'text': text = wrapBlock(renderCheckText(c.paint, verdict, result.inputs, problems), f.output ? Infinity : c.terminalColumns ?? Infinity, 4); break;
+    }
+    // CI never hides damage: unless the report itself is on the terminal in words (text, github),
+    // each capture problem goes to stderr too, which every CI log shows (--quiet keeps warnings).
+    if (f.output || f.format === 'json' || f.format === 'junit') {
+      for (const pr of problems) c.err(`${c.paintErr.yellow('warning:')} ${safeText(pr.message)}\n`);
     }
     if (f.output) {
       try {

@@ -220,7 +220,8 @@ export function defineSniff(program: Command, ctx: () => Ctx): void {
     .option('-d, --duration <seconds>', 'stop after this many seconds', positiveNumber)
     .option('-w, --write <file>', 'also write the packets to this file as they arrive: pcapng with the drop counts at the end, or classic pcap for a .pcap/.cap name')
     .option('--json', 'events as NDJSON (schema/sniff-events.schema.json): capture-start, flow and capture-stats events, then a summary line')
-    .option('-n, --limit <n>', 'most connection rows in the closing summary', nonNegativeInt, 50)
+    .option('-L, --limit <n>', 'most connection rows in the closing summary', nonNegativeInt, 50)
+    .option('-n', 'accepted and ignored, as -nn: synack never looks names up (tcpdump habit)')
     .option('--verify-checksums', 'verify TCP checksums (on the sending host, offloaded checksums look wrong)');
   addTrackerOptions(cmd);
   cmd.addHelpText('after', `
@@ -292,7 +293,7 @@ Examples:
       for (const w of runWarnings(r.result)) c.err(`warning: ${w}\n`);
     } else {
       c.out('\n' + renderAnalyzeText(c.paint, r.result, r.summary, connectionRows(r.result.connections, f.limit), {
-        limit: f.limit, describe: (id) => ANOMALIES[id as AnomalyId]?.meaning, warnings: runWarnings(r.result),
+        limit: f.limit, width: c.columns, describe: (id) => ANOMALIES[id as AnomalyId]?.meaning, warnings: runWarnings(r.result),
       }));
     }
   });
