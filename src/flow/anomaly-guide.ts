@@ -147,6 +147,11 @@ export const ANOMALY_GUIDE: Readonly<Partial<Record<AnomalyId, AnomalyGuide>>> =
     causes: 'Port 0 is reserved and never used by a real connection: scans, fingerprinting, crafted or corrupted packets.',
     check: 'The source address and the rest of its traffic; IDS alerts.',
   },
+  // --- synack's own limits ---
+  'evicted': {
+    causes: 'synack\'s memory ceiling was reached (node\'s --max-old-space-size, or --max-memory): it finished its least recently active connections early, those whose handshake never completed first, usually because a SYN flood or a scan held very many of them at once. Nothing in the traffic ended the connection.',
+    check: 'The summary\'s memoryPressure (how many, how often, the ceiling); run again with a larger heap (NODE_OPTIONS=--max-old-space-size=...) or a higher --max-memory to see how it ended, or a lower --idle-timeout to let half-open connections go sooner; later segments of it are counted as late segments.',
+  },
   // --- listeners ---
   'syn-flood': {
     causes: 'More connections sat half-open on one listener than the threshold: a SYN flood (often from spoofed addresses), a burst of clients whose ACKs are lost, or a server too slow to complete handshakes.',

@@ -190,6 +190,9 @@ export class Tracker implements FlowContext {
       fromA = true;
     }
 
+    // An untimed segment is never logged for an embryo's replay, which would time it as stamped (1970):
+    // a connection it starts keeps its full record.
+    if (untimed) c.hsLog = null;
     if (t > c.lastTime) c.lastTime = t;
     if (c.list === LIST_ACTIVE) this.active.touch(c); else if (c.list === LIST_CLOSING) this.closing.touch(c);
     this.process(c, fromA, seg, t);
@@ -847,7 +850,8 @@ export class Tracker implements FlowContext {
     }
     const out: Embryo[] = [];
     for (const x of this.table.values()) if (x.embryo && out.length < n && x.lastTime() <= cutoff) out.push(x);
-    return out;
+    // Reported oldest first: the table's order is not their age (compaction re-inserts a record).
+    return out.sort((a, b) => a.lastTime() - b.lastTime());
   }
 
   /** Young entries whose record is gone (emitted, or reused by another connection). */

@@ -30,10 +30,11 @@ const port = (n: number): Endpoints => ({ clientPort: 40000 + n });
 describe('Tracker.evict', () => {
   test('the oldest idle go first, half-open ones before established ones; each is reported evicted', () => {
     const f = new Feed();
-    // Established first (oldest), then three half-open ones, one after another.
+    // Established first (oldest), then three half-open ones, one after another: within a second, so
+    // that no silence past the first SYN-ACK re-send time has shown an answer stateless (a SYN cookie).
     f.all(new Conversation(1000, 5000, 100).handshake(), port(1));
     f.all(new Conversation(2000, 6000, 101).handshake(), port(2));
-    for (let i = 0; i < 3; i++) f.all(new Conversation(3000 + i, 7000 + i, 102 + i).syn().synAck(), port(3 + i));
+    for (let i = 0; i < 3; i++) f.all(new Conversation(3000 + i, 7000 + i, 102 + i / 4).syn().synAck(), port(3 + i));
     expect(f.tracker.held).toBe(5);
 
     expect(f.tracker.evict(2)).toBe(2);
@@ -116,7 +117,8 @@ describe('listeners beyond maxListeners', () => {
     // Port 1's connection stays open (half-open) while 30 quieter listeners come and go.
     const open = { conv: new Conversation(1, 5000, 99).syn().synAck(), ends: { clientPort: 29999, serverPort: 1 } };
     const parts = [open];
-    for (let p = 2; p <= 31; p++) parts.push({ conv: new Conversation(1000 + p, 5000, 100 + p).syn().rst('server'), ends: { clientPort: 30000 + p, serverPort: p } });
+    // All within a second of its SYN-ACK: longer silence would show that answer stateless (a SYN cookie).
+    for (let p = 2; p <= 31; p++) parts.push({ conv: new Conversation(1000 + p, 5000, 99 + p / 40).syn().rst('server'), ends: { clientPort: 30000 + p, serverPort: p } });
     const r = runConversations(parts, { maxListeners: 4, maxLingering: 1 });
     const l1 = r.listeners.find((l) => l.port === 1)!;
     expect(l1).toMatchObject({ connections: 1, halfOpenNow: 1, halfOpenPeak: 1 });

@@ -21,6 +21,8 @@ const READ_RATE = 25e6;
 /** What a piped run may take over the same run to /dev/null (the issue saw +288 MB at 60 k connections). */
 const RSS_MARGIN_MB = 48;
 const READER = join(ROOT, 'test', 'helpers', 'slow-json-reader.mjs');
+/** Each run's own limit: ~1.5 minutes on an idle 2-core host, over 5 on one shared by a dozen jobs. */
+const RUN_LIMIT = { timeoutMs: 600_000 };
 
 interface ReaderVerdict {
   ok: boolean; error: string | null; bytes: number; connections: number; listeners: number | null;
@@ -34,11 +36,11 @@ async function pipedAndNull(file: string): Promise<{ piped: Measured; devnull: M
   reader.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   const readerDone = new Promise<void>((resolve) => reader.on('close', () => resolve()));
   const args = [BIN, 'analyze', '--json', file];
-  const piped = measured(process.execPath, args, reader.stdin!);
+  const piped = measured(process.execPath, args, reader.stdin!, RUN_LIMIT);
   // synack holds the pipe now: the reader sees its end when synack exits.
   reader.stdin!.destroy();
   const nullFd = openSync('/dev/null', 'w');
-  const devnull = measured(process.execPath, args, nullFd);
+  const devnull = measured(process.execPath, args, nullFd, RUN_LIMIT);
   const [p, d] = await Promise.all([piped, devnull]);
   closeSync(nullFd);
   await readerDone;
@@ -64,7 +66,7 @@ describe('a slow reader', () => {
     const r = await pipedAndNull(file);
     expectBounded(r, 200000);
     expect(r.reader.bytes).toBeGreaterThan(400e6);
-  }, 600_000);
+  }, 1_300_000);
 
   test('a port scan of 300,000 listeners: ~810 MB of JSON, under 256 MB piped or not', async () => {
     const file = generated('scan300k', ['--connections', '300000', '--scan', '--seed', '1']);
@@ -77,11 +79,11 @@ describe('a slow reader', () => {
     expect(r.devnull.peakMB).toBeLessThan(256);
     expect(r.piped.peakMB).toBeLessThan(256);
     const nullFd = openSync('/dev/null', 'w');
-    const text = await measured(process.execPath, [BIN, 'analyze', file], nullFd);
+    const text = await measured(process.execPath, [BIN, 'analyze', file], nullFd, RUN_LIMIT);
     closeSync(nullFd);
     expect(text.code).toBe(0);
     expect(text.peakMB).toBeLessThan(256);
-  }, 600_000);
+  }, 1_300_000);
 });
 
 describe('a reader that goes away (| head)', () => {
