@@ -96,6 +96,8 @@ export class ListenerTable {
   /** Listeners folded into counts beyond maxListeners (listener-fold.ts), and how many times it happened. */
   readonly folded: FoldedListeners = noFoldedListeners();
   folds = 0;
+  /** Table size at which folding is tried next (listener-fold.ts). */
+  private foldAt: number;
   /** Listeners with changes waiting, and the capture time the first of them is due. */
   private readonly dirty: ListenerRecord[] = [];
   private flushAt = Infinity;
@@ -110,16 +112,21 @@ export class ListenerTable {
     private readonly onAnomaly?: (a: AnomalyOccurrence) => void,
     /** A provisional answer proved a cookie (tracker.ts revises the connection, if it still holds it). */
     private readonly onCookie?: (c: Conn, id: number) => void,
-    private readonly maxListeners = DEFAULT_MAX_LISTENERS) {}
+    private readonly maxListeners = DEFAULT_MAX_LISTENERS) {
+    this.foldAt = maxListeners;
+  }
 
   /** The listener for a server; `ip` is built once per connection, when its server is known. */
   get(ip: string, port: number): ListenerRecord {
     const key = ip + ' ' + port;
     let l = this.byKey.get(key);
     if (l === undefined) {
-      if (this.byKey.size >= this.maxListeners) {
+      if (this.byKey.size >= this.foldAt) {
         foldListeners(this.byKey, Math.floor(this.maxListeners * 0.75), this.folded);
         this.folds++;
+        // Too few quiet to fold (a scan's queues settle QUEUE_LAG later): the next try waits for a
+        // quarter of the bound more, or every new listener would scan the table (60,000: 70 s).
+        this.foldAt = Math.max(this.maxListeners, this.byKey.size + (this.maxListeners >> 2));
       }
       l = new ListenerRecord(ip, port);
       this.byKey.set(key, l);
