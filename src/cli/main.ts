@@ -9,6 +9,7 @@ import { SynackError } from '../util/errors.js';
 import { defineAnalyze } from './commands/analyze.js';
 import { defineAnomalies } from './commands/anomalies.js';
 import { defineCheck } from './commands/check.js';
+import { defineExplain } from './commands/explain.js';
 import { defineInterfaces } from './commands/interfaces.js';
 import { definePackets } from './commands/packets.js';
 import { defineReport } from './commands/report.js';
@@ -47,6 +48,7 @@ export function buildProgram(): { program: Command; ctx: () => Ctx } {
   defineSniff(program, getCtx);
   defineInterfaces(program, getCtx);
   defineAnomalies(program, getCtx);
+  defineExplain(program, getCtx);
   program.addHelpText('after', `
 Exit codes: 0 ok, 1 a \`check\` policy was violated, 2 usage or input error, 3 internal error.
 
@@ -62,6 +64,8 @@ Examples:
   $ synack check capture.pcap --max-rtt 200 --format junit > synack.xml
   $ synack report capture.pcap -o report.html   # one self-contained HTML page
   $ sudo synack sniff -i eth0 -f 'tcp port 443' -w out.pcap
+  $ synack explain lost-final-ack               # what an anomaly means, how it is found, what to check
+  $ synack explain 4 capture.pcap               # connection 4 in plain sentences
 `);
   return { program, ctx: getCtx };
 }

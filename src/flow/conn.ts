@@ -11,6 +11,7 @@
  */
 import type { ClockSteps } from './clock-steps.js';
 import type { TableEntry } from './conn-table.js';
+import { DataState } from './data-state.js';
 import type { ListenerRecord } from './listeners.js';
 import type { AnomalyId, AnomalyOccurrence, EndpointRole, TcpState } from './model.js';
 import type { TcpEvent } from './state-table.js';
@@ -57,19 +58,8 @@ export class Endpoint {
   timestamps = false;
   fastOpen: string | null = null;
 
-  // Sequence-space bookkeeping (per direction, no reassembly).
-  hasNext = false;
-  /** Highest sequence end sent (seq + payload + SYN + FIN): Wireshark's "next expected seq". */
-  nextSeq = 0;
-  /** Capture time when nextSeq last advanced. */
-  advanceT = 0;
-  hasAck = false;
-  lastAck = 0;
-  lastWin = -1;
-  /** Duplicate ACKs in a row for lastAck. */
-  dupAcks = 0;
-  inZeroWindow = false;
-  dataBeforeHandshakeFlagged = false;
+  /** What the data-phase analysis keeps of the direction this endpoint sends (data-analysis.ts). */
+  readonly data = new DataState();
 
   // Its FIN.
   finSent = false;
@@ -123,9 +113,7 @@ export class Endpoint {
     this.synSeen = false; this.synIsAck = false; this.isn = 0; this.synCount = 0; this.synDataLen = 0;
     this.synFirstT = 0; this.synLastT = 0; this.synFirstPacket = 0; this.synLastPacket = 0; this.synIntervals = null; this.synLastInterval = 0; this.synBase = 0; this.synAcked = false;
     this.mss = -1; this.wscale = -1; this.sackPermitted = false; this.timestamps = false; this.fastOpen = null;
-    this.hasNext = false; this.nextSeq = 0; this.advanceT = 0;
-    this.hasAck = false; this.lastAck = 0; this.lastWin = -1; this.dupAcks = 0;
-    this.inZeroWindow = false; this.dataBeforeHandshakeFlagged = false;
+    this.data.reset();
     this.finSent = false; this.finSeq = 0; this.finT = 0; this.finPacket = 0; this.finLastT = 0; this.finLastPacket = 0; this.finLastInterval = 0; this.finCount = 0; this.lostFinalAckFlagged = false; this.finAcked = false;
     this.awaited = null; this.awaitedT = 0; this.awaitedPacket = 0; this.awaitedInferred = false; this.awaitedCause = null;
     this.awaitedDeadline = Infinity; this.awaitedLost = 0;

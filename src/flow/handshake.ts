@@ -28,7 +28,7 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
   const pkt = seg.frameNo, seq = seg.seq;
   if (s.synSeen && seq === s.isn && ack && !s.synIsAck) {
     // Simultaneous open: a side that sent a SYN now answers the peer's with SYN-ACK (RFC 9293 §3.5
-    // Figure 8). Its SYN-ACK shows the peer's SYN arrived (ctx.confirm ran before this).
+    // Figure 7). Its SYN-ACK shows the peer's SYN arrived (ctx.confirm ran before this).
     s.synIsAck = true;
     s.synLastT = t;
     s.synLastPacket = pkt;
@@ -61,7 +61,7 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
   if (!ack) {
     ctx.apply(c, s, 'send SYN', t, pkt);
     if (r.state === 'SYN_SENT' && r.synSeen && !r.synIsAck) {
-      // Both sides sent a SYN without ACK: simultaneous open (RFC 9293 §3.5, Figure 8). Each side's
+      // Both sides sent a SYN without ACK: simultaneous open (RFC 9293 §3.5, Figure 7). Each side's
       // SYN-ACK will show that the other's SYN reached it.
       c.simultaneousOpen = true;
       ctx.raise(c, 'simultaneous-open', pkt, t, null, 'both ends sent a SYN without ACK');

@@ -24,6 +24,9 @@ export type AnomalyId =
   | 'time-wait-reuse'
   // data phase
   | 'retransmission' | 'out-of-order' | 'duplicate-ack' | 'zero-window' | 'keep-alive'
+  | 'keep-alive-ack' | 'window-update' | 'window-full' | 'zero-window-probe' | 'zero-window-probe-ack'
+  // capture gaps
+  | 'previous-segment-not-captured' | 'acked-unseen-segment'
   // malformed or odd
   | 'invalid-flags' | 'bad-checksum' | 'malformed-option' | 'bad-header-length' | 'truncated'
   | 'data-before-handshake' | 'port-zero'
@@ -170,6 +173,11 @@ export interface Connection {
   anomaliesOmitted?: Partial<Record<AnomalyId, number>>;
   zeek: { connState: ZeekConnState; history: string };
   /**
+   * What the capture missed of this connection, per direction (the data each endpoint sent); present
+   * only when it missed something. Verdicts that rest on a packet's absence are less sure then.
+   */
+  gaps?: { client: DirectionGaps; server: DirectionGaps };
+  /**
    * Present when some of its segments are stamped earlier than one before them (the capture's clock
    * stepped back, files merged out of order): how many, the first, the largest step in seconds. Each
    * was timed as the latest before it; a handshake RTT across a step is null (not measurable).
@@ -181,6 +189,26 @@ export interface Connection {
    * memory pressure (pipeline/memory-guard.ts), its end not seen.
    */
   endReason: 'closed' | 'idle' | 'end-of-input' | 'reused' | 'evicted';
+}
+
+/**
+ * Capture gaps in the data one endpoint sent (flow/data-analysis.ts). A payload cut by the snaplen is
+ * not a gap: lengths come from the IP header.
+ */
+export interface DirectionGaps {
+  /** Sequence jumps past the next expected byte (`previous-segment-not-captured`). */
+  skippedSegments: number;
+  /** Sequence space those jumps skipped, in bytes (later retransmissions may have shown some of it). */
+  skippedBytes: number;
+  /** ACKs from the peer covering bytes of this direction the capture had not shown (`acked-unseen-segment`). */
+  ackedUnseen: number;
+  /** Bytes the peer acknowledged beyond the highest sequence number the capture showed (never seen at all). */
+  ackedUnseenBytes: number;
+  /** First and last packet (frame number) and time (seconds since the epoch) of these; null when none. */
+  firstPacket: number | null;
+  lastPacket: number | null;
+  firstTime: number | null;
+  lastTime: number | null;
 }
 
 export type ZeekConnState =

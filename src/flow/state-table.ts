@@ -75,6 +75,15 @@ export const STATES: readonly TcpState[] = [
  */
 export type Evidence = 'sent' | 'answered' | 'not-resent' | 'timer' | 'inference';
 
+/** What each evidence rule means, in a sentence (the README's state section and `synack explain`). */
+export const EVIDENCE_TEXT: Readonly<Record<Evidence, string>> = {
+  sent: 'the endpoint\'s own segment passed the capture point',
+  answered: 'a segment to it passed, and its own later segment shows it arrived (placed at the segment that caused it)',
+  'not-resent': 'a segment to it passed, and it did not re-send what that segment acknowledged (its later segment, its silence past its retransmission timeout, or the end of the capture shows it)',
+  timer: 'deduced from time (inferred)',
+  inference: 'deduced from other segments (inferred)',
+};
+
 /**
  * Effects of taking an arc, run by the tracker (flow/tracker.ts `apply`). Entering ESTABLISHED (the
  * connection opened) and CLOSED (it ended) are marked on the endpoint for every arc, by target state.
@@ -128,11 +137,11 @@ export const ARCS: readonly Arc[] = [
     note: 'a SYN arrived; the listener answers SYN-ACK and keeps the request in its SYN queue until the ACK comes' },
   { from: 'SYN_SENT', event: 'receive SYN-ACK', to: 'ESTABLISHED', rfc: 'RFC 9293 §3.10.7.3', evidence: 'answered',
     note: 'the SYN-ACK arrived: the client is synchronized and answers ACK (taken when that ACK, or any later segment of the client, shows it)' },
-  { from: 'SYN_SENT', event: 'receive SYN', to: 'SYN_RECEIVED', rfc: 'RFC 9293 §3.10.7.3, §3.5 Figure 8', evidence: 'answered',
+  { from: 'SYN_SENT', event: 'receive SYN', to: 'SYN_RECEIVED', rfc: 'RFC 9293 §3.10.7.3, §3.5 Figure 7', evidence: 'answered',
     note: 'simultaneous open: the peer\'s SYN arrived while ours was out; we answer SYN-ACK' },
   { from: 'SYN_RECEIVED', event: 'receive ACK of SYN', to: 'ESTABLISHED', rfc: 'RFC 9293 §3.10.7.4 (fifth, ACK)', evidence: 'not-resent', action: 'queue-complete',
     note: 'the handshake\'s ACK arrived: the request leaves the SYN queue, the connection is established' },
-  { from: 'SYN_RECEIVED', event: 'receive SYN-ACK', to: 'ESTABLISHED', rfc: 'RFC 9293 §3.10.7.4, §3.5 Figure 8', evidence: 'answered',
+  { from: 'SYN_RECEIVED', event: 'receive SYN-ACK', to: 'ESTABLISHED', rfc: 'RFC 9293 §3.10.7.4, §3.5 Figure 7', evidence: 'answered',
     note: 'simultaneous open: the peer\'s SYN-ACK acknowledges our SYN' },
   { from: 'SYN_SENT', event: 'give up', to: 'CLOSED', rfc: 'RFC 9293 §3.8.3 (R2), §3.10.8; RFC 6298 §5', evidence: 'timer',
     note: 'the SYN was re-sent with doubling waits and then abandoned: the capture passed the next re-send without one' },

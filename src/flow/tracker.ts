@@ -27,7 +27,7 @@ import { anomaly, MAX_LISTED_PER_ID } from './anomalies.js';
 import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, ConnList, LIST_ACTIVE, LIST_CLOSING, LIST_DONE, LIST_NONE, type Conn, type Endpoint } from './conn.js';
 import { ConnTable, tupleHash } from './conn-table.js';
 import type { FlowContext } from './context.js';
-import { advance, dataAnalysis } from './data-analysis.js';
+import { dataAnalysis } from './data-analysis.js';
 import { decideAnswer, handshakeTimers, inferListen, onHandshakeAck, onSyn } from './handshake.js';
 import { closedAt, EmbryoPool, initRecord, isFinished, RecordPool, startsNewConnection } from './lifecycle.js';
 import type { FoldedListeners } from './listener-fold.js';
@@ -268,19 +268,18 @@ export class Tracker implements FlowContext {
     // The receiver drops a segment with a bad checksum: it changes no state.
     if (badChecksum) return;
 
-    const finRetransmission = FIN && s.finSent && seqAdd(seq, len) === s.finSeq;
+    // A SYN+FIN probe sent again is a SYN retransmission (handshake.ts), not also a FIN one.
+    const finRetransmission = FIN && !SYN && s.finSent && seqAdd(seq, len) === s.finSeq;
     // s's own segment shows what it received before, or (re-sending what an ACK covered) what it did not.
     if (s.awaited !== null || s.pendingFin) this.ownSegment(c, s, r, SYN, ACK, FIN, RST, seq, ack, finRetransmission);
 
     if (SYN) onSyn(this, c, s, r, seg, t, ACK);
 
-    if (RST) { onRst(this, c, s, r, t, pkt); advance(s, seq, len, SYN, false, t); return; }
+    if (RST) { onRst(this, c, s, r, t, pkt); dataAnalysis(this, c, s, r, seg, t, false); return; }
 
     if (ACK && !SYN) { onHandshakeAck(this, c, s, r, seg, t); onFinAck(this, c, r, ack, t, pkt); }
-    if (!SYN) dataAnalysis(this, c, s, r, seg, t, FIN);
+    dataAnalysis(this, c, s, r, seg, t, finRetransmission);
     if (FIN) onFin(this, c, s, r, seq, len, t, pkt, finRetransmission);
-    advance(s, seq, len, SYN, FIN, t);
-    if (ACK) { s.hasAck = true; s.lastAck = ack; s.lastWin = seg.window; }
   }
 
   private issueAnomalies(c: Conn, s: Endpoint, seg: Segment, t: number): void {

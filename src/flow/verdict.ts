@@ -5,6 +5,7 @@
  */
 import { nextCopyDue } from './backoff.js';
 import type { Conn, Endpoint } from './conn.js';
+import { directionGaps } from './data-analysis.js';
 import { elapsed, sumIntervals } from './interval.js';
 import type {
   AnomalyId, AnomalyOccurrence, Close, CloseKind, Connection, EndpointRole, Handshake, HandshakeOutcome, OfferedOptions,
@@ -270,6 +271,7 @@ export function buildConnection(c: Conn, reason: Connection['endReason'], names:
       // To the microsecond: a difference of two epoch-second doubles carries noise below it.
       timeStepsBack: { segments: c.clockSteps.segments, firstPacket: c.clockSteps.firstPacket, largestSeconds: Math.round(c.clockSteps.largest * 1e6) / 1e6 },
     } : {}),
+    ...(c.client.data.hasGaps || c.server.data.hasGaps ? { gaps: { client: directionGaps(c.client), server: directionGaps(c.server) } } : {}),
     endReason: reason,
   };
 }

@@ -7,6 +7,7 @@ import type { Connection, Listener, Severity } from '../flow/model.js';
 import type { ConnectionRows } from '../pipeline/digest.js';
 import { connectionRtt } from '../flow/verdict.js';
 import { byTrouble, type Summary } from '../pipeline/summary.js';
+import { explainHint } from './explain-hint.js';
 import { renderSynQueues } from './syn-queue.js';
 import type { AnalysisResult, InputSummary } from '../pipeline/types.js';
 import type { InterfaceStats } from '../capture/stats.js';
@@ -139,7 +140,7 @@ export function renderAnomalyCounts(p: Paint, s: Summary, describe?: (id: string
     severityColor(p, a.severity)(a.severity), a.id, num(a.count), num(a.connections), p.dim(describe?.(a.id) ?? ''),
   ]);
   const t = fittedTable(p, cols, rows, width);
-  return `${p.bold('Anomalies')}\n${t.text}${droppedNote(p, t.dropped, width)}`;
+  return `${p.bold('Anomalies')}\n${t.text}${droppedNote(p, t.dropped, width)}\n${explainHint(p, width)}`;
 }
 
 export function renderListeners(p: Paint, listeners: readonly Listener[], limit = 10, width = 100, folded?: FoldedListeners): string {

@@ -6,6 +6,7 @@ import { DAMAGED, type Offence, type RuleResult, type Verdict } from '../check/p
 import type { CaptureProblem } from '../pipeline/integrity.js';
 import type { InputSummary } from '../pipeline/types.js';
 import { jsonSafe, safeText } from './safe-text.js';
+import { EXPLAIN_HINT, explainCommandOf } from './explain-hint.js';
 import type { Paint } from './style.js';
 import { num, plural } from './text.js';
 
@@ -47,6 +48,7 @@ export function renderCheckText(p: Paint, v: Verdict, inputs: readonly InputSumm
     }
   }
   const failed = v.rules.filter((r) => !r.passed).length;
+  if (anomalyIds(v.rules).length) lines.push(`  ${p.dim(EXPLAIN_HINT)}`);
   lines.push(v.passed ? p.green.bold('passed') : p.red.bold(`failed: ${plural(failed, 'rule')} violated`));
   return lines.join('\n') + '\n';
 }
@@ -54,6 +56,13 @@ export function renderCheckText(p: Paint, v: Verdict, inputs: readonly InputSumm
 /** The --format json document as text: input strings exact, DEL and C1 escaped (safe-text.ts). */
 export function renderCheckJson(v: Verdict, inputs: readonly InputSummary[], problems: readonly CaptureProblem[], version: string): string {
   return jsonSafe(JSON.stringify(checkDocument(v, inputs, problems, version), null, 2)) + '\n';
+}
+
+/** The anomaly ids the failed rules list (what `synack explain` can teach), in order of appearance. */
+function anomalyIds(rules: readonly RuleResult[]): string[] {
+  const ids = new Set<string>();
+  for (const r of rules) if (!r.passed) for (const o of r.offences) if (o.anomaly) ids.add(o.anomaly);
+  return [...ids];
 }
 
 export function checkDocument(v: Verdict, inputs: readonly InputSummary[], problems: readonly CaptureProblem[], version: string): object {
@@ -98,7 +107,9 @@ function testcase(r: RuleResult, suite: string, name = `${r.rule}: ${r.descripti
   const err = problems.length ? `\n      <system-err>${xmlEscape(problemText(problems))}</system-err>` : '';
   if (r.passed) return err ? `${open}${err}\n    </testcase>` : `${open}</testcase>`;
   const more = r.count > r.offences.length ? `\n… and ${r.count - r.offences.length} more` : '';
-  const body = r.offences.map((o) => offenceLine(o, r.rule)).join('\n') + more;
+  // Read one test case at a time: each names the explain command of the anomalies it lists.
+  const explain = anomalyIds([r]).map((id) => `\n${explainCommandOf(id)}`).join('');
+  const body = r.offences.map((o) => offenceLine(o, r.rule)).join('\n') + more + explain;
   const msg = `${r.description}: ${plural(r.count, 'offence')}${r.limit ? ` (limit ${r.limit})` : ''}`;
   return `${open}\n      <failure message="${xmlEscape(msg)}" type="${xmlEscape(r.rule)}">${xmlEscape(body)}</failure>${err}\n    </testcase>`;
 }
@@ -138,7 +149,10 @@ export function renderGitHub(v: Verdict, inputs: readonly InputSummary[], proble
     if (r.passed) continue;
     const fileProp = file && file !== '-' ? `file=${ghProp(file)},` : '';
     const shown = r.offences.slice(0, LIST_CAP);
-    for (const o of shown) lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(offenceLine(o, r.rule))}`);
+    for (const o of shown) {
+      const explain = o.anomaly ? ` (${explainCommandOf(o.anomaly)})` : '';
+      lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(offenceLine(o, r.rule) + explain)}`);
+    }
     if (r.count > shown.length && shown.length > 0) {
       lines.push(`::error ${fileProp}title=${ghProp(`synack ${r.rule}`)}::${ghData(`… and ${r.count - shown.length} more`)}`);
     }

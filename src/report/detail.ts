@@ -3,8 +3,9 @@
  * both endpoints' state timelines in colour, anomalies, and (when the segments were re-read) a ladder.
  */
 import { MAX_LISTED_PER_ID } from '../flow/anomalies.js';
-import type { AnomalyOccurrence, Connection, OfferedOptions, TcpState, Transition } from '../flow/model.js';
+import type { AnomalyOccurrence, Connection, DirectionGaps, OfferedOptions, TcpState, Transition } from '../flow/model.js';
 import { connectionRtt } from '../flow/verdict.js';
+import { EXPLAIN_HINT } from './explain-hint.js';
 import { renderLadder, type LadderSegment } from './ladder.js';
 import { severityColor, stateColor, type Paint } from './style.js';
 import { indent, makeTable } from './table.js';
@@ -52,9 +53,20 @@ export function renderTimeline(p: Paint, who: string, transitions: readonly Tran
   return lines.join('\n');
 }
 
+/** One direction of Connection.gaps in words ("none" when the capture missed nothing of it). */
+function gapText(g: DirectionGaps): string {
+  if (g.firstPacket === null) return 'none';
+  const parts: string[] = [];
+  if (g.skippedSegments > 0) parts.push(`${num(g.skippedSegments)} skipped (${num(g.skippedBytes)} bytes)`);
+  if (g.ackedUnseen > 0 || g.ackedUnseenBytes > 0) {
+    parts.push(`${num(g.ackedUnseen)} ACK(s) of unseen data` + (g.ackedUnseenBytes > 0 ? ` (${num(g.ackedUnseenBytes)} bytes never shown)` : ''));
+  }
+  return `${parts.join(', ')}, #${g.firstPacket}–#${g.lastPacket}`;
+}
+
 /** An anomaly on one line, or (too wide) its id and packet, then its message wrapped below. */
-function anomalyLines(p: Paint, a: AnomalyOccurrence, t0: number, width: number): string[] {
-  const head = `  ${severityColor(p, a.severity)(a.severity.padEnd(7))} ${a.id.padEnd(22)} #${String(a.packet).padEnd(6)} ${rel(a.t, t0)}`;
+function anomalyLines(p: Paint, a: AnomalyOccurrence, t0: number, width: number, idWidth: number): string[] {
+  const head = `  ${severityColor(p, a.severity)(a.severity.padEnd(7))} ${a.id.padEnd(idWidth)} #${String(a.packet).padEnd(6)} ${rel(a.t, t0)}`;
   const message = `${a.endpoint ?? 'both'}: ${a.message}`;
   const one = `${head}  ${message}`;
   if (visibleLength(one) <= width) return [one];
@@ -80,6 +92,7 @@ function detailText(p: Paint, c: Connection, ladder: readonly LadderSegment[] | 
     out.push(`  ${p.yellow('time runs backwards:')} ${plural(back.segments, 'segment')} stamped earlier than the one before (first #${back.firstPacket}, ` +
       `up to ${duration(back.largestSeconds)} back), each timed as that one; intervals across a step are not measured`);
   }
+  if (c.gaps) out.push(`  ${p.yellow('capture gaps')}: client ${gapText(c.gaps.client)}; server ${gapText(c.gaps.server)}`);
 
   out.push('');
   out.push(p.bold('Handshake') + `: ${h.outcome}` +
@@ -113,10 +126,12 @@ function detailText(p: Paint, c: Connection, ladder: readonly LadderSegment[] | 
     out.push(`${p.bold('Anomalies')}: ${p.green('none')}`);
   } else {
     out.push(p.bold('Anomalies'));
-    for (const a of c.anomalies) out.push(...anomalyLines(p, a, t0, width));
+    const idWidth = Math.max(22, ...c.anomalies.map((a) => a.id.length));
+    for (const a of c.anomalies) out.push(...anomalyLines(p, a, t0, width, idWidth));
     for (const [id, n] of Object.entries(c.anomaliesOmitted ?? {})) {
       out.push(p.dim(`  … and ${num(n)} more ${id} (counted, not listed: the first ${num(MAX_LISTED_PER_ID)} of an id are)`));
     }
+    out.push(`  ${p.dim(EXPLAIN_HINT)}`);
   }
   if (ladder) {
     out.push('');

@@ -137,7 +137,10 @@ test('simultaneous-open: both sides SYN_SENT → SYN_RECEIVED → ESTABLISHED', 
   expect(states(c!, 'client').slice(0, 3)).toEqual(['SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
   expect(states(c!, 'server')).toContain('SYN_RECEIVED');
   expect(states(c!, 'server')).toContain('ESTABLISHED');
-  expect(ids(c!)).toEqual(['simultaneous-open']);
+  // 5 and 7: each side's first ACK states its window in scaled units after its SYN-ACK's unscaled one
+  // (64240 → 63 << 10): a window update, as Wireshark says too.
+  expect(ids(c!)).toEqual(['simultaneous-open', 'window-update', 'window-update']);
+  expect(where(c!, 'window-update')).toEqual(['client@5', 'server@7']);
 });
 
 test('rst-abort: the client resets (14) instead of a FIN', () => {
@@ -147,16 +150,23 @@ test('rst-abort: the client resets (14) instead of a FIN', () => {
   expect(c!.zeek.connState).toBe('RSTO');
 });
 
-test('zero-window: TLP retransmission (8), zero window (9), probes (10, 12, 13)', () => {
+test('zero-window: TLP retransmission (8), zero window (9), probes (10, 12, 13) and answers (11, 14), window update (15)', () => {
   const [c] = golden('zero-window.pcap').connections;
   expect(where(c!, 'retransmission')).toEqual(['client@8']);
   expect(where(c!, 'zero-window')).toEqual(['server@9']);
-  expect(where(c!, 'keep-alive')).toEqual(['client@10', 'client@12', 'client@13']);
+  // Linux probes a zero window in keep-alive form (seq = SND.UNA − 1, no data): zero-window probes, not keep-alives.
+  expect(where(c!, 'zero-window-probe')).toEqual(['client@10', 'client@12', 'client@13']);
+  expect(where(c!, 'zero-window-probe-ack')).toEqual(['server@11', 'server@14']);
+  expect(where(c!, 'keep-alive')).toEqual([]);
+  expect(where(c!, 'window-update')[0]).toBe('server@15');
+  // The transfer resumes in bursts that fill the window (tshark: 20 "window full").
+  expect(where(c!, 'window-full')).toHaveLength(20);
 });
 
-test('keepalive: 4 keep-alive probes from the client (8, 10, 12, 14)', () => {
+test('keepalive: 4 keep-alive probes from the client (8, 10, 12, 14), each answered (9, 11, 13, 15)', () => {
   const [c] = golden('keepalive.pcap').connections;
   expect(where(c!, 'keep-alive')).toEqual(['client@8', 'client@10', 'client@12', 'client@14']);
+  expect(where(c!, 'keep-alive-ack')).toEqual(['server@9', 'server@11', 'server@13', 'server@15']);
   expect(c!.close.kind).toBe('four-way');
 });
 

@@ -211,7 +211,7 @@ describe('check renderers', () => {
   test('GitHub: one ::error per offence with escaped properties', () => {
     const g = renderGitHub(v, inputs, problems);
     const lines = g.trim().split('\n');
-    expect(lines[0]).toBe('::error file=x.pcap,title=synack fail-on%3Aerror::connection #2 10.0.0.1:40002 → 10.0.0.2:81, packet #23: handshake-refused: RST answered the SYN');
+    expect(lines[0]).toBe('::error file=x.pcap,title=synack fail-on%3Aerror::connection #2 10.0.0.1:40002 → 10.0.0.2:81, packet #23: handshake-refused: RST answered the SYN (synack explain handshake-refused)');
     expect(lines.some((l) => l.startsWith('::warning file=x.pcap,title=synack capture integrity::x.pcap: truncated'))).toBe(true);
     expect(lines.at(-1)).toBe('synack check: failed (1 of 2 rules)');
   });

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { AnomalyId } from '../../flow/model.js';
 import type { AnomalyDefinition } from '../../flow/anomalies.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
+import { EXPLAIN_HINT } from '../../report/explain-hint.js';
 import { severityColor } from '../../report/style.js';
 import type { Ctx } from '../context.js';
 
@@ -12,8 +13,8 @@ export function anomaliesCommand(): Array<{ id: AnomalyId } & AnomalyDefinition>
 
 export function defineAnomalies(program: Command, ctx: () => Ctx): void {
   program.command('anomalies')
-    .description('list every anomaly id synack can report, with severity, meaning and reference')
-    .option('--json', 'a JSON array of { id, severity, meaning, reference }')
+    .description('list every anomaly id synack can report, with severity, meaning and reference (synack explain <id> teaches one)')
+    .option('--json', 'a JSON array of { id, severity, meaning, reference, phase, detection, causes, check, related } (schema/anomalies.schema.json)')
     .addHelpText('after', `
 Examples:
   $ synack anomalies
@@ -23,8 +24,10 @@ Examples:
       const c = ctx();
       const list = anomaliesCommand();
       if (f.json) { c.out(JSON.stringify(list, null, 2) + '\n'); return; }
+      const width = Math.max(...list.map((a) => a.id.length)) + 2;
       for (const a of list) {
-        c.out(`${severityColor(c.paint, a.severity)(a.severity.padEnd(8))}${c.paint.bold(a.id.padEnd(24))}${a.meaning}\n${' '.repeat(32)}${c.paint.dim(a.reference)}\n`);
+        c.out(`${severityColor(c.paint, a.severity)(a.severity.padEnd(8))}${c.paint.bold(a.id.padEnd(width))}${a.meaning}\n${' '.repeat(8 + width)}${c.paint.dim(a.reference)}\n`);
       }
+      c.out(`\n${c.paint.dim(EXPLAIN_HINT)}\n`);
     });
 }

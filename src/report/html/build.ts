@@ -4,7 +4,6 @@
  * each within the report's bounds (README: "HTML report", how the file stays bounded).
  */
 import { ANOMALIES } from '../../flow/anomalies.js';
-import { ANOMALY_GUIDE } from '../../flow/anomaly-guide.js';
 import type { AnomalyId, AnomalyOccurrence, Connection, Listener, TrackerOptions } from '../../flow/model.js';
 import type { ReportDigest } from '../../pipeline/report-digest.js';
 import type { Summary } from '../../pipeline/summary.js';
@@ -44,10 +43,21 @@ export interface ReportSource {
   limits: ReportLimits;
 }
 
+/** The catalogue as the page shows it: the same entries as `synack anomalies --json` and `synack explain <id>`. */
 export function catalogue(): CatalogueEntry[] {
-  return (Object.keys(ANOMALIES) as AnomalyId[]).map((id) => ({
-    id, ...ANOMALIES[id], causes: ANOMALY_GUIDE[id]?.causes ?? '', check: ANOMALY_GUIDE[id]?.check ?? '',
-  }));
+  return (Object.keys(ANOMALIES) as AnomalyId[]).map((id) => {
+    const d = ANOMALIES[id];
+    return {
+      id, severity: d.severity, meaning: d.meaning, reference: d.reference,
+      causes: sentence(d.causes.join('; ')),
+      check: d.check.map((s) => `${s.command}: ${s.look}`).join('. ') + '.',
+      detection: d.detection, related: [...d.related],
+    };
+  });
+}
+
+function sentence(s: string): string {
+  return `${s.charAt(0).toUpperCase()}${s.slice(1)}.`;
 }
 
 /** A connection with at most `perId` listed occurrences of each anomaly id; the rest join anomaliesOmitted. */

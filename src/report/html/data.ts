@@ -25,9 +25,12 @@ export interface CatalogueEntry {
   severity: Severity;
   meaning: string;
   reference: string;
-  /** What usually causes it, and what to check. */
+  /** What usually causes it, and what to check: the catalogue's lists as sentences (`synack explain <id>`). */
   causes: string;
   check: string;
+  /** How synack detects it, and the ids to read with it (added with reportVersion 1 unchanged). */
+  detection: string;
+  related: AnomalyId[];
 }
 
 export interface ReportData {

@@ -1,6 +1,7 @@
 /**
- * The anomaly catalogue: every id synack can raise, with its severity, meaning, reference, what
- * usually causes it and what to check, and how often this capture had it. Every anomaly elsewhere
+ * The anomaly catalogue: every id synack can raise, with its severity, meaning, how synack detects it,
+ * reference, what usually causes it, what to check and related ids (the text `synack explain <id>`
+ * prints), and how often this capture had it. Every anomaly elsewhere
  * in the report links here (#anomaly/<id>).
  */
 import type { ReportData } from '../data.js';
@@ -22,9 +23,12 @@ export function catalogueSection(d: ReportData): HTMLElement {
           count.connections > 0 ? link(`connections/anomaly=${e.id}`, { class: 'small' }, 'show them') : '') : h('span', { class: 'dim small' }, ' not in this capture')),
       h('dl', null,
         h('dt', null, 'What it means'), h('dd', null, e.meaning),
+        h('dt', null, 'How synack detects it'), h('dd', null, e.detection),
         h('dt', null, 'Reference'), h('dd', null, e.reference),
         h('dt', null, 'What usually causes it'), h('dd', null, e.causes),
-        h('dt', null, 'What to check'), h('dd', null, e.check)));
+        h('dt', null, 'What to check'), h('dd', null, e.check),
+        h('dt', null, 'Related'), h('dd', null, ...e.related.flatMap((r, i) => [i ? ', ' : '', link(`anomaly/${r}`, { class: 'mono' }, r)])),
+        h('dt', null, 'In a terminal'), h('dd', { class: 'mono' }, `synack explain ${e.id}`)));
   });
   return section('catalogue', 'Anomaly catalogue',
     h('p', { class: 'dim' }, `${num(d.catalogue.length)} anomalies synack can report (\`synack anomalies\` lists them too); those in this capture first.`),
