@@ -3,7 +3,7 @@
  * Deterministic synthetic capture generator for `npm run bench`.
  *
  *   node bench/gen.js --connections 200000 --out bench/out/x.pcap [--seed 1] [--scale 0.1]
- *                     [--concurrency 64] [--gap-us 10] [--plain] [--half-open PCT]
+ *                     [--concurrency 64] [--gap-us 10] [--plain] [--half-open PCT] [--scan] [--syn-only]
  *
  * Writes a classic pcap (Ethernet, microsecond timestamps) and a sidecar `<out>.json` with the exact
  * packet, byte and connection counts (bench/run.js reads it for packets/s and MB/s).
@@ -21,6 +21,9 @@
  * they never hold a slot. With `--plain`, the capture has exactly 18 × connections packets.
  * `--half-open PCT` makes that share of the connections half-open (the other variants shrink to
  * fit): `--half-open 100` is a SYN flood whose server retransmits every SYN-ACK, for memory tests.
+ * `--syn-only` is the cheapest flood: every connection is one spoofed SYN that nobody answers.
+ * `--scan` is a connect() port scan: every connection goes to a listener (server address and port)
+ * of its own, SYN, SYN-ACK, ACK, then the scanner's RST/ACK (4 packets), for listener-table tests.
  */
 import { openSync, writeSync, closeSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -81,6 +84,8 @@ function parseOptions(argv) {
         'gap-us': { type: 'string', default: '10' },
         plain: { type: 'boolean', default: false },
         'half-open': { type: 'string' },
+        scan: { type: 'boolean', default: false },
+        'syn-only': { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -91,7 +96,7 @@ function parseOptions(argv) {
   }
   if (parsed.help) {
     process.stdout.write('usage: node bench/gen.js --connections N --out FILE [--seed S] [--scale F] ' +
-      '[--concurrency 64] [--gap-us 10] [--plain] [--half-open PCT] [--quiet]\n' +
+      '[--concurrency 64] [--gap-us 10] [--plain] [--half-open PCT] [--scan] [--syn-only] [--quiet]\n' +
       'Writes a classic pcap of N × scale synthetic TCP connections and FILE.json with its exact counts.\n');
     process.exit(0);
   }
@@ -105,6 +110,8 @@ function parseOptions(argv) {
   if (connections < 1) usage('--connections × --scale must be at least 1');
   const halfOpen = parsed['half-open'] === undefined ? null : num('half-open', 0) / 100;
   if (halfOpen !== null && halfOpen > 1) usage('--half-open must be a percentage from 0 to 100');
+  const shapes = [halfOpen !== null, parsed.scan, parsed['syn-only']].filter(Boolean).length;
+  if (shapes > 1) usage('--half-open, --scan and --syn-only are different shapes: pick one');
   return {
     out: parsed.out,
     connections,
@@ -113,6 +120,7 @@ function parseOptions(argv) {
     gapUs: num('gap-us', 0.001),
     plain: parsed.plain,
     halfOpen,
+    shape: parsed.scan ? 'scan' : parsed['syn-only'] ? 'synOnly' : null,
     quiet: parsed.quiet,
   };
 }
@@ -183,7 +191,7 @@ function fold(sum) {
 // Connections: each is a script of packets built when it starts, emitted one packet at a time.
 
 /** Builds connections with unique 4-tuples; `index` picks the addresses deterministically. */
-function makeConnectionFactory(rnd, plain) {
+function makeConnectionFactory(rnd, plain, shape) {
   const CLIENT_HOSTS = 4093; // prime, so hosts and ports cycle independently
   const SERVERS = 16;
   const SERVER_PORTS = [443, 80, 8080, 8443];
@@ -193,15 +201,18 @@ function makeConnectionFactory(rnd, plain) {
     const vlan = !plain && rnd.next() < MIX.vlan ? rnd.int(100, 199) : 0;
     const host = index % CLIENT_HOSTS;
     const server = rnd.int(0, SERVERS - 1);
+    // A scan's listeners are all distinct: (index mod one prime, index mod another) is unique for
+    // every index below their product (Chinese remainder theorem), far more than any capture here.
+    const scan = shape === 'scan';
     const c = {
       v6,
       vlan,
       // IPv4: 10.1.x.y clients, 198.18.0.x servers; IPv6: 2001:db8:1::x and 2001:db8:2::x.
       cAddr: v6 ? [0x20010db8, 0x00010000, 0, host + 1] : [(0x0a010000 + host + 1) >>> 0],
-      sAddr: v6 ? [0x20010db8, 0x00020000, 0, server + 1] : [(0xc6120000 + server + 1) >>> 0],
+      sAddr: v6 ? [0x20010db8, 0x00020000, 0, (scan ? index % 65521 : server) + 1] : [(0xc6120000 + (scan ? index % 65521 : server) + 1) >>> 0],
       // Each host's k-th connection gets a distinct port, scattered over the ephemeral range.
       cPort: 32768 + ((Math.floor(index / CLIENT_HOSTS) * 7919 + host * 31) % 28232),
-      sPort: SERVER_PORTS[server % SERVER_PORTS.length],
+      sPort: scan ? 1 + (index % 65519) : SERVER_PORTS[server % SERVER_PORTS.length],
       ipId: [rnd.int(0, 0xffff), rnd.int(0, 0xffff)],
       flowLabel: [rnd.int(1, 0xfffff), rnd.int(1, 0xfffff)],
       ttl: [64, 64 - rnd.int(0, 12)],
@@ -214,7 +225,7 @@ function makeConnectionFactory(rnd, plain) {
       next: 0, // index of the next packet to emit
       variant: 'normal',
     };
-    scriptConnection(c, rnd, plain);
+    scriptConnection(c, rnd, plain, shape);
     return c;
   };
 }
@@ -224,11 +235,11 @@ function push(c, dir, flags, seq, ack, len, opt, delayUs) {
 }
 
 /** Writes the connection's packet script (seq/ack progression, variant) into `c.steps`. */
-function scriptConnection(c, rnd, plain) {
+function scriptConnection(c, rnd, plain, shape) {
   const cIsn = rnd.u32();
   const sIsn = rnd.u32();
-  let variant = 'normal';
-  if (!plain) {
+  let variant = shape ?? 'normal';
+  if (!plain && shape === null) {
     const r = rnd.next();
     let acc = 0;
     for (const name of ['retransmission', 'halfOpen', 'reset', 'refused']) {
@@ -240,6 +251,14 @@ function scriptConnection(c, rnd, plain) {
   const { SYN, ACK, PSH, FIN, RST } = FLAG;
 
   push(c, C2S, SYN, cIsn, 0, 0, OPT.SYN, 0);
+  if (variant === 'synOnly') return;
+  if (variant === 'scan') {
+    // connect() succeeded; the scanner aborts at once (SO_LINGER 0): RST/ACK, no data, no FIN.
+    push(c, S2C, SYN | ACK, sIsn, cIsn + 1, 0, OPT.SYN, 0);
+    push(c, C2S, ACK, cIsn + 1, sIsn + 1, 0, OPT.TS, 0);
+    push(c, C2S, RST | ACK, cIsn + 1, sIsn + 1, 0, OPT.NONE, 0);
+    return;
+  }
   if (variant === 'refused') {
     // Linux answers a SYN to a closed port with RST/ACK, seq 0, acking the SYN (RFC 9293 §3.10.7.1).
     push(c, S2C, RST | ACK, 0, cIsn + 1, 0, OPT.NONE, 0);
@@ -479,7 +498,7 @@ function generate(opts) {
     for (const k of ['retransmission', 'reset', 'refused']) MIX[k] *= rest;
     MIX.halfOpen = opts.halfOpen;
   }
-  const newConnection = makeConnectionFactory(rnd, opts.plain);
+  const newConnection = makeConnectionFactory(rnd, opts.plain, opts.shape);
 
   // Classic pcap global header: microsecond magic, v2.4, snaplen 262144, LINKTYPE_ETHERNET.
   const h = out.buf;
@@ -492,7 +511,7 @@ function generate(opts) {
   h.writeUInt32LE(1, 20);
   out.pos = PCAP_GLOBAL_HEADER;
 
-  const variants = { normal: 0, retransmission: 0, halfOpen: 0, reset: 0, refused: 0, ipv6: 0, vlan: 0 };
+  const variants = { normal: 0, retransmission: 0, halfOpen: 0, reset: 0, refused: 0, scan: 0, synOnly: 0, ipv6: 0, vlan: 0 };
   let started = 0;
   const start = () => {
     const c = newConnection(started++);
@@ -545,6 +564,7 @@ function generate(opts) {
     seed: opts.seed,
     plain: opts.plain,
     ...(opts.halfOpen !== null ? { halfOpen: opts.halfOpen } : {}),
+    ...(opts.shape !== null ? { shape: opts.shape } : {}),
     concurrency: opts.concurrency,
     connections: started,
     packets: enc.packets,

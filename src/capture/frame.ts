@@ -38,14 +38,21 @@ export function newFrame(): Frame {
 
 export type CaptureFormat = 'pcap' | 'pcapng' | 'live';
 
-/** A problem in the container (not in a packet): truncation, corruption, an unknown block. */
+/**
+ * A problem in the container (not in a packet): truncation, corruption, an unknown block, or time that
+ * runs backwards (a frame stamped earlier than the one before it on its interface).
+ */
 export interface CaptureWarning {
-  kind: 'truncated' | 'corrupt' | 'unsupported';
+  kind: 'truncated' | 'corrupt' | 'unsupported' | 'time-backwards';
   message: string;
   /** Byte offset in the (decompressed) input where the problem starts. */
   offset: number;
   /** The frame number the problem hit (the frame that could not be read), when known. */
   frameNo?: number;
+  /** time-backwards: how far the first step went back (seconds), how many frames stepped back, the largest step. */
+  stepSeconds?: number;
+  steps?: number;
+  largestStepSeconds?: number;
 }
 
 /** What a reader learned about its input once it ended. */

@@ -28,6 +28,9 @@ export class PcapReader implements FormatReader {
   private linkType = 0;
   private fcsLen = 0;
   private version = '';
+  /** The previous frame's time and number (for time running backwards). */
+  private lastSec = -1;
+  private lastNsec = 0;
   /** Multiplier from the file's sub-second unit to nanoseconds. */
   private readonly fracMul: number;
   private readonly fracLimit: number;
@@ -84,6 +87,7 @@ export class PcapReader implements FormatReader {
     const fracMul = this.fracMul;
     const fracLimit = this.fracLimit;
     const snaplen = this.snaplen;
+    let lastSec = this.lastSec, lastNsec = this.lastNsec;
     f.data = buf;
     while (end - pos >= h) {
       const caplen = le ? le32(buf, pos + REC.CAPLEN) : be32(buf, pos + REC.CAPLEN);
@@ -107,15 +111,23 @@ export class PcapReader implements FormatReader {
         this.irregular('caplenOverOrigLen', `caplen ${caplen} greater than the original length ${origLen}`, base + pos);
       }
       if (caplen > snaplen && snaplen !== 0) ctx.counts.caplenOverSnaplen++;
+      const nsec = frac * fracMul;
       f.frameNo = ++ctx.frames;
+      if (sec < lastSec || (sec === lastSec && nsec < lastNsec)) {
+        ctx.timeStep(f.frameNo, f.frameNo - 1, base + pos, (lastSec - sec) + (lastNsec - nsec) / 1e9);
+      }
+      lastSec = sec;
+      lastNsec = nsec;
       f.tsSec = sec;
-      f.tsNsec = frac * fracMul;
+      f.tsNsec = nsec;
       f.caplen = caplen;
       f.origLen = origLen;
       f.offset = pos + h;
       onFrame(f);
       pos += h + caplen;
     }
+    this.lastSec = lastSec;
+    this.lastNsec = lastNsec;
     return pos;
   }
 

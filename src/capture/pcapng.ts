@@ -58,6 +58,10 @@ interface Iface {
   fcsLen: number;
   ts: TsUnit;
   frames: number;
+  /** Its previous timed frame: time and number (for time running backwards, per interface). */
+  lastSec: number;
+  lastNsec: number;
+  lastFrameNo: number;
   name: string | null;
   /** From its Interface Statistics Blocks; null until one is read. */
   stats: InterfaceStats | null;
@@ -153,6 +157,15 @@ export class PcapngReader implements FormatReader {
           le ? le32(buf, pos + EPB.TS_HI) : be32(buf, pos + EPB.TS_HI),
           le ? le32(buf, pos + EPB.TS_LO) : be32(buf, pos + EPB.TS_LO),
           iface.ts);
+        // Per interface: dumpcap writes each interface's frames as its thread hands them over, so
+        // frames of different interfaces interleave out of time order in a sound file.
+        const sec = f.tsSec, nsec = f.tsNsec;
+        if (sec < iface.lastSec || (sec === iface.lastSec && nsec < iface.lastNsec)) {
+          ctx.timeStep(ctx.frames + 1, iface.lastFrameNo, base + pos, (iface.lastSec - sec) + (iface.lastNsec - nsec) / 1e9);
+        }
+        iface.lastSec = sec;
+        iface.lastNsec = nsec;
+        iface.lastFrameNo = ctx.frames + 1;
         this.emit(iface, ifId, buf, pos + EPB.DATA, caplen, origLen);
       } else if (type === BLOCK.SPB) {
         this.simplePacket(buf, pos, len, base);
@@ -211,6 +224,9 @@ export class PcapngReader implements FormatReader {
       fcsLen: 0,
       ts: tsUnit(),
       frames: 0,
+      lastSec: -Infinity,
+      lastNsec: 0,
+      lastFrameNo: 0,
       name: null,
       stats: null,
     };

@@ -4,6 +4,7 @@
  * Nothing else in synack calls process.exit or sets process.exitCode.
  */
 import { Command, CommanderError } from 'commander';
+import { safeLines, safeText } from '../report/safe-text.js';
 import { SynackError } from '../util/errors.js';
 import { defineAnalyze } from './commands/analyze.js';
 import { defineAnomalies } from './commands/anomalies.js';
@@ -15,6 +16,7 @@ import { defineReport } from './commands/report.js';
 import { defineSniff } from './commands/sniff.js';
 import { EXIT, ExitStatus } from './exit.js';
 import { makeCtx, packageVersion, type Ctx, type GlobalFlags } from './context.js';
+import { waitForReader } from './output.js';
 
 
 export function buildProgram(): { program: Command; ctx: () => Ctx } {
@@ -36,6 +38,8 @@ export function buildProgram(): { program: Command; ctx: () => Ctx } {
     .configureOutput({
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
+      // Commander quotes the arguments it rejects: they may hold control characters (safe-text.ts).
+      outputError: (s, write) => write(safeLines(s)),
     });
   defineAnalyze(program, getCtx);
   definePackets(program, getCtx);
@@ -84,15 +88,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
     if (e instanceof SynackError) {
-      process.stderr.write(`synack: error: ${e.message}\n`);
+      // Messages quote file names, arguments and bytes of input: shown with control characters escaped.
+      process.stderr.write(`synack: error: ${safeText(e.message)}\n`);
       if (wantsDebug(argv) && e.stack) process.stderr.write(e.stack + '\n');
       return e.exitCode;
     }
     const err = e instanceof Error ? e : new Error(String(e));
     if (wantsDebug(argv)) {
-      process.stderr.write(`synack: internal error: ${err.stack ?? err.message}\n`);
+      process.stderr.write(`synack: internal error: ${safeLines(err.stack ?? err.message)}\n`);
     } else {
-      process.stderr.write(`synack: internal error: ${err.message.split('\n')[0]} (run with --debug for the stack)\n`);
+      process.stderr.write(`synack: internal error: ${safeText(err.message.split('\n')[0]!)} (run with --debug for the stack)\n`);
     }
     return EXIT.INTERNAL;
   }
@@ -103,8 +108,10 @@ export async function run(): Promise<void> {
   // `synack ... | head`: the reader went away; stop quietly instead of dying on EPIPE.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(EXIT.OK);
-    process.stderr.write(`synack: cannot write output: ${e.message}\n`);
+    process.stderr.write(`synack: cannot write output: ${safeText(e.message)}\n`);
     process.exit(EXIT.USAGE);
   });
+  // A slow reader makes synack wait instead of queueing its output in memory (output.ts).
+  waitForReader(process.stdout);
   process.exitCode = await main(process.argv);
 }

@@ -1,6 +1,7 @@
 /** Option-value parsers for commander: each throws InvalidArgumentError with what was expected. */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { TcpState, TrackerOptions } from '../flow/model.js';
+import { DEFAULT_MAX_LISTENERS } from '../flow/listener-fold.js';
 import { DEFAULT_TRACKER_OPTIONS } from '../flow/model.js';
 
 export function nonNegativeInt(v: string): number {
@@ -72,7 +73,7 @@ export function collectStates(v: string, prev: TcpState[] | undefined): TcpState
   return out;
 }
 
-export interface TrackerFlags { msl?: number; idleTimeout?: number; synFloodThreshold?: number }
+export interface TrackerFlags { msl?: number; idleTimeout?: number; synFloodThreshold?: number; maxListeners?: number; maxMemory?: number }
 
 export function trackerOptions(f: TrackerFlags, fromFile: TrackerFlags = {}): TrackerOptions {
   return {
@@ -80,12 +81,20 @@ export function trackerOptions(f: TrackerFlags, fromFile: TrackerFlags = {}): Tr
     mslSeconds: f.msl ?? fromFile.msl ?? DEFAULT_TRACKER_OPTIONS.mslSeconds,
     idleTimeoutSeconds: f.idleTimeout ?? fromFile.idleTimeout ?? DEFAULT_TRACKER_OPTIONS.idleTimeoutSeconds,
     synFloodThreshold: f.synFloodThreshold ?? fromFile.synFloodThreshold ?? DEFAULT_TRACKER_OPTIONS.synFloodThreshold,
+    ...(f.maxListeners !== undefined ? { maxListeners: f.maxListeners } : {}),
   };
 }
 
-/** Adds --msl, --idle-timeout, --syn-flood-threshold to a command. */
+/** --max-memory in bytes, or null (the ceiling is then V8's heap limit). */
+export function maxMemoryBytes(f: TrackerFlags): number | null {
+  return f.maxMemory === undefined ? null : f.maxMemory * 1024 * 1024;
+}
+
+/** Adds --msl, --idle-timeout, --syn-flood-threshold, --max-listeners and --max-memory to a command. */
 export function addTrackerOptions(cmd: Command): Command {
   return cmd.option('--msl <seconds>', `maximum segment lifetime; TIME_WAIT lasts 2×MSL (default ${DEFAULT_TRACKER_OPTIONS.mslSeconds})`, positiveNumber)
     .option('--idle-timeout <seconds>', `capture-time idleness after which a connection is reported as is (default ${DEFAULT_TRACKER_OPTIONS.idleTimeoutSeconds})`, positiveNumber)
-    .option('--syn-flood-threshold <n>', `half-open connections on one listener that raise syn-flood (default ${DEFAULT_TRACKER_OPTIONS.synFloodThreshold})`, positiveInt);
+    .option('--syn-flood-threshold <n>', `half-open connections on one listener that raise syn-flood (default ${DEFAULT_TRACKER_OPTIONS.synFloodThreshold})`, positiveInt)
+    .option('--max-listeners <n>', `listeners kept in full detail; beyond, the quietest are folded into counts (default ${DEFAULT_MAX_LISTENERS})`, positiveInt)
+    .option('--max-memory <MB>', 'memory ceiling (JavaScript heap, MB); near it the oldest idle connections, half-open first, are finished early as "evicted" (default: node\'s heap limit)', positiveNumber);
 }

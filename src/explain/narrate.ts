@@ -543,6 +543,7 @@ function ending(c: Connection, n: NarrationInput, segs: readonly LadderSegment[]
     closed: 'once both endpoints were through with it (one that opened lingers 2×MSL first)',
     idle: 'after it had been idle for --idle-timeout',
     reused: 'when a new SYN took its 4-tuple',
+    evicted: 'early, under memory pressure (the memory ceiling), before its end was seen',
   };
   out.push(`The last packet of this connection is #${c.lastPacket}, ${duration(c.end - t0)} after its first; synack reported it ${reason[c.endReason]}.`);
   for (const who of ['client', 'server'] as const) out.push(finalStateText(c, who, n.mslSeconds));

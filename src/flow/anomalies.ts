@@ -70,6 +70,8 @@ const BASICS: Readonly<Record<AnomalyId, AnomalyBasics>> = {
   'syn-queue-overflow': { severity: 'error', meaning: 'A listener left SYNs unanswered while it answered others: its SYN queue was full (the depth when drops began is its backlog).', reference: 'RFC 4987 §2; Linux ListenDrops, TCPReqQFullDrop', restsOnAbsence: true },
   'syn-cookies': { severity: 'warning', meaning: 'A listener answered SYNs without keeping them (no SYN-ACK re-sent): SYN cookies, which Linux sends once its SYN queue is full.', reference: 'RFC 4987 §3.6; Linux SyncookiesSent, TCPReqQFullDoCookies', restsOnAbsence: true },
   'syn-flood': { severity: 'error', meaning: 'A listener\'s half-open (SYN_RECEIVED) count passed the SYN-flood threshold.', reference: 'RFC 4987' },
+  // --- the analysis itself ---
+  'evicted': { severity: 'warning', meaning: 'Finished early under memory pressure (the oldest idle, half-open first): its end was not seen.', reference: 'synack README, Memory ceiling; as Suricata\'s memcaps, Zeek\'s table limits' },
 };
 
 export const ANOMALIES: Readonly<Record<AnomalyId, AnomalyDefinition>> = Object.fromEntries(

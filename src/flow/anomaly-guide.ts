@@ -632,6 +632,20 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
     ],
     related: ['invalid-flags'],
   },
+  // --- synack's own limits ---
+  'evicted': {
+    phase: 'capture',
+    detection: 'synack\'s live heap passed its memory ceiling (node\'s --max-old-space-size, or --max-memory): the connection was one of the least recently active, those whose handshake never completed first, and was finished early (endReason evicted). Nothing in the traffic ended it; its later segments are counted as late segments.',
+    causes: [
+      'a SYN flood or a scan holding very many connections at once',
+      'a heap limit or --max-memory too small for the capture',
+    ],
+    check: [
+      { command: 'synack analyze --json CAPTURE', look: 'summary.memoryPressure: how many, how often, the ceiling' },
+      { command: 'NODE_OPTIONS=--max-old-space-size=4096 synack analyze CAPTURE', look: 'how the connection ended with a larger heap (or a lower --idle-timeout)' },
+    ],
+    related: ['half-open', 'syn-flood'],
+  },
   // --- listeners ---
   'syn-flood': {
     phase: 'listener',

@@ -9,6 +9,7 @@
  * for the garbage collector to promote it, so a new one per connection was costly; reused ones
  * allocate nothing. Every field declared here must be reset there (test/flow/units.test.ts checks).
  */
+import type { ClockSteps } from './clock-steps.js';
 import type { TableEntry } from './conn-table.js';
 import { DataState } from './data-state.js';
 import type { ListenerRecord } from './listeners.js';
@@ -210,6 +211,8 @@ export class Conn implements TableEntry {
   omittedById: Map<AnomalyId, number> | null = null;
   readonly zeek = new ZeekView();
   listener!: ListenerRecord;
+  /** Segments stamped earlier than the connection's latest (clock-steps.ts); null when none was. */
+  clockSteps: ClockSteps | null = null;
 
   // Expiry lists (doubly linked, ordered by lastTime).
   list = LIST_NONE;
@@ -238,6 +241,7 @@ export class Conn implements TableEntry {
     this.listedById = null;
     this.omittedById = null;
     this.zeek.reset();
+    this.clockSteps = null;
     // listener is set by the tracker for every connection.
     this.list = LIST_NONE; this.prev = null; this.next = null;
   }

@@ -31,6 +31,11 @@ export class RecordPool {
   give(c: Conn): void {
     if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(c);
   }
+
+  /** Let the spare records go (memory pressure: tracker.ts evict). */
+  clear(): void {
+    this.spare.length = 0;
+  }
 }
 
 /** Embryos (embryo.ts) kept for reuse, as RecordPool keeps connection records. */
@@ -46,6 +51,11 @@ export class EmbryoPool {
 
   give(e: Embryo): void {
     if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(e);
+  }
+
+  /** Let the spare records go (memory pressure: tracker.ts evict). */
+  clear(): void {
+    this.spare.length = 0;
   }
 }
 

@@ -14,6 +14,7 @@
 import { LogHistogram } from '../util/log-histogram.js';
 import { anomaly } from './anomalies.js';
 import type { Conn } from './conn.js';
+import { DEFAULT_MAX_LISTENERS, foldListeners, noFoldedListeners, type FoldedListeners } from './listener-fold.js';
 import type { AnomalyOccurrence, Listener } from './model.js';
 
 /**
@@ -82,6 +83,8 @@ export class ListenerRecord {
   anomalies: AnomalyOccurrence[] = [];
   /** Above the flood threshold right now (so a flood is reported once per crossing). */
   flooding = false;
+  /** Connections of this listener the tracker holds now (one that holds some is never folded). */
+  held = 0;
 
   constructor(readonly ip: string, readonly port: number) {}
 }
@@ -90,6 +93,11 @@ export class ListenerTable {
   private byKey = new Map<string, ListenerRecord>();
   /** Connection-less anomalies raised here (syn-flood, syn-cookies, syn-queue-overflow), in order. */
   readonly anomalies: AnomalyOccurrence[] = [];
+  /** Listeners folded into counts beyond maxListeners (listener-fold.ts), and how many times it happened. */
+  readonly folded: FoldedListeners = noFoldedListeners();
+  folds = 0;
+  /** Table size at which folding is tried next (listener-fold.ts). */
+  private foldAt: number;
   /** Listeners with changes waiting, and the capture time the first of them is due. */
   private readonly dirty: ListenerRecord[] = [];
   private flushAt = Infinity;
@@ -103,13 +111,26 @@ export class ListenerTable {
   constructor(private readonly synFloodThreshold: number, private readonly maxSeriesPoints: number,
     private readonly onAnomaly?: (a: AnomalyOccurrence) => void,
     /** A provisional answer proved a cookie (tracker.ts revises the connection, if it still holds it). */
-    private readonly onCookie?: (c: Conn, id: number) => void) {}
+    private readonly onCookie?: (c: Conn, id: number) => void,
+    private readonly maxListeners = DEFAULT_MAX_LISTENERS) {
+    this.foldAt = maxListeners;
+  }
 
   /** The listener for a server; `ip` is built once per connection, when its server is known. */
   get(ip: string, port: number): ListenerRecord {
     const key = ip + ' ' + port;
     let l = this.byKey.get(key);
-    if (l === undefined) { l = new ListenerRecord(ip, port); this.byKey.set(key, l); }
+    if (l === undefined) {
+      if (this.byKey.size >= this.foldAt) {
+        foldListeners(this.byKey, Math.floor(this.maxListeners * 0.75), this.folded);
+        this.folds++;
+        // Too few quiet to fold (a scan's queues settle QUEUE_LAG later): the next try waits for a
+        // quarter of the bound more, or every new listener would scan the table (60,000: 70 s).
+        this.foldAt = Math.max(this.maxListeners, this.byKey.size + (this.maxListeners >> 2));
+      }
+      l = new ListenerRecord(ip, port);
+      this.byKey.set(key, l);
+    }
     return l;
   }
 

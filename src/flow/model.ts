@@ -31,7 +31,9 @@ export type AnomalyId =
   | 'invalid-flags' | 'bad-checksum' | 'malformed-option' | 'bad-header-length' | 'truncated'
   | 'data-before-handshake' | 'port-zero'
   // listeners
-  | 'syn-flood' | 'syn-queue-overflow' | 'syn-cookies';
+  | 'syn-flood' | 'syn-queue-overflow' | 'syn-cookies'
+  // the analysis itself
+  | 'evicted';
 
 export interface Address { ip: string; port: number }
 
@@ -190,10 +192,17 @@ export interface Connection {
    */
   uncertainBecause?: string[];
   /**
-   * Why the tracker emitted it: closed and lingered, idle timeout, end of input, or 'reused': a new
-   * SYN (different ISN) took over its 4-tuple before it had closed.
+   * Present when some of its segments are stamped earlier than one before them (the capture's clock
+   * stepped back, files merged out of order): how many, the first, the largest step in seconds. Each
+   * was timed as the latest before it; a handshake RTT across a step is null (not measurable).
    */
-  endReason: 'closed' | 'idle' | 'end-of-input' | 'reused';
+  timeStepsBack?: { segments: number; firstPacket: number; largestSeconds: number };
+  /**
+   * Why the tracker emitted it: closed and lingered, idle timeout, end of input, 'reused': a new
+   * SYN (different ISN) took over its 4-tuple before it had closed, or 'evicted': finished early under
+   * memory pressure (pipeline/memory-guard.ts), its end not seen.
+   */
+  endReason: 'closed' | 'idle' | 'end-of-input' | 'reused' | 'evicted';
 }
 
 /**
@@ -272,6 +281,11 @@ export interface TrackerOptions {
    */
   maxLingering?: number;
   /**
+   * Listener records held at most; beyond, the least busy listeners holding no connection are folded
+   * into counts (flow/listener-fold.ts). Default 10,000.
+   */
+  maxListeners?: number;
+  /**
    * Compact connections stuck in their handshake (flow/embryo.ts; default true, never with live
    * events). Off gives the same output with a full record per connection (the tests compare them).
    */
@@ -304,4 +318,17 @@ export interface TrackerTotals {
    * 2×MSL: counted, not analysed.
    */
   late: number;
+  /**
+   * Segments stamped earlier than their connection's latest (timed as that: flow/clock-steps.ts), the
+   * connections with some, and handshake RTTs not reported because they span such a step.
+   */
+  timeStepsBack?: number;
+  timeStepConnections?: number;
+  rttExcluded?: number;
+  /**
+   * Connections finished early under memory pressure (Tracker.evict), and of them those whose handshake
+   * never completed (half-open or unanswered: they go first).
+   */
+  evicted?: number;
+  evictedIncomplete?: number;
 }

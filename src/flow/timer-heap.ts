@@ -36,6 +36,39 @@ export class TimerHeap<T extends Timed> {
     a[i] = at; xs[i] = c; ts[i] = token;
   }
 
+  /**
+   * Drops the entries their records no longer answer to (rescheduled, emitted, compacted): each holds
+   * its record until it comes due, which for an idle timer is minutes of capture time away. The memory
+   * ceiling calls this after evicting (tracker.ts evict), so what it evicted can be collected. Returns
+   * how many were dropped.
+   */
+  prune(): number {
+    const a = this.at, xs = this.items, ts = this.tokens, n = a.length;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (xs[i]!.timerToken !== ts[i]) continue;
+      a[k] = a[i]!; xs[k] = xs[i]!; ts[k] = ts[i]!; k++;
+    }
+    a.length = k; xs.length = k; ts.length = k;
+    for (let i = (k >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    return n - k;
+  }
+
+  private siftDown(i: number): void {
+    const a = this.at, xs = this.items, ts = this.tokens, n = a.length;
+    const at = a[i]!, x = xs[i]!, t = ts[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && a[r]! < a[l]! ? r : l;
+      if (a[m]! >= at) break;
+      a[i] = a[m]!; xs[i] = xs[m]!; ts[i] = ts[m]!;
+      i = m;
+    }
+    a[i] = at; xs[i] = x; ts[i] = t;
+  }
+
   /** Removes the earliest entry; returns its record if that entry is its latest scheduling, else null. */
   pop(): T | null {
     const a = this.at, xs = this.items, ts = this.tokens;

@@ -22,6 +22,7 @@
  */
 import { FLAG, ISSUE, newSegment, type Segment } from '../decode/segment.js';
 import { AddressNames } from './address-names.js';
+import { noteStepBack, rttExcluded } from './clock-steps.js';
 import { anomaly, MAX_LISTED_PER_ID } from './anomalies.js';
 import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, ConnList, LIST_ACTIVE, LIST_CLOSING, LIST_DONE, LIST_NONE, type Conn, type Endpoint } from './conn.js';
 import { ConnTable, tupleHash } from './conn-table.js';
@@ -29,6 +30,7 @@ import type { FlowContext } from './context.js';
 import { dataAnalysis } from './data-analysis.js';
 import { decideAnswer, handshakeTimers, inferListen, onHandshakeAck, onSyn } from './handshake.js';
 import { closedAt, EmbryoPool, initRecord, isFinished, RecordPool, startsNewConnection } from './lifecycle.js';
+import type { FoldedListeners } from './listener-fold.js';
 import { byTime, ListenerTable, type ListenerRecord } from './listeners.js';
 import type {
   AnomalyId, AnomalyOccurrence, Connection, EndpointRole, FlowEvent, Listener, TrackerOptions, TrackerTotals,
@@ -105,6 +107,8 @@ export class Tracker implements FlowContext {
   readonly listeners: ListenerTable;
   /** IPv4 listeners by a numeric key (address × 65536 + port): no string per connection. */
   private readonly v4Listeners = new Map<number, ListenerRecord>();
+  /** ListenerTable.folds when v4Listeners was last valid: a fold lets records go, so the cache is dropped. */
+  private v4Folds = 0;
   private readonly addressNames = new AddressNames();
   private readonly totals: TrackerTotals = { segments: 0, connections: 0, unplaced: 0, peakConcurrent: 0, late: 0 };
   private readonly looseAnomalies: AnomalyOccurrence[] = [];
@@ -125,7 +129,7 @@ export class Tracker implements FlowContext {
     this.listeners = new ListenerTable(opts.synFloodThreshold, opts.maxSeriesPoints, (a) => {
       this.looseAnomalies.push(a);
       this.sink.onEvent?.({ type: 'anomaly', connection: null, anomaly: a });
-    }, (c, id) => this.reviseAsCookie(c, id));
+    }, (c, id) => this.reviseAsCookie(c, id), opts.maxListeners);
   }
 
   private get twoMsl(): number { return 2 * this.opts.mslSeconds; }
@@ -134,7 +138,11 @@ export class Tracker implements FlowContext {
   push(seg: Segment): void {
     this.totals.segments++;
     if (seg.kind !== 'tcp' || this.finished) { this.totals.unplaced++; return; }
-    const t = seg.tsSec + seg.tsNsec / 1e9;
+    let t = seg.tsSec + seg.tsNsec / 1e9;
+    // A frame without a timestamp (0: a pcapng Simple Packet Block) came at an unknown time, about now;
+    // on a known connection it is a step in time like one stamped early (no interval may span it).
+    const untimed = t === 0 && this.now > 0;
+    if (untimed) t = this.now;
     if (t > this.now) { this.now = t; this.expire(); }
 
     const ipv = seg.ipVersion;
@@ -143,8 +151,11 @@ export class Tracker implements FlowContext {
     let fromA = this.table.lastFromA;
     let c: Conn | undefined;
     if (found === undefined || !found.embryo) c = found;
-    else if (this.logInEmbryo(found, fromA, seg, t)) return;
+    // An embryo logs its segments as stamped, for a replay: one stamped early or not at all rebuilds it
+    // first (a connection whose clock stepped back is never compacted: mayCompact).
+    else if (!untimed && t >= found.lastTime() && this.logInEmbryo(found, fromA, seg, t)) return;
     else c = this.promote(found);
+    if (c !== undefined && (t < c.lastTime || untimed)) t = this.stepBack(c, t, seg.frameNo);
     if (c === undefined && this.tombstones.size > 0) {
       const z = this.tombstones.find(hash, ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort, this.now);
       if (z >= 0) {
@@ -157,7 +168,7 @@ export class Tracker implements FlowContext {
         const closedAt = this.tombstones.expiresAt(z) - this.twoMsl, previous = this.tombstones.connectionId(z);
         this.tombstones.removeAt(z);
         c = this.create(seg, t, hash);
-        const since = t - closedAt;
+        const since = Math.max(0, t - closedAt); // the clock may have stepped back since
         this.raise(c, 'time-wait-reuse', seg.frameNo, t, 'client',
           `new SYN ${since.toFixed(3)} s after connection ${previous} closed (2×MSL = ${this.twoMsl} s)`,
           { previousConnection: previous, sinceClose: since, twoMsl: this.twoMsl });
@@ -179,6 +190,9 @@ export class Tracker implements FlowContext {
       fromA = true;
     }
 
+    // An untimed segment is never logged for an embryo's replay, which would time it as stamped (1970):
+    // a connection it starts keeps its full record.
+    if (untimed) c.hsLog = null;
     if (t > c.lastTime) c.lastTime = t;
     if (c.list === LIST_ACTIVE) this.active.touch(c); else if (c.list === LIST_CLOSING) this.closing.touch(c);
     this.process(c, fromA, seg, t);
@@ -196,7 +210,7 @@ export class Tracker implements FlowContext {
     this.expire();
   }
 
-  finish(): { listeners: Listener[]; totals: TrackerTotals; anomalies: AnomalyOccurrence[] } {
+  finish(): { listeners: Listener[]; totals: TrackerTotals; anomalies: AnomalyOccurrence[]; listenersFolded: FoldedListeners | null } {
     if (!this.finished) {
       this.emitDone();
       const held = [...this.table.values()];
@@ -209,7 +223,23 @@ export class Tracker implements FlowContext {
       this.finished = true;
       this.finalListeners = this.listeners.list();
     }
-    return { listeners: this.finalListeners, totals: { ...this.totals }, anomalies: this.looseAnomalies.slice().sort(byTime) };
+    const folded = this.listeners.folded;
+    return {
+      listeners: this.finalListeners, totals: { ...this.totals }, anomalies: this.looseAnomalies.slice().sort(byTime),
+      listenersFolded: folded.listeners > 0 ? { ...folded } : null,
+    };
+  }
+
+  /**
+   * A segment of c stamped earlier than c's latest (the clock stepped back), or not stamped at all: it
+   * is timed as the latest, so no interval on c comes out negative, and counted (clock-steps.ts).
+   */
+  private stepBack(c: Conn, t: number, packet: number): number {
+    const tot = this.totals;
+    if (c.clockSteps === null) tot.timeStepConnections = (tot.timeStepConnections ?? 0) + 1;
+    tot.timeStepsBack = (tot.timeStepsBack ?? 0) + 1;
+    noteStepBack(c, Math.max(0, c.lastTime - t), packet);
+    return c.lastTime;
   }
 
   // ---------------------------------------------------------------- per segment
@@ -456,6 +486,7 @@ export class Tracker implements FlowContext {
     const serverIsA = !c.clientIsA;
     c.listener = this.listenerOf(c, serverIsA);
     c.listener.connections++;
+    c.listener.held++;
 
     if (this.sink.onEvent) {
       const client = { ip: this.ipString(c, c.clientIsA), port: c.clientIsA ? c.portA : c.portB };
@@ -525,7 +556,8 @@ export class Tracker implements FlowContext {
 
   /** c is still only its handshake, and nothing of it is due now (else it stays full until that runs). */
   private mayCompact(c: Conn): boolean {
-    return c.list === LIST_ACTIVE && compactable(c) && c.timerAt > this.now && c.lastTime + this.opts.idleTimeoutSeconds > this.now;
+    // A connection whose clock stepped back stays whole: an embryo replays its segments as stamped.
+    return c.list === LIST_ACTIVE && c.clockSteps === null && compactable(c) && c.timerAt > this.now && c.lastTime + this.opts.idleTimeoutSeconds > this.now;
   }
 
   private demote(c: Conn): void {
@@ -609,6 +641,7 @@ export class Tracker implements FlowContext {
   /** The server's listener; IPv4 listeners are found by a numeric key (no string per connection). */
   private listenerOf(c: Conn, serverIsA: boolean): ListenerRecord {
     const port = serverIsA ? c.portA : c.portB;
+    if (this.listeners.folds !== this.v4Folds) { this.v4Listeners.clear(); this.v4Folds = this.listeners.folds; }
     if (c.ipVersion !== 6) {
       const key = (serverIsA ? c.a0 : c.b0) * 65536 + port;
       let l = this.v4Listeners.get(key);
@@ -699,12 +732,14 @@ export class Tracker implements FlowContext {
     this.emitting = c;
     this.settleAtEnd(c);
     endOfConnectionAnomalies(c, this);
+    if (c.clockSteps !== null && rttExcluded(c)) this.totals.rttExcluded = (this.totals.rttExcluded ?? 0) + 1;
     if (reason !== 'end-of-input' && c.server.inQueue) {
       c.server.inQueue = false;
       this.listeners.changeHalfOpen(c.listener, -1, Math.max(this.now, c.lastTime), c.lastPacket);
     }
     this.emitting = null;
     this.table.remove(c);
+    c.listener.held--;
     if (c.list === LIST_ACTIVE) this.active.remove(c);
     else if (c.list === LIST_CLOSING) { this.closing.remove(c); this.lingering--; }
     c.list = LIST_NONE;
@@ -763,6 +798,86 @@ export class Tracker implements FlowContext {
         this.apply(c, ep, '2MSL timeout', ep.timeWaitT + this.twoMsl, c.lastPacket, true);
       }
     }
+  }
+
+  /** Connections held now (open, quiet, or lingering after their close). */
+  get held(): number { return this.table.size; }
+
+  /**
+   * Memory pressure (pipeline/memory-guard.ts): finish up to `n` connections now, as 'evicted', the
+   * least recently active first and those whose handshake never completed before the others: compact
+   * embryos (a flood's half-open and unanswered SYNs, embryo.ts), then full records of incomplete
+   * handshakes, then the rest. Each leaves a tombstone until --idle-timeout, so a later segment of it is
+   * counted as late, not taken for a new connection. Returns how many went.
+   */
+  evict(n: number): number {
+    let done = 0;
+    for (const e of this.oldestEmbryos(n)) { this.evictOne(this.promote(e), true); done++; }
+    for (let pass = 0; pass < 2 && done < n; pass++) {
+      for (let c = this.active.head; c !== null && done < n;) {
+        const next = c.next;
+        const incomplete = !c.server.everEstablished;
+        if (incomplete || pass === 1) { this.evictOne(c, incomplete); done++; }
+        c = next;
+      }
+    }
+    if (done > 0) {
+      // What still refers to the evicted records, so they can be collected: their idle timers (minutes
+      // of capture time away), the young list (a quarter of a second of connections), the spare pools.
+      this.timers.prune();
+      this.pruneYoung();
+      this.records.clear();
+      this.embryos.clear();
+    }
+    return done;
+  }
+
+  /**
+   * The `n` embryos last active longest ago. Their times are sorted in a typed array (8 bytes each,
+   * outside the heap that is running short) for the cut-off time; no object per embryo.
+   */
+  private oldestEmbryos(n: number): Embryo[] {
+    let count = 0;
+    for (const x of this.table.values()) if (x.embryo) count++;
+    if (count === 0 || n <= 0) return [];
+    let cutoff = Infinity;
+    if (count > n) {
+      const times = new Float64Array(count);
+      let i = 0;
+      for (const x of this.table.values()) if (x.embryo) times[i++] = x.lastTime();
+      times.sort();
+      cutoff = times[n - 1]!;
+    }
+    const out: Embryo[] = [];
+    for (const x of this.table.values()) if (x.embryo && out.length < n && x.lastTime() <= cutoff) out.push(x);
+    // Reported oldest first: the table's order is not their age (compaction re-inserts a record).
+    return out.sort((a, b) => a.lastTime() - b.lastTime());
+  }
+
+  /** Young entries whose record is gone (emitted, or reused by another connection). */
+  private pruneYoung(): void {
+    const young = this.young, ids = this.youngIds;
+    let k = 0;
+    for (let i = this.youngHead; i < young.length; i++) {
+      const c = young[i]!;
+      if (c.id !== ids[i] || c.list === LIST_NONE) continue;
+      young[k] = c; ids[k] = ids[i]!; k++;
+    }
+    young.length = k; ids.length = k;
+    this.youngHead = 0;
+  }
+
+  private evictOne(c: Conn, incomplete: boolean): void {
+    // One shared message (no number in it): a flood evicts hundreds of thousands at a time.
+    this.raise(c, 'evicted', c.lastPacket, c.lastTime, null, 'evicted under memory pressure: its end was not seen',
+      { idleSeconds: Math.max(0, this.now - c.lastTime) });
+    this.tombstones.add(c, this.now + this.opts.idleTimeoutSeconds, this.now);
+    this.totals.evicted = (this.totals.evicted ?? 0) + 1;
+    if (incomplete) this.totals.evictedIncomplete = (this.totals.evictedIncomplete ?? 0) + 1;
+    this.emit(c, 'evicted');
+    // Its pending timer no longer counts (prune drops it; a spare record must not run it).
+    c.timerToken = 0;
+    c.timerAt = Infinity;
   }
 
   /** Capture time as the tracker sees it (the latest timestamp pushed, or advanced to). */

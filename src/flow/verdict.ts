@@ -100,11 +100,16 @@ function offered(ep: Endpoint): OfferedOptions {
   };
 }
 
-/** Handshake RTT split: first SYN → SYN-ACK (the server's side), SYN-ACK → completing ACK (the client's). */
+/**
+ * Handshake RTT split: first SYN → SYN-ACK (the server's side), SYN-ACK → completing ACK (the client's).
+ * Not reported across a step back in time (clock-steps.ts).
+ */
 function synToSynAckOf(c: Conn): number | null {
+  if (c.clockSteps?.beforeSynAck) return null;
   return c.synAckT >= 0 && c.synBeforeSynAckT >= 0 && c.client.synSeen ? elapsed(c.synBeforeSynAckT, c.synAckT) : null;
 }
 function synAckToAckOf(c: Conn): number | null {
+  if (c.clockSteps?.beforeAck) return null;
   return c.ackT >= 0 && c.lastSynAckBeforeAckT >= 0 && c.server.synSeen && c.synAckT >= 0 ? elapsed(c.lastSynAckBeforeAckT, c.ackT) : null;
 }
 
@@ -262,6 +267,10 @@ export function buildConnection(c: Conn, reason: Connection['endReason'], names:
     anomalies: c.anomalies ?? [],
     ...(c.omittedById !== null ? { anomaliesOmitted: omitted(c)! } : {}),
     zeek: { connState: c.zeek.connState(), history: c.zeek.history },
+    ...(c.clockSteps !== null ? {
+      // To the microsecond: a difference of two epoch-second doubles carries noise below it.
+      timeStepsBack: { segments: c.clockSteps.segments, firstPacket: c.clockSteps.firstPacket, largestSeconds: Math.round(c.clockSteps.largest * 1e6) / 1e6 },
+    } : {}),
     ...(c.client.data.hasGaps || c.server.data.hasGaps ? { gaps: { client: directionGaps(c.client), server: directionGaps(c.server) } } : {}),
     ...(c.cutSegments !== 0 ? { cutSegments: c.cutSegments } : {}),
     endReason: reason,

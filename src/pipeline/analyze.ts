@@ -10,6 +10,7 @@ import { factsOfConnection, type ConnectionFacts } from '../flow/verdict.js';
 import { compareEndpoints } from '../util/address.js';
 import { readInputs, type Progress } from './inputs.js';
 import { captureDrops } from './integrity.js';
+import { guarded, MemoryGuard } from './memory-guard.js';
 import { FrameSink, type Selection } from './sink.js';
 import { Tracker } from './stages.js';
 import type { AnalysisResult, FrameCounts, InputSummary } from './types.js';
@@ -32,6 +33,8 @@ export interface AnalyzeOptions {
   keepConnections?: boolean;
   onProgress?: (p: Progress, connections: number) => void;
   signal?: AbortSignal;
+  /** The memory ceiling in bytes (--max-memory); default: V8's heap limit (memory-guard.ts). */
+  maxMemoryBytes?: number | null;
   /** A capture filter and a count (`-c`): which segments reach the tracker. */
   selection?: Selection;
   /** Display names of the paths (standard input spooled to a file is still '-'). */
@@ -61,7 +64,8 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     ...(onFinished && !keep ? { onFinished: (f: ConnectionFacts, build: () => Connection) => { finished++; onFinished(f, () => judgeConfidence(build(), drops)); } } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
-  const sink = new FrameSink(opts.verifyChecksums, (seg) => tracker.push(seg), opts.selection ?? null);
+  const guard = new MemoryGuard(opts.maxMemoryBytes ?? null, tracker);
+  const sink = new FrameSink(opts.verifyChecksums, guarded((seg) => tracker.push(seg), guard), opts.selection ?? null);
   const progress = opts.onProgress;
   const onRead = progress ? (p: Progress): void => progress(p, finished) : undefined;
   const inputs = await readInputs(paths, sink, {
@@ -78,8 +82,10 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
     connections: drops.length ? connections.map((c) => judgeConfidence(c, drops)) : connections,
     // Numeric order (10.0.0.2 before 10.0.0.10), not the order of the text.
     listeners: done.listeners.sort(compareEndpoints),
+    ...(done.listenersFolded ? { listenersFolded: done.listenersFolded } : {}),
     anomalies: judgeGlobalConfidence(done.anomalies, drops),
     totals: done.totals,
+    memory: guard.status,
     tracker: opts.tracker,
     elapsedSeconds: Number(process.hrtime.bigint() - t0) / 1e9,
   };

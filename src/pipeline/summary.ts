@@ -7,6 +7,7 @@ import type {
   AnomalyId, AnomalyOccurrence, CloseKind, Connection, HandshakeOutcome, Severity, ZeekConnState,
 } from '../flow/model.js';
 import { ANOMALIES } from '../flow/anomalies.js';
+import type { FoldedListeners } from '../flow/listener-fold.js';
 import { connectionRtt, type ConnectionFacts } from '../flow/verdict.js';
 import { LogHistogram, type HistogramStats as RttStats } from '../util/log-histogram.js';
 import type { AnalysisResult, FrameCounts } from './types.js';
@@ -38,9 +39,41 @@ export interface Summary {
   /** Segments for a connection already reported, arriving during its 2×MSL: counted, not analysed. */
   lateSegments: number;
   peakConcurrent: number;
+  /**
+   * Present when the run shed connections to stay under its memory ceiling (pipeline/memory-guard.ts):
+   * the ceiling and V8's heap limit in bytes, how often, and how many connections were evicted.
+   */
+  memoryPressure?: MemoryPressure;
+  /**
+   * Present when segments were stamped earlier than their connection's previous one (flow/clock-steps.ts):
+   * how many, in how many connections, and the handshake RTTs not reported because they span a step.
+   */
+  timeStepsBack?: { segments: number; connections: number; rttExcluded: number };
+  /** Listeners beyond --max-listeners folded into counts: not in `listeners` (absent when none was). */
+  listenersFolded?: FoldedListeners;
   /** Capture time span (seconds since the epoch) over all connections, null when there are none. */
   start: number | null;
   end: number | null;
+}
+
+export interface MemoryPressure {
+  ceiling: number;
+  heapLimit: number;
+  episodes: number;
+  evicted: number;
+  evictedIncomplete: number;
+}
+
+/** The summary's memoryPressure: present when the run shed connections to stay under its ceiling. */
+export function memoryPressure(r: Pick<AnalysisResult, 'memory' | 'totals'>): MemoryPressure | null {
+  const m = r.memory;
+  if (!m || m.episodes === 0) return null;
+  return { ceiling: m.ceiling, heapLimit: m.heapLimit, episodes: m.episodes, evicted: r.totals.evicted ?? 0, evictedIncomplete: r.totals.evictedIncomplete ?? 0 };
+}
+
+function withMemoryPressure(r: Pick<AnalysisResult, 'memory' | 'totals'>): { memoryPressure?: MemoryPressure } {
+  const p = memoryPressure(r);
+  return p ? { memoryPressure: p } : {};
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -135,7 +168,7 @@ export class SummaryBuilder {
   }
 
   /** The summary, once the whole run is known (frame counts, warnings, the tracker's totals). */
-  finish(r: Pick<AnalysisResult, 'counts' | 'inputs' | 'anomalies' | 'totals'>): Summary {
+  finish(r: Pick<AnalysisResult, 'counts' | 'inputs' | 'anomalies' | 'totals' | 'listenersFolded' | 'memory'>): Summary {
     const counts = new Map<AnomalyId, AnomalyCount>([...this.byId].map(([k, v]) => [k, { ...v }]));
     for (const a of r.anomalies) {
       let e = counts.get(a.id);
@@ -153,6 +186,11 @@ export class SummaryBuilder {
       unplacedSegments: r.totals.unplaced,
       lateSegments: r.totals.late ?? 0,
       peakConcurrent: r.totals.peakConcurrent,
+      ...withMemoryPressure(r),
+      ...(r.totals.timeStepsBack ? { timeStepsBack: {
+        segments: r.totals.timeStepsBack, connections: r.totals.timeStepConnections ?? 0, rttExcluded: r.totals.rttExcluded ?? 0,
+      } } : {}),
+      ...(r.listenersFolded ? { listenersFolded: r.listenersFolded } : {}),
       start: this.start, end: this.end,
     };
   }

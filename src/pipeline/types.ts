@@ -6,6 +6,8 @@ import type { CaptureCounts, CaptureFormat, CaptureWarning } from '../capture/fr
 import type { InterfaceStats } from '../capture/stats.js';
 import type { LiveCaptureFacts } from './live-input.js';
 import type { FrameKind } from '../decode/segment.js';
+import type { FoldedListeners } from '../flow/listener-fold.js';
+import type { MemoryStatus } from './memory-guard.js';
 import type {
   AnomalyOccurrence, Connection, Listener, TrackerOptions, TrackerTotals,
 } from '../flow/model.js';
@@ -63,9 +65,13 @@ export interface AnalysisResult {
   /** Finished connections in id order, only when asked for (keepConnections); else empty: they were streamed. */
   connections: Connection[];
   listeners: Listener[];
+  /** Listeners beyond TrackerOptions.maxListeners, folded into counts (absent when none was). */
+  listenersFolded?: FoldedListeners;
   /** Anomalies that belong to no single connection (e.g. syn-flood on a listener). */
   anomalies: AnomalyOccurrence[];
   totals: TrackerTotals;
+  /** The memory ceiling the run kept under and what it shed to stay under it (absent: not watched). */
+  memory?: MemoryStatus;
   tracker: TrackerOptions;
   /** Wall-clock seconds the analysis took (not part of the JSON contract: it varies run to run). */
   elapsedSeconds: number;

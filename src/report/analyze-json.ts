@@ -9,6 +9,7 @@
 import type { Connection } from '../flow/model.js';
 import type { Summary } from '../pipeline/summary.js';
 import type { AnalysisResult } from '../pipeline/types.js';
+import { jsonSafe } from './safe-text.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -50,9 +51,12 @@ export function analyzeDocument(
   };
 }
 
-/** `"key": value` at the document's top level, the value indented as JSON.stringify(doc, null, 2) would. */
+/**
+ * `"key": value` at the document's top level, the value indented as JSON.stringify(doc, null, 2) would.
+ * Input strings (file names, warnings) stay exact; DEL and C1 are \u escapes (safe-text.ts).
+ */
 function member(key: string, value: unknown): string {
-  return `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')}`;
+  return `  ${JSON.stringify(key)}: ${jsonSafe(JSON.stringify(value, null, 2)).replace(/\n/g, '\n  ')}`;
 }
 
 /**

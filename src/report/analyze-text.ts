@@ -2,6 +2,7 @@
  * `synack analyze` as text: a summary a person takes in at a glance, then one row per connection,
  * trouble first. Pure: takes data, a Paint and the width to fit, returns the text.
  */
+import type { FoldedListeners } from '../flow/listener-fold.js';
 import type { Connection, Listener, Severity } from '../flow/model.js';
 import type { ConnectionRows } from '../pipeline/digest.js';
 import { connectionRtt } from '../flow/verdict.js';
@@ -10,6 +11,7 @@ import { explainHint } from './explain-hint.js';
 import { renderSynQueues } from './syn-queue.js';
 import type { AnalysisResult, InputSummary } from '../pipeline/types.js';
 import type { InterfaceStats } from '../capture/stats.js';
+import { safeText } from './safe-text.js';
 import { compareEndpoints } from '../util/address.js';
 import { fittedTable, type Cell, type Column } from './layout.js';
 import { severityColor, stateColor, type Paint } from './style.js';
@@ -25,6 +27,8 @@ export interface AnalyzeTextOptions {
   describe?: (id: string) => string | undefined;
   /** Most listener rows. */
   listenerLimit?: number;
+  /** What the run gave up to finish (run-warnings.ts), shown under the overview. */
+  warnings?: readonly string[];
   /** Visible columns to fit (Infinity: no limit, `--wide`). Default 100. */
   width?: number;
   /** The capture filter, when one was given (shown with what it kept). */
@@ -53,12 +57,12 @@ export function renderInputs(p: Paint, inputs: readonly InputSummary[], s: Summa
   for (const i of inputs) {
     const links = i.linkTypes.map((l) => `${l.supported ? l.name : p.yellow(`${l.name} (not decoded)`)} ${num(l.frames)}`).join(', ');
     // The reader's detail says "gzip-compressed" already.
-    lines.push(`  ${p.bold(i.name)}  ${i.detail}`);
+    lines.push(`  ${p.bold(safeText(i.name))}  ${safeText(i.detail)}`);
     lines.push(`    ${plural(i.frames, 'frame')}, ${plural(i.bytes, 'byte')}${links ? `; link types: ${links}` : ''}`);
     const adjusted = i.counts ? Object.entries(i.counts).filter(([, n]) => n > 0).map(([k, n]) => `${num(n)} ${k}`) : [];
     if (adjusted.length) lines.push(`    records adjusted or skipped by the reader: ${p.yellow(adjusted.join(', '))}`);
     for (const st of i.interfaceStats ?? []) lines.push(`    ${interfaceStatsLine(p, st)}`);
-    for (const w of i.warnings) lines.push(`    ${p.yellow('warning:')} ${w.message}`);
+    for (const w of i.warnings) lines.push(`    ${p.yellow('warning:')} ${safeText(w.message)}`);
   }
   const f = s.frames;
   const skipped = Object.entries(f.nonTcp).filter(([, n]) => n > 0).map(([k, n]) => `${num(n)} ${k}`);
@@ -66,11 +70,16 @@ export function renderInputs(p: Paint, inputs: readonly InputSummary[], s: Summa
     (skipped.length ? `; not analysed: ${skipped.join(', ')}` : ''));
   if (captureFilter !== undefined) {
     const kept = f.tcpSegments - (f.filteredOut ?? 0);
-    lines.push(`  filter ${JSON.stringify(captureFilter)}: ${num(kept)} of ${plural(f.tcpSegments, 'TCP segment')} kept, ${num(f.filteredOut ?? 0)} left out`);
+    lines.push(`  filter ${safeText(JSON.stringify(captureFilter))}: ${num(kept)} of ${plural(f.tcpSegments, 'TCP segment')} kept, ${num(f.filteredOut ?? 0)} left out`);
   }
   if (f.stoppedAtCount !== undefined) lines.push(`  stopped after ${plural(f.stoppedAtCount, 'segment')} (-c ${f.stoppedAtCount}); the rest was not read`);
   const issues = Object.entries(f.decodeIssues).filter(([, n]) => n > 0).map(([k, n]) => `${num(n)} ${k}`);
   if (issues.length) lines.push(`  decode issues: ${p.yellow(issues.join(', '))}`);
+  const back = s.timeStepsBack;
+  if (back) {
+    lines.push(`  ${p.yellow('time runs backwards:')} ${plural(back.segments, 'segment')} in ${plural(back.connections, 'connection')} stamped earlier than ` +
+      `the one before (each timed as that one); ${plural(back.rttExcluded, 'handshake RTT')} across a step not measured`);
+  }
   if (s.lateSegments > 0) lines.push(`  segments after their connection was reported (counted, not analysed): ${num(s.lateSegments)}`);
   if (s.unplacedSegments > 0) lines.push(`  ${p.yellow('segments not placed in a connection:')} ${num(s.unplacedSegments)}`);
   return lines.join('\n');
@@ -81,7 +90,7 @@ export function renderInputs(p: Paint, inputs: readonly InputSummary[], s: Summa
  * 13:45:12.439978 – 13:45:30.126271 UTC": what the capture says it missed.
  */
 export function interfaceStatsLine(p: Paint, st: InterfaceStats): string {
-  const who = `interface ${st.interface}${st.name ? ` (${st.name})` : ''}`;
+  const who = `interface ${st.interface}${st.name ? ` (${safeText(st.name)})` : ''}`;
   const parts: string[] = [];
   if (st.dropped !== null) {
     const by = [st.osDrop !== null ? `by the OS ${num(st.osDrop)}` : '', st.ifDrop !== null ? `by the interface ${num(st.ifDrop)}` : ''].filter(Boolean).join(', ');
@@ -104,13 +113,15 @@ export function renderOverview(p: Paint, s: Summary): string {
   const closes = Object.entries(s.closes).map(([k, n]) => `${k} ${num(n)}`);
   if (closes.length) lines.push(`  close:     ${closes.join('  ')}`);
   const r = s.handshakeRtt;
+  const excluded = s.timeStepsBack?.rttExcluded ?? 0;
+  const across = excluded > 0 ? `; ${plural(excluded, 'handshake')} across a step back in time not measured` : '';
   if (r.samples > 0) {
     // "≈": read from a histogram bucket of different values (within 0.05 %: summary's RttStats.exact),
     // not when every sample prints the same (min and max alike): the median then prints the same too.
     const about = r.exact || duration(r.min) === duration(r.max) ? '' : '≈';
-    lines.push(`  handshake RTT (SYN → ACK, ${plural(r.samples, 'sample')}): min ${duration(r.min)}  median ${about}${duration(r.median)}  p95 ${about}${duration(r.p95)}  max ${duration(r.max)}`);
+    lines.push(`  handshake RTT (SYN → ACK, ${plural(r.samples, 'sample')}): min ${duration(r.min)}  median ${about}${duration(r.median)}  p95 ${about}${duration(r.p95)}  max ${duration(r.max)}${across}`);
   } else {
-    lines.push('  handshake RTT: no completed handshake seen');
+    lines.push(excluded > 0 ? `  handshake RTT: none measured${across}` : '  handshake RTT: no completed handshake seen');
   }
   return lines.join('\n');
 }
@@ -132,7 +143,7 @@ export function renderAnomalyCounts(p: Paint, s: Summary, describe?: (id: string
   return `${p.bold('Anomalies')}\n${t.text}${droppedNote(p, t.dropped, width)}\n${explainHint(p, width)}`;
 }
 
-export function renderListeners(p: Paint, listeners: readonly Listener[], limit = 10, width = 100): string {
+export function renderListeners(p: Paint, listeners: readonly Listener[], limit = 10, width = 100, folded?: FoldedListeners): string {
   if (listeners.length === 0) return '';
   const sorted = [...listeners].sort((a, b) => b.connections - a.connections || b.halfOpenPeak - a.halfOpenPeak || compareEndpoints(a, b));
   const cols: Column[] = [
@@ -150,7 +161,9 @@ export function renderListeners(p: Paint, listeners: readonly Listener[], limit 
     l.halfOpenNow > 0 ? p.red(num(l.halfOpenNow)) : '0',
   ]);
   const t = fittedTable(p, cols, rows, width);
-  const more = sorted.length > limit ? `\n  … ${plural(sorted.length - limit, 'more listener')}` : '';
+  const more = (sorted.length > limit ? `\n  … ${plural(sorted.length - limit, 'more listener')}` : '') +
+    (folded ? `\n  … ${plural(folded.listeners, 'quieter listener')} folded into counts (--max-listeners): ${plural(folded.connections, 'connection')}, ` +
+      `${num(folded.completed)} completed, ${num(folded.refused)} refused, half-open peak ${num(folded.halfOpenPeak)}` : '');
   const notes = sorted.flatMap((l) => l.anomalies.map((a) =>
     `\n  ${severityColor(p, a.severity)(a.id)} on ${endpoint(l)} at packet #${a.packet} (${timestamp(a.t).slice(11)}): ${a.message}`));
   return `${p.bold('Busiest listeners')}\n${t.text}${droppedNote(p, t.dropped, width)}${more}${wrapBlock(notes.join(''), width)}`;
@@ -247,9 +260,9 @@ export function renderAnalyzeText(
   const heading = o.filterNote ? `Connections matching ${o.filterNote}: ${num(rows.total)} (trouble first)` : 'Connections (trouble first)';
   const parts = [
     wrapBlock(renderInputs(p, r.inputs, s, o.captureFilter), width),
-    wrapBlock(renderOverview(p, s), width),
+    wrapBlock(renderOverview(p, s) + (o.warnings ?? []).map((w) => `\n  ${p.yellow('warning:')} ${w}`).join(''), width),
     renderAnomalyCounts(p, s, o.describe, width),
-    renderListeners(p, r.listeners, o.listenerLimit, width),
+    renderListeners(p, r.listeners, o.listenerLimit, width, s.listenersFolded),
     wrapBlock(renderSynQueues(p, r.listeners, o.listenerLimit), width, 4),
     renderConnectionTable(p, rows, o.limit, heading, width,
       o.filterNote ? `no connection matches ${o.filterNote} (of ${plural(s.connections, 'connection')} in the capture)` : undefined),

@@ -4,6 +4,7 @@
  */
 import type { DropCounters } from '../capture/live-source.js';
 import type { LiveCaptureFacts } from '../pipeline/live-input.js';
+import { safeText } from './safe-text.js';
 import type { Paint } from './style.js';
 import { num, plural, timeOfDay } from './text.js';
 
@@ -19,12 +20,14 @@ export interface StartInfo {
 /** "listening on lo with tcpdump 4.99.3 (libpcap 1.10.3), kernel time stamps, ...", then limits and fallbacks. */
 export function startLines(p: Paint, i: StartInfo): string {
   const c = i.capture;
-  const lines = [`listening on ${i.iface} with ${c.engineDetail}, ${c.kernelTimestamps ? 'kernel time stamps' : p.yellow('time stamps taken by Node')}` +
+  // The interface, filter and file are the user's words; reasons and details may quote a capture
+  // program's own messages: all shown with control characters escaped (safe-text.ts).
+  const lines = [`listening on ${safeText(i.iface)} with ${safeText(c.engineDetail)}, ${c.kernelTimestamps ? 'kernel time stamps' : p.yellow('time stamps taken by Node')}` +
     `, link-type ${i.linkTypeName}, snapshot length ${i.snaplen} bytes, buffer ${num(c.bufferKiB)} KiB` +
-    `${i.filter ? `, filter "${i.filter}"` : ''}${i.write ? `, writing ${i.write}` : ''}`];
-  for (const s of c.skipped) lines.push(`  ${p.yellow(`engine ${s.engine} not used:`)} ${s.reason}`);
+    `${i.filter ? `, filter "${safeText(i.filter)}"` : ''}${i.write ? `, writing ${safeText(i.write)}` : ''}`];
+  for (const s of c.skipped) lines.push(`  ${p.yellow(`engine ${s.engine} not used:`)} ${safeText(s.reason)}`);
   if (c.engine === 'cap' && c.skipped.length) lines.push(`  ${p.yellow('fell back to the in-process cap engine')}`);
-  for (const l of c.limits) lines.push(`  ${p.dim(`${c.engine} cannot:`)} ${l}`);
+  for (const l of c.limits) lines.push(`  ${p.dim(`${c.engine} cannot:`)} ${safeText(l)}`);
   return lines.join('\n') + '\n';
 }
 

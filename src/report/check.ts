@@ -5,6 +5,7 @@
 import { DAMAGED, type Offence, type RuleResult, type Verdict } from '../check/policy.js';
 import type { CaptureProblem } from '../pipeline/integrity.js';
 import type { InputSummary } from '../pipeline/types.js';
+import { jsonSafe, safeText } from './safe-text.js';
 import { EXPLAIN_HINT, explainCommandOf } from './explain-hint.js';
 import type { Paint } from './style.js';
 import { num, plural } from './text.js';
@@ -49,9 +50,9 @@ function failedOnDamage(v: Verdict): boolean {
 
 export function renderCheckText(p: Paint, v: Verdict, inputs: readonly InputSummary[], problems: readonly CaptureProblem[]): string {
   const lines: string[] = [];
-  const names = inputs.map((i) => i.name).join(', ');
+  const names = inputs.map((i) => safeText(i.name)).join(', ');
   lines.push(`${p.bold('synack check')} ${names}: ${plural(v.connections, 'connection')}, ${plural(v.rules.length, 'rule')}`);
-  if (!failedOnDamage(v)) for (const pr of problems) lines.push(`  ${p.yellow('warning:')} ${pr.message}`);
+  if (!failedOnDamage(v)) for (const pr of problems) lines.push(`  ${p.yellow('warning:')} ${safeText(pr.message)}`);
   for (const r of v.rules) {
     const mark = r.passed ? p.green('PASS') : p.red('FAIL');
     const count = r.limit > 0 || r.rule.startsWith('max:') ? ` (${num(r.count)}/${num(r.limit)})` : r.passed ? '' : ` (${num(r.count)})`;
@@ -67,6 +68,11 @@ export function renderCheckText(p: Paint, v: Verdict, inputs: readonly InputSumm
   if (anomalyIds(v.rules).length) lines.push(`  ${p.dim(EXPLAIN_HINT)}`);
   lines.push(v.passed ? p.green.bold('passed') : p.red.bold(`failed: ${plural(failed, 'rule')} violated`));
   return lines.join('\n') + '\n';
+}
+
+/** The --format json document as text: input strings exact, DEL and C1 escaped (safe-text.ts). */
+export function renderCheckJson(v: Verdict, inputs: readonly InputSummary[], problems: readonly CaptureProblem[], version: string): string {
+  return jsonSafe(JSON.stringify(checkDocument(v, inputs, problems, version), null, 2)) + '\n';
 }
 
 /** The anomaly ids the failed rules list (what `synack explain` can teach), in order of appearance. */
@@ -98,7 +104,7 @@ export function xmlEscape(s: string): string {
 const INTEGRITY_CASE = 'capture integrity';
 
 function problemText(problems: readonly CaptureProblem[]): string {
-  return problems.map((pr) => `warning: ${pr.message}`).join('\n');
+  return problems.map((pr) => `warning: ${safeText(pr.message)}`).join('\n');
 }
 
 /**
@@ -129,7 +135,7 @@ function testcase(r: RuleResult, suite: string, name = `${r.rule}: ${r.descripti
 }
 
 export function renderJUnit(v: Verdict, inputs: readonly InputSummary[], problems: readonly CaptureProblem[]): string {
-  const suite = `synack.check ${inputs.map((i) => i.name).join(' ')}`;
+  const suite = `synack.check ${inputs.map((i) => safeText(i.name)).join(' ')}`;
   const failures = v.rules.filter((r) => !r.passed).length;
   const others = v.rules.filter((r) => r.rule !== DAMAGED_RULE);
   // One case per rule, the integrity case always (it is the damaged rule when the policy has it).
@@ -157,7 +163,7 @@ function ghProp(s: string): string {
 }
 
 export function renderGitHub(v: Verdict, inputs: readonly InputSummary[], problems: readonly CaptureProblem[]): string {
-  const file = inputs.length === 1 ? inputs[0]!.name : null;
+  const file = inputs.length === 1 ? safeText(inputs[0]!.name) : null;
   const lines: string[] = [];
   for (const r of v.rules) {
     const fileProp = file && file !== '-' ? `file=${ghProp(file)},` : '';
@@ -178,8 +184,8 @@ export function renderGitHub(v: Verdict, inputs: readonly InputSummary[], proble
   // Failing on damage listed them as ::error already; otherwise each is a ::warning.
   if (!failedOnDamage(v)) {
     for (const pr of problems) {
-      const where = pr.input && pr.input !== '-' ? `file=${ghProp(pr.input)},` : '';
-      lines.push(`::warning ${where}title=${ghProp('synack capture integrity')}::${ghData(pr.message)}`);
+      const where = pr.input && pr.input !== '-' ? `file=${ghProp(safeText(pr.input))},` : '';
+      lines.push(`::warning ${where}title=${ghProp('synack capture integrity')}::${ghData(safeText(pr.message))}`);
     }
   }
   const failed = v.rules.filter((r) => !r.passed).length;

@@ -88,6 +88,12 @@ function detailText(p: Paint, c: Connection, ladder: readonly LadderSegment[] | 
   out.push(`  ${timestamp(c.start)}, lasted ${duration(c.end - c.start)}, packets #${c.firstPacket}–#${c.lastPacket}, ended: ${c.endReason}`);
   out.push(`  client sent ${plural(c.packets.client, 'packet')} / ${plural(c.bytes.client, 'byte')}; server sent ${plural(c.packets.server, 'packet')} / ${plural(c.bytes.server, 'byte')}`);
   out.push(`  final states: client ${stateColor(p, c.finalStates.client)(c.finalStates.client)}, server ${stateColor(p, c.finalStates.server)(c.finalStates.server)}; Zeek conn_state ${c.zeek.connState}, history ${c.zeek.history || '–'}`);
+  if (c.endReason === 'evicted') out.push(`  ${p.yellow('evicted under memory pressure: its end was not seen (--max-memory)')}`);
+  const back = c.timeStepsBack;
+  if (back) {
+    out.push(`  ${p.yellow('time runs backwards:')} ${plural(back.segments, 'segment')} stamped earlier than the one before (first #${back.firstPacket}, ` +
+      `up to ${duration(back.largestSeconds)} back), each timed as that one; intervals across a step are not measured`);
+  }
   if (c.gaps) out.push(`  ${p.yellow('capture gaps')}: client ${gapText(c.gaps.client)}; server ${gapText(c.gaps.server)}`);
   if (c.cutSegments) out.push(`  ${p.yellow('cut by the snaplen')}: ${plural(c.cutSegments, 'segment')}`);
   if (c.uncertainBecause) out.push(`  ${p.yellow('uncertain verdicts')} (marked ?): ${c.uncertainBecause.join('; ')}`);

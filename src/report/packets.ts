@@ -6,6 +6,7 @@
 import { FLAG, type DecodedOptions, type Segment } from '../decode/segment.js';
 import type { FrameCounts, InputSummary } from '../pipeline/types.js';
 import { formatAddress, formatFlagsTcpdump, formatOptionsTcpdump, formatTime, issueNames } from '../decode/format.js';
+import { safeText } from './safe-text.js';
 import type { Paint } from './style.js';
 import { num, plural } from './text.js';
 
@@ -87,6 +88,6 @@ export function renderPacketCounts(p: Paint, inputs: readonly InputSummary[], c:
   if (links.size) lines.push(`  link types: ${[...links].map(([k, n]) => `${k} ${num(n)}`).join(', ')}`);
   const issues = Object.entries(c.decodeIssues).map(([k, n]) => `${k} ${num(n)}`);
   if (issues.length) lines.push(`  decode issues: ${p.yellow(issues.join(', '))}`);
-  for (const i of inputs) for (const w of i.warnings) lines.push(`${p.yellow('warning:')} ${w.message}`);
+  for (const i of inputs) for (const w of i.warnings) lines.push(`${p.yellow('warning:')} ${safeText(w.message)}`);
   return lines.join('\n') + '\n';
 }

@@ -3,6 +3,7 @@
  * connections, packets/s. Only on a TTY, never with --quiet; it clears itself when done.
  */
 import type { Progress } from '../pipeline/inputs.js';
+import { safeText } from './safe-text.js';
 import type { Paint } from './style.js';
 import { num, plural } from './text.js';
 
@@ -30,7 +31,7 @@ export class ProgressBar {
     const bar = pr.bytesTotal > 0 ? `[${'#'.repeat(filled)}${'-'.repeat(barW - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}%` : '[stdin]';
     const mb = (b: number) => (b / 1e6).toFixed(1);
     const which = pr.inputCount > 1 ? ` (${pr.inputIndex + 1}/${pr.inputCount})` : '';
-    let rest = ` ${pr.input}${which} ${bar} ${mb(pr.bytesRead)}/${mb(pr.bytesTotal)} MB, ` +
+    let rest = ` ${safeText(pr.input)}${which} ${bar} ${mb(pr.bytesRead)}/${mb(pr.bytesTotal)} MB, ` +
       `${plural(connections, 'connection')}, ${num(rate)} packets/s`;
     // Never wrap: a wrapped line cannot be redrawn in place.
     if (rest.length > this.width - 8) rest = rest.slice(0, Math.max(0, this.width - 8));

@@ -18,6 +18,14 @@ export class InputError extends SynackError {
   constructor(message: string) { super(message, 2); }
 }
 
+/**
+ * The memory ceiling is reached and nothing is left to shed (pipeline/memory-guard.ts): one line and
+ * exit 2 instead of V8's crash (SIGABRT, exit 134).
+ */
+export class MemoryError extends SynackError {
+  constructor(message: string) { super(message, 2); }
+}
+
 /** Live capture cannot start (permissions, no such interface, bad filter, cap not built). */
 export class CaptureError extends SynackError {
   constructor(message: string) { super(message, 2); }

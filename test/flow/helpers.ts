@@ -7,6 +7,7 @@
  */
 import { FLAG, newSegment, type Segment } from '../../src/decode/segment.js';
 import { DEFAULT_TRACKER_OPTIONS, type AnomalyOccurrence, type Connection, type FlowEvent, type Listener, type TrackerOptions, type TrackerTotals } from '../../src/flow/model.js';
+import type { FoldedListeners } from '../../src/flow/listener-fold.js';
 import { Tracker } from '../../src/flow/tracker.js';
 
 export { FLAG };
@@ -148,6 +149,7 @@ export function fillSegment(seg: Segment, s: SegSpec, ends: Endpoints = {}, fram
 export interface RunResult {
   connections: Connection[];
   listeners: Listener[];
+  listenersFolded?: FoldedListeners;
   totals: TrackerTotals;
   anomalies: AnomalyOccurrence[];
   events: FlowEvent[];
@@ -167,7 +169,10 @@ export function runConversations(parts: Array<{ conv: Conversation; ends?: Endpo
   let frameNo = 0;
   for (const { s, ends } of all) tracker.push(fillSegment(seg, s, ends, ++frameNo));
   const end = tracker.finish();
-  return { connections, listeners: end.listeners, totals: end.totals, anomalies: end.anomalies, events };
+  return {
+    connections, listeners: end.listeners, totals: end.totals, anomalies: end.anomalies, events,
+    ...(end.listenersFolded ? { listenersFolded: end.listenersFolded } : {}),
+  };
 }
 
 export function run(conv: Conversation, opts: Partial<TrackerOptions> = {}, ends?: Endpoints): RunResult {

@@ -150,6 +150,25 @@ export function randomTrackerOptions(rng: Rng): TrackerOptions {
   return o;
 }
 
+/** Anomaly details that are durations (seconds): never negative, whatever the timestamps. */
+const DURATION_DETAILS = ['interval', 'sinceClose', 'waited', 'survived', 'idleSeconds'];
+
+/**
+ * Mutated timestamps run backwards all the time: no interval a connection reports may be negative
+ * (flow/clock-steps.ts).
+ */
+function negativeIntervals(c: Connection, out: string[]): void {
+  const where = `connection ${c.id}`;
+  const rtt = c.handshake.rtt;
+  for (const [k, v] of Object.entries(rtt)) if (v !== null && !(v >= 0)) out.push(`${where}: rtt.${k} ${v}`);
+  if (!(c.end >= c.start)) out.push(`${where}: end ${c.end} before start ${c.start}`);
+  for (const a of c.anomalies) {
+    const d = a.details ?? {};
+    for (const k of DURATION_DETAILS) if (typeof d[k] === 'number' && !((d[k] as number) >= 0)) out.push(`${where}: ${a.id} details.${k} ${String(d[k])}`);
+    if (Array.isArray(d['intervals']) && (d['intervals'] as number[]).some((x) => !(x >= 0))) out.push(`${where}: ${a.id} details.intervals ${JSON.stringify(d['intervals'])}`);
+  }
+}
+
 export function describeTrackerOptions(o: TrackerOptions): string {
   return o === DEFAULT_TRACKER_OPTIONS ? 'default tracker options' : `tracker options ${JSON.stringify(o)}`;
 }
@@ -239,6 +258,7 @@ export class FrameChecker {
         totals = done.totals;
         if (totals.segments !== this.tcp) violations.push(`tracker counted ${totals.segments} segments, ${this.tcp} were pushed`);
         if (this.conns.length !== totals.connections) violations.push(`tracker emitted ${this.conns.length} connections but counts ${totals.connections}`);
+        for (const c of this.conns) negativeIntervals(c, violations);
         const placed = this.conns.reduce((a, c) => a + c.packets.client + c.packets.server, 0);
         if (placed + totals.unplaced + totals.late !== totals.segments) {
           violations.push(`tracker: ${placed} packets in connections + ${totals.unplaced} unplaced + ${totals.late} late != ${totals.segments} segments`);
@@ -254,7 +274,7 @@ export class FrameChecker {
       if (lt !== info.frames) violations.push(`CaptureInfo.linkTypes sum to ${lt}, frames ${info.frames}`);
       if (inputBytes !== null && info.bytes !== inputBytes) violations.push(`CaptureInfo.bytes ${info.bytes}, input ${inputBytes}`);
       for (const w of info.warnings) {
-        if (!['truncated', 'corrupt', 'unsupported'].includes(w.kind) || typeof w.message !== 'string' || w.message.includes('\n')) {
+        if (!['truncated', 'corrupt', 'unsupported', 'time-backwards'].includes(w.kind) || typeof w.message !== 'string' || w.message.includes('\n')) {
           violations.push(`warning not one line of a known kind: ${JSON.stringify(w)}`);
         }
       }

@@ -17,6 +17,8 @@ import { AnalyzeJsonStream } from '../../report/analyze-json.js';
 import { renderAnalyzeText } from '../../report/analyze-text.js';
 import { csvHeader, csvRow, zeekFooter, zeekHeader, zeekRow } from '../../report/connlog.js';
 import { renderConnectionDetail } from '../../report/detail.js';
+import { runWarnings } from '../../report/run-warnings.js';
+import { safeText } from '../../report/safe-text.js';
 import { collectLadders, type LadderSegment } from '../../pipeline/ladder.js';
 import { ProgressBar } from '../../report/progress.js';
 import { plural } from '../../report/text.js';
@@ -26,7 +28,7 @@ import { htmlReportHook, type HtmlReportHook } from '../html-report.js';
 import { addInputOptions, resolveInputs, type InputFlags } from '../inputs.js';
 import { BufferedWriter } from '../output.js';
 import {
-  addTrackerOptions, collectInts, collectList, collectPorts, collectStates, nonNegativeInt, trackerOptions, type TrackerFlags,
+  addTrackerOptions, collectInts, collectList, collectPorts, collectStates, maxMemoryBytes, nonNegativeInt, trackerOptions, type TrackerFlags,
 } from '../parse.js';
 import { spoolStdin } from '../spool.js';
 
@@ -48,6 +50,8 @@ export interface AnalyzeCommandOptions {
   /** Each selected connection as it finishes (--json, --ndjson, zeek, csv). */
   onConnection?: (c: Connection) => void;
   progress?: ProgressBar;
+  /** The memory ceiling (--max-memory), bytes; null: node's heap limit. */
+  maxMemoryBytes?: number | null;
 }
 
 export interface AnalyzeCommandResult {
@@ -67,7 +71,7 @@ export async function analyzeCommand(o: AnalyzeCommandOptions): Promise<AnalyzeC
   const digest = new ConnectionDigest(o.filter, keep);
   const emit = o.onConnection;
   const result = await analyzeInputs(o.paths, {
-    tracker: o.tracker, verifyChecksums: o.verifyChecksums,
+    tracker: o.tracker, verifyChecksums: o.verifyChecksums, maxMemoryBytes: o.maxMemoryBytes ?? null,
     // Streamed: every connection is built; a report builds only those it keeps.
     ...(emit ? { onConnection: (c) => { if (digest.add(c)) emit(c); } } : { onFinished: (f, build) => digest.addFinished(f, build) }),
     ...(onProgress ? { onProgress } : {}),
@@ -215,7 +219,8 @@ Examples:
     try {
       const base: AnalyzeCommandOptions = {
         paths: spooled.paths, ...(spooled.names ? { names: spooled.names } : {}), tracker, verifyChecksums,
-        selection: input.selection, filter, detail, ladder: f.ladder, limit: f.limit, ...(progress ? { progress } : {}),
+        selection: input.selection, filter, detail, ladder: f.ladder, limit: f.limit, maxMemoryBytes: maxMemoryBytes(f),
+        ...(progress ? { progress } : {}),
       };
       const html = f.html ? htmlReportHook(f.html, {
         paths: spooled.paths, ids: f.conn ?? [], tracker, verifyChecksums,
@@ -233,7 +238,7 @@ Examples:
         for (const [k, id] of f.conn.entries()) {
           const conn = r.rows.shown.find((x) => x.id === id);
           if (!conn) {
-            c.err(`note: connection #${id} does not match the other filters (${describeFilter({ ...filter, ids: [] })})\n`);
+            c.err(`note: connection #${id} does not match the other filters (${safeText(describeFilter({ ...filter, ids: [] }))})\n`);
             continue;
           }
           c.out((k > 0 ? '\n' : '') + renderConnectionDetail(c.paint, conn, f.ladder ? r.ladders.get(conn.id) ?? [] : null, width));
@@ -246,6 +251,7 @@ Examples:
         ...(filtered ? { filterNote: describeFilter(filter) } : {}),
         ...(input.filterText !== null ? { captureFilter: input.filterText } : {}),
         describe: (id) => ANOMALIES[id as AnomalyId]?.meaning,
+        warnings: runWarnings(r.result),
       }));
       if (detail) {
         const shown = r.rows.shown.slice(0, f.limit);
@@ -283,5 +289,6 @@ async function streamed(
   await w.drained();
   await html?.finish(c, r.result, r.summary);
   // A document on stdout is read by a tool; a person watching the run sees the damage here.
-  for (const pr of captureProblems(r.result.inputs, r.result.counts)) c.err(`${c.paintErr.yellow('warning:')} ${pr.message}\n`);
+  for (const pr of captureProblems(r.result.inputs, r.result.counts)) c.err(`${c.paintErr.yellow('warning:')} ${safeText(pr.message)}\n`);
+  for (const w of runWarnings(r.result)) c.err(`warning: ${w}\n`);
 }

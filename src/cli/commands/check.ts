@@ -10,20 +10,24 @@ import type { Selection } from '../../pipeline/sink.js';
 import { OFFENCE_CAP, VerdictBuilder } from '../../pipeline/verdict.js';
 import { ANOMALIES } from '../../pipeline/stages.js';
 import type { AnalysisResult } from '../../pipeline/types.js';
-import { checkDocument, renderCheckText, renderGitHub, renderJUnit } from '../../report/check.js';
+import { renderCheckJson, renderCheckText, renderGitHub, renderJUnit } from '../../report/check.js';
+import { safeText } from '../../report/safe-text.js';
+import { runWarnings } from '../../report/run-warnings.js';
 import { stripAnsi } from '../../report/text.js';
 import { wrapBlock } from '../../report/wrap.js';
 import { UsageError } from '../../util/errors.js';
 import type { Ctx } from '../context.js';
 import { addInputOptions, resolveInputs, type InputFlags } from '../inputs.js';
 import { EXIT, ExitStatus } from '../exit.js';
-import { addTrackerOptions, collect, collectList, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
+import { addTrackerOptions, collect, collectList, maxMemoryBytes, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
 
 export interface CheckCommandOptions {
   paths: string[];
   policy: Policy;
   tracker: TrackerOptions;
   verifyChecksums: boolean;
+  /** The memory ceiling (--max-memory), bytes; null: node's heap limit. */
+  maxMemoryBytes?: number | null;
   /** A capture filter and -c: which segments are judged. */
   selection?: Selection | null;
 }
@@ -41,6 +45,7 @@ export async function checkCommand(o: CheckCommandOptions): Promise<CheckCommand
   const verdict = new VerdictBuilder(o.policy);
   const result = await analyzeInputs(o.paths, {
     tracker: o.tracker, verifyChecksums: o.verifyChecksums, onConnection: (c) => verdict.add(c),
+    maxMemoryBytes: o.maxMemoryBytes ?? null,
     ...(o.selection ? { selection: o.selection } : {}),
   });
   verdict.addGlobal(result.anomalies);
@@ -136,10 +141,12 @@ Examples:
     }
     const { verdict, result, problems } = await checkCommand({
       paths, policy, tracker: trackerOptions(f, file ?? {}), verifyChecksums: f.verifyChecksums ?? false, selection: input.selection,
+      maxMemoryBytes: maxMemoryBytes(f),
     });
+    for (const w of runWarnings(result)) c.err(`warning: ${w}\n`);
     let text: string;
     switch (f.format) {
-      case 'json': text = JSON.stringify(checkDocument(verdict, result.inputs, problems, c.version), null, 2) + '\n'; break;
+      case 'json': text = renderCheckJson(verdict, result.inputs, problems, c.version); break;
       case 'junit': text = renderJUnit(verdict, result.inputs, problems); break;
       case 'github': text = renderGitHub(verdict, result.inputs, problems); break;
       // On a terminal (or with COLUMNS) the lines fit it; in a CI log or a file each offence stays one line.
@@ -148,7 +155,7 @@ Examples:
     // CI never hides damage: unless the report itself is on the terminal in words (text, github),
     // each capture problem goes to stderr too, which every CI log shows (--quiet keeps warnings).
     if (f.output || f.format === 'json' || f.format === 'junit') {
-      for (const pr of problems) c.err(`${c.paintErr.yellow('warning:')} ${pr.message}\n`);
+      for (const pr of problems) c.err(`${c.paintErr.yellow('warning:')} ${safeText(pr.message)}\n`);
     }
     if (f.output) {
       try {
@@ -156,7 +163,7 @@ Examples:
       } catch (e) {
         throw new UsageError(`${f.output}: cannot write report (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
-      if (!c.quiet) c.err(`synack check: ${verdict.passed ? 'passed' : 'failed'}; report written to ${f.output}\n`);
+      if (!c.quiet) c.err(`synack check: ${verdict.passed ? 'passed' : 'failed'}; report written to ${safeText(f.output)}\n`);
     } else {
       c.out(text);
     }

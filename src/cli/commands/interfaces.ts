@@ -1,6 +1,7 @@
 /** `synack interfaces`: the devices libpcap can capture on, with their addresses. */
 import { Command } from 'commander';
 import { listInterfaces, type LiveDevice } from '../../capture/live.js';
+import { jsonSafe, safeText } from '../../report/safe-text.js';
 import type { Ctx } from '../context.js';
 
 export async function interfacesCommand(): Promise<LiveDevice[]> {
@@ -22,12 +23,13 @@ Examples:
     .action(async (f: { json?: boolean }) => {
       const c = ctx();
       const devs = await interfacesCommand();
-      if (f.json) { c.out(JSON.stringify(devs, null, 2) + '\n'); return; }
+      if (f.json) { c.out(jsonSafe(JSON.stringify(devs, null, 2)) + '\n'); return; }
       const p = c.paint;
       for (const d of devs) {
-        const flags = d.flags ? p.dim(` (${d.flags.replace(/PCAP_IF_/g, '').toLowerCase()})`) : '';
-        c.out(`${p.bold(d.name)}${flags}${d.description ? `  ${d.description}` : ''}\n`);
-        for (const a of d.addresses) c.out(`    ${a.addr}${a.netmask ? p.dim(` netmask ${a.netmask}`) : ''}\n`);
+        // Names and descriptions come from the system (a driver, a tunnel's creator): shown escaped.
+        const flags = d.flags ? p.dim(` (${safeText(d.flags.replace(/PCAP_IF_/g, '').toLowerCase())})`) : '';
+        c.out(`${p.bold(safeText(d.name))}${flags}${d.description ? `  ${safeText(d.description)}` : ''}\n`);
+        for (const a of d.addresses) c.out(`    ${safeText(a.addr)}${a.netmask ? p.dim(` netmask ${safeText(a.netmask)}`) : ''}\n`);
       }
     });
 }

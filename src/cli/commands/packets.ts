@@ -13,6 +13,7 @@ import { ConnectionFrames } from '../../pipeline/ladder.js';
 import type { Selection } from '../../pipeline/sink.js';
 import { decodeOptions } from '../../pipeline/stages.js';
 import { packetLine, packetObject, renderPacketCounts } from '../../report/packets.js';
+import { safeText } from '../../report/safe-text.js';
 import { plural } from '../../report/text.js';
 import { wrapLine } from '../../report/wrap.js';
 import { UsageError } from '../../util/errors.js';
@@ -212,10 +213,10 @@ Examples:
       c.err(renderPacketCounts(c.paintErr, r.inputs, r.counts, r.printed, r.stoppedEarly));
       if (writer) {
         const other = writer.otherLinkType ? `; ${plural(writer.otherLinkType, 'segment')} of another link type not written (a pcap holds one)` : '';
-        c.err(`${plural(writer.written, 'frame')} written to ${f.write === '-' ? 'standard output' : f.write}${other}\n`);
+        c.err(`${plural(writer.written, 'frame')} written to ${f.write === '-' ? 'standard output' : safeText(f.write ?? '')}${other}\n`);
       }
     } else {
-      for (const i of r.inputs) for (const w of i.warnings) c.err(`warning: ${w.message}\n`);
+      for (const i of r.inputs) for (const w of i.warnings) c.err(`warning: ${safeText(w.message)}\n`);
     }
   });
 }

@@ -14,6 +14,7 @@ import { judgeConfidence, judgeGlobalConfidence } from '../../flow/confidence.js
 import type { Connection, FlowEvent, TrackerOptions } from '../../flow/model.js';
 import { connectionRows } from '../../pipeline/digest.js';
 import { captureDrops } from '../../pipeline/integrity.js';
+import { guarded, MemoryGuard } from '../../pipeline/memory-guard.js';
 import { DropLog, liveInputSummary, type LiveCaptureFacts } from '../../pipeline/live-input.js';
 import { FrameSink } from '../../pipeline/sink.js';
 import { ANOMALIES, linkTypeName, Tracker } from '../../pipeline/stages.js';
@@ -23,9 +24,11 @@ import { analyzeDocument } from '../../report/analyze-json.js';
 import { renderAnalyzeText } from '../../report/analyze-text.js';
 import { captureStatsEvent, dropLine, startLines, stopLine } from '../../report/capture-status.js';
 import { renderEvent } from '../../report/events.js';
+import { runWarnings } from '../../report/run-warnings.js';
+import { jsonSafe } from '../../report/safe-text.js';
 import type { AnomalyId } from '../../flow/model.js';
 import type { Ctx } from '../context.js';
-import { addTrackerOptions, nonNegativeInt, positiveInt, positiveNumber, trackerOptions, type TrackerFlags } from '../parse.js';
+import { addTrackerOptions, maxMemoryBytes, nonNegativeInt, positiveInt, positiveNumber, trackerOptions, type TrackerFlags } from '../parse.js';
 
 export type StopReason = 'count' | 'duration' | 'SIGINT' | 'SIGTERM';
 
@@ -41,6 +44,8 @@ export interface SniffCommandOptions {
   write: string | null;
   tracker: TrackerOptions;
   verifyChecksums: boolean;
+  /** The memory ceiling (--max-memory), bytes; null: node's heap limit. */
+  maxMemoryBytes?: number | null;
   onEvent: (e: FlowEvent) => void;
   /** Called once the capture runs (the engine started, the filter set), before the first packet. */
   onReady: (info: { iface: string; linkType: number; filter: string; start: number; snaplen: number; capture: LiveCaptureFacts }) => void;
@@ -69,7 +74,10 @@ export async function sniffCommand(o: SniffCommandOptions): Promise<SniffCommand
   const t0 = process.hrtime.bigint();
   const connections: Connection[] = [];
   const tracker = new Tracker(o.tracker, { onConnection: (c: Connection) => { connections.push(c); }, onEvent: o.onEvent });
-  const sink = new FrameSink(o.verifyChecksums, (seg) => tracker.push(seg));
+  // Connections kept for the closing summary are not the tracker's to shed: a long capture can still
+  // fill the heap with them, and then ends with a MemoryError (exit 2), not a crash.
+  const guard = new MemoryGuard(o.maxMemoryBytes ?? null, tracker);
+  const sink = new FrameSink(o.verifyChecksums, guarded((seg) => tracker.push(seg), guard));
   let out: PcapWriter | PcapngWriter | null = null;
   let stop!: (r: StopReason) => void;
   let stopping = false;
@@ -175,6 +183,8 @@ export async function sniffCommand(o: SniffCommandOptions): Promise<SniffCommand
       inputs: [input],
       counts: frames, connections: connections.map((c) => judgeConfidence(c, drops)), listeners: done.listeners,
       anomalies: judgeGlobalConfidence(done.anomalies, drops), totals: done.totals,
+      ...(done.listenersFolded ? { listenersFolded: done.listenersFolded } : {}),
+      memory: guard.status,
       tracker: o.tracker, elapsedSeconds: Number(process.hrtime.bigint() - t0) / 1e9,
     };
     return { result, summary: summarize(result), reason, packets: live.packets, counters, capture };
@@ -256,16 +266,16 @@ Examples:
     const r = await sniffCommand({
       iface: f.interface, filter: f.filter ?? '', engine: f.engine, bufferKiB: f.bufferSize, snaplen: f.snaplen,
       count: f.count ?? null, durationSeconds: f.duration ?? null,
-      write: f.write ?? null, tracker, verifyChecksums: f.verifyChecksums ?? false,
+      write: f.write ?? null, tracker, verifyChecksums: f.verifyChecksums ?? false, maxMemoryBytes: maxMemoryBytes(f),
       onEvent: json ? (e) => c.out(JSON.stringify(e) + '\n') : (e) => c.out(renderEvent(c.paint, e) + '\n'),
       onReady: (info) => {
         const cap = info.capture;
         if (json) {
-          c.out(JSON.stringify({
+          c.out(jsonSafe(JSON.stringify({
             type: 'capture-start', t: info.start, interface: info.iface, linkType: info.linkType, linkTypeName: linkTypeName(info.linkType),
             filter: info.filter, snaplen: info.snaplen, engine: cap.engine, engineDetail: cap.engineDetail, kernelTimestamps: cap.kernelTimestamps,
             limits: cap.limits, skipped: cap.skipped, bufferKiB: cap.bufferKiB,
-          }) + '\n');
+          })) + '\n');
         }
         if (!c.quiet) {
           c.err(startLines(c.paintErr, { iface: info.iface, linkTypeName: linkTypeName(info.linkType), snaplen: info.snaplen, filter: info.filter, write: f.write ?? null, capture: cap }));
@@ -284,10 +294,11 @@ Examples:
     }
     if (json) {
       const analysis = analyzeDocument(r.result, r.summary, r.result.connections, c.version, f.verifyChecksums ?? false);
-      c.out(JSON.stringify({ type: 'summary', reason: r.reason, analysis }) + '\n');
+      c.out(jsonSafe(JSON.stringify({ type: 'summary', reason: r.reason, analysis })) + '\n');
+      for (const w of runWarnings(r.result)) c.err(`warning: ${w}\n`);
     } else {
       c.out('\n' + renderAnalyzeText(c.paint, r.result, r.summary, connectionRows(r.result.connections, f.limit), {
-        limit: f.limit, width: c.columns, describe: (id) => ANOMALIES[id as AnomalyId]?.meaning,
+        limit: f.limit, width: c.columns, describe: (id) => ANOMALIES[id as AnomalyId]?.meaning, warnings: runWarnings(r.result),
       }));
     }
   });
