@@ -4,7 +4,7 @@
  */
 import { visibleLength } from './text.js';
 
-// eslint-disable-next-line no-control-regex
+/** A colour code (SGR) at the cursor: no width. */
 const ANSI = /\u001b\[[0-9;]*m/y;
 
 /** s cut to `width` visible characters, the last one an ellipsis when anything was cut. */
