@@ -36,6 +36,24 @@ function waitsForDrops(a: AnomalyOccurrence): boolean {
   return a.confidence !== 'uncertain' && ANOMALIES[a.id].restsOnAbsence === true;
 }
 
+/**
+ * What a connection waiting for the drop counts keeps: what the anomaly rules and the confidence rule
+ * read (its identity and endpoints, where it lies in frames and time, its gaps and cuts) and the
+ * waiting occurrences. A shallow copy of the whole connection kept its handshake, options and
+ * listener facts too: 20,000 unanswered SYNs under a 32 MB ceiling could not be held at all.
+ */
+function waitingCopy(c: Connection): Connection {
+  const w = {
+    id: c.id, client: c.client, server: c.server, ipVersion: c.ipVersion,
+    firstPacket: c.firstPacket, lastPacket: c.lastPacket, start: c.start, end: c.end,
+    anomalies: c.anomalies.filter(waitsForDrops),
+    ...(c.gaps ? { gaps: c.gaps } : {}),
+    ...(c.cutSegments ? { cutSegments: c.cutSegments } : {}),
+  };
+  // The anomaly policy (anomalyPolicy: no RTT or completion rule) and judgeConfidence read only these.
+  return w as unknown as Connection;
+}
+
 export class VerdictBuilder {
   private connections = 0;
   private seq = 0;
@@ -61,7 +79,7 @@ export class VerdictBuilder {
       return;
     }
     this.take(evaluatePolicy(this.policy, [{ ...c, anomalies: c.anomalies.filter((a) => !waitsForDrops(a)) }], []).rules);
-    this.waiting.push({ ...c, anomalies: c.anomalies.filter(waitsForDrops), timeline: [], anomaliesOmitted: {} });
+    this.waiting.push(waitingCopy(c));
   }
 
   /** Listener-wide anomalies, once the tracker has finished. */
