@@ -58,10 +58,20 @@ export function captureDrops(inputs: readonly InputSummary[]): CaptureDrops[] {
   for (const i of inputs) {
     const frames = { firstFrame: i.firstFrame, lastFrame: i.lastFrame };
     let kernel = 0, iface = 0, last: number | null = null;
-    for (const ch of i.capture?.dropChanges ?? []) {
+    // When each counter was last read. A counter the engine does not report while capturing (dumpcap's
+    // kernel drops: null until it stops) covers everything since it was last read, or since the start:
+    // taking the previous change's window instead missed a burst before the first reading.
+    const changes = i.capture?.dropChanges ?? [];
+    let kernelRead = changes[0]?.since ?? null, ifaceRead = kernelRead;
+    for (const ch of changes) {
       const k = (ch.kernel ?? 0) - kernel, f = (ch.interface ?? 0) - iface;
-      if (k > 0 || f > 0) out.push({ ...frames, from: ch.since, to: ch.t, kernel: Math.max(0, k), iface: Math.max(0, f) });
-      kernel = ch.kernel ?? kernel; iface = ch.interface ?? iface; last = ch.t;
+      if (k > 0 || f > 0) {
+        const from = k > 0 && f > 0 ? Math.min(kernelRead ?? -Infinity, ifaceRead ?? -Infinity) : k > 0 ? kernelRead : ifaceRead;
+        out.push({ ...frames, from: from === null || from === -Infinity ? null : from, to: ch.t, kernel: Math.max(0, k), iface: Math.max(0, f) });
+      }
+      if (ch.kernel !== null && ch.kernel !== undefined) { kernel = ch.kernel; kernelRead = ch.t; }
+      if (ch.interface !== null && ch.interface !== undefined) { iface = ch.interface; ifaceRead = ch.t; }
+      last = ch.t;
     }
     for (const st of i.interfaceStats ?? []) {
       const k = (st.osDrop ?? 0) - kernel, f = (st.ifDrop ?? 0) - iface;
