@@ -4,7 +4,7 @@
  * the same data. Texts are sentences; everything a program would compute on is a field beside them.
  */
 import type { AnomalyPhase, CheckStep } from '../flow/anomaly-guide.js';
-import type { AnomalyId, Address, CloseKind, EndpointRole, HandshakeOutcome, Severity, TcpState } from '../flow/model.js';
+import type { AnomalyId, CloseKind, Connection, EndpointRole, HandshakeOutcome, Severity, TcpState } from '../flow/model.js';
 import type { Evidence, TcpEvent } from '../flow/state-table.js';
 
 export const EXPLAIN_SCHEMA_VERSION = 1;
@@ -173,16 +173,8 @@ export interface ConnectionExplanation {
   kind: 'connection';
   /** The inputs as given. */
   inputs: string[];
-  connection: {
-    id: number;
-    client: Address;
-    server: Address;
-    ipVersion: 4 | 6;
-    roleInferred: boolean;
-    start: number;
-    end: number;
-    firstPacket: number;
-    lastPacket: number;
+  /** The connection's identity and span as analyze gives them, with its outcome and end. */
+  connection: Pick<Connection, 'id' | 'client' | 'server' | 'ipVersion' | 'roleInferred' | 'start' | 'end' | 'firstPacket' | 'lastPacket'> & {
     outcome: HandshakeOutcome;
     close: CloseKind;
     finalStates: { client: TcpState; server: TcpState };
