@@ -1,4 +1,5 @@
 /** `synack explain` as text fits the terminal: at 80 columns no line of prose is wider (commands are never cut). */
+import { relative } from 'node:path';
 import { explainList, explainSubject } from '../../src/explain/explain.js';
 import { resolveSubject } from '../../src/explain/lookup.js';
 import { TOPICS } from '../../src/explain/topics.js';
@@ -39,7 +40,9 @@ test('a connection\'s narration fits 80 columns', async () => {
   const { DEFAULT_TRACKER_OPTIONS } = await import('../../src/flow/model.js');
   const { fixture } = await import('../helpers/cli.js');
   for (const name of ['lost-final-ack.pcap', 'accept-queue-full.pcap', 'mid-stream.pcap']) {
-    const path = fixture(name);
+    // As a user names it (relative): an absolute path is one unbreakable word, wider than 80 columns
+    // in a deep enough checkout, and wrapping never cuts a file name.
+    const path = relative(process.cwd(), fixture(name));
     const r = await analyzeInputs([path], { tracker: DEFAULT_TRACKER_OPTIONS, verifyChecksums: false, keepConnections: true });
     const ladders = await collectLadders([path], r.connections, false);
     for (const c of r.connections) {
