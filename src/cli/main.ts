@@ -103,6 +103,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+export { tuneHeap } from '../util/heap-tuning.js';
+
 /** The bin shim's call: runs, then sets the exit code (letting pending output drain). */
 export async function run(): Promise<void> {
   // `synack ... | head`: the reader went away; stop quietly instead of dying on EPIPE.

@@ -12,6 +12,7 @@
 import type { ClockSteps } from './clock-steps.js';
 import type { TableEntry } from './conn-table.js';
 import { DataState } from './data-state.js';
+import { LOG_CAPACITY } from './handshake-log.js';
 import type { ListenerRecord } from './listeners.js';
 import type { AnomalyId, AnomalyOccurrence, EndpointRole, TcpState } from './model.js';
 import type { TcpEvent } from './state-table.js';
@@ -175,11 +176,13 @@ export class Conn implements TableEntry {
   timerAt = Infinity;
   timerToken = 0;
   /**
-   * Its SYN and SYN-ACK segments while it is only that (embryo.ts logSegment), to compact it into an
-   * Embryo if its handshake stalls; null once anything else came. The array is kept for reuse.
+   * Its SYN and SYN-ACK segments while it is only that (handshake-log.ts: the first `hsUsed` numbers),
+   * to compact it into an Embryo if its handshake stalls; `hsLogging` false once anything else came,
+   * or more than the log holds.
    */
-  private readonly hsLogStore: number[] = [];
-  hsLog: number[] | null = this.hsLogStore;
+  readonly hsLog = new Float64Array(LOG_CAPACITY);
+  hsUsed = 0;
+  hsLogging = true;
   synAckAckValid: boolean | null = null;
   finalAckValid: boolean | null = null;
   simultaneousOpen = false;
@@ -230,7 +233,7 @@ export class Conn implements TableEntry {
     this.start = 0; this.end = 0; this.firstPacket = 0; this.lastPacket = 0; this.lastTime = 0; this.finishedT = -1;
     this.synAckT = -1; this.synBeforeSynAckT = -1; this.lastSynAckBeforeAckT = -1; this.synAckAck = 0; this.ackT = -1;
     this.ackPacket = 0; this.answer = ANSWER_NONE; this.cookieCompleted = false; this.ignoredAcks = 0; this.queueEnterT = -1; this.queueLeaveT = -1; this.timerAt = Infinity; this.timerToken = 0;
-    this.hsLogStore.length = 0; this.hsLog = this.hsLogStore;
+    this.hsUsed = 0; this.hsLogging = true;
     this.synAckAckValid = null; this.finalAckValid = null;
     this.simultaneousOpen = false; this.refused = false; this.handshakeReset = false; this.lostHandshakeAckFlagged = false;
     this.closeInitiator = null; this.resetBy = null; this.closingPacket = 0; this.closingT = 0;

@@ -13,55 +13,95 @@
 import { FLAG, type Segment } from '../decode/segment.js';
 import { baseOf, nextWaitDoubling, nextWaitOf, silenceAfter } from './backoff.js';
 import { ANSWER_PENDING, ANSWER_STATEFUL, type Conn } from './conn.js';
+import {
+  ANSWER_SHIFT, BIT_CLIENT_IS_A, BIT_IPV6, BIT_SERVER_ISN, H_A, H_B, H_BITS, H_CLIENT_ISN, H_CLIENT_OPTS, H_COUNT, H_ID_HI, H_ID_LO, H_PORTS,
+  H_SERVER_ISN, H_SERVER_OPTS, LOG_STRIDE, MAX_LOGGED, S_ACK, S_FLAGS, S_FROM_CLIENT, S_FRAME, S_NSEC, S_SEC, SLOT_HEADER, SLOT_STRIDE,
+  slotBaseFrame, slotBaseSec, TWO_32, WINDOW_SHIFT,
+} from './handshake-log.js';
 import type { TableEntry } from './conn-table.js';
 import type { ListenerRecord } from './listeners.js';
 
 /** Capture seconds a connection may sit in its handshake before it is compacted. */
 export const DEMOTE_AFTER = 0.1;
-/** Most SYN and SYN-ACK copies an embryo logs; one more rebuilds the full record. */
-export const MAX_LOGGED = 8;
-
-// One logged segment: seconds and nanoseconds (as captured: recombining them reproduces the tracker's
-// time exactly), frame, flags (+ FROM_CLIENT), seq, ack, window.
-export const LOG_STRIDE = 7;
-const L_SEC = 0, L_NSEC = 1, L_FRAME = 2, L_FLAGS = 3, L_SEQ = 4, L_ACK = 5, L_WIN = 6;
-export const FROM_CLIENT = 0x10000;
-
-/** Append a SYN or SYN-ACK to a handshake log (a Conn's while it is young, an Embryo's after). */
-export function logSegment(log: number[], seg: Segment, fromClient: boolean): void {
-  log.push(seg.tsSec, seg.tsNsec, seg.frameNo, seg.flags | (fromClient ? FROM_CLIENT : 0), seg.seq, seg.ack, seg.window);
-}
 
 export class Embryo implements TableEntry {
-  readonly embryo = true;
-  ipVersion = 4;
-  a0 = 0; a1 = 0; a2 = 0; a3 = 0; portA = 0;
-  b0 = 0; b1 = 0; b2 = 0; b3 = 0; portB = 0;
+  /** Not a Conn (on the prototype: no field per embryo). */
+  declare readonly embryo: true;
   hash = 0;
-  id = 0;
-  clientIsA = true;
   listener!: ListenerRecord;
-  /** Conn.answer when compacted (ANSWER_PENDING, or ANSWER_STATEFUL once a SYN-ACK copy showed it). */
-  answer = 0;
-  clientIsn = 0;
-  serverIsn = -1;
-  /** Options of each side's first SYN, packed (optionsOf); -1: that side sent none. */
-  clientOpts = -1;
-  serverOpts = -1;
   /** Capture time its timers are due, and its latest scheduling (timer-heap.ts). */
   timerAt = Infinity;
   timerToken = 0;
-  log: number[] = [];
+
+  /**
+   * Everything else lives in slot `slot` of its tracker's LogSlab (handshake-log.ts), `chunk` from
+   * `off`: its 4-tuple (TableEntry), id, ISNs, options, answer and logged segments. The slot stays
+   * with the embryo while it is pooled.
+   */
+  constructor(readonly slot: number, readonly chunk: Uint32Array, readonly off: number) {}
+
+  private h(word: number): number { return this.chunk[this.off + word]!; }
+  private bits(): number { return this.chunk[this.off + H_BITS]!; }
+  get a0(): number { return this.h(H_A); }
+  get a1(): number { return this.h(H_A + 1); }
+  get a2(): number { return this.h(H_A + 2); }
+  get a3(): number { return this.h(H_A + 3); }
+  get b0(): number { return this.h(H_B); }
+  get b1(): number { return this.h(H_B + 1); }
+  get b2(): number { return this.h(H_B + 2); }
+  get b3(): number { return this.h(H_B + 3); }
+  get portA(): number { return this.h(H_PORTS) >>> 16; }
+  get portB(): number { return this.h(H_PORTS) & 0xffff; }
+  get ipVersion(): number { return (this.bits() & BIT_IPV6) !== 0 ? 6 : 4; }
+  get id(): number { return this.h(H_ID_HI) * TWO_32 + this.h(H_ID_LO); }
+  get clientIsA(): boolean { return (this.bits() & BIT_CLIENT_IS_A) !== 0; }
+  get clientIsn(): number { return this.h(H_CLIENT_ISN); }
+  /** The server's ISN; -1 before a SYN-ACK. */
+  get serverIsn(): number { return (this.bits() & BIT_SERVER_ISN) !== 0 ? this.h(H_SERVER_ISN) : -1; }
+  /** Options of each side's first SYN, packed (optionsOf); -1: that side sent none. */
+  get clientOpts(): number { return this.h(H_CLIENT_OPTS) - 1; }
+  get serverOpts(): number { return this.h(H_SERVER_OPTS) - 1; }
+  /** Conn.answer when compacted (ANSWER_PENDING, or ANSWER_STATEFUL once a SYN-ACK copy showed it). */
+  get answer(): number { return this.bits() >>> ANSWER_SHIFT; }
+  set answer(a: number) { this.chunk[this.off + H_BITS] = (this.bits() & ((1 << ANSWER_SHIFT) - 1)) | (a << ANSWER_SHIFT); }
+  /** Segments logged. */
+  get count(): number { return this.h(H_COUNT); }
+  set count(n: number) { this.chunk[this.off + H_COUNT] = n; }
+
+  /** Take the identity of connection c: its 4-tuple, id, roles, ISNs, SYN options and answer; no segment yet. */
+  setIdentity(c: Conn, clientIsn: number, serverIsn: number, clientOpts: number, serverOpts: number): void {
+    const ch = this.chunk, o = this.off;
+    ch[o + H_A] = c.a0; ch[o + H_A + 1] = c.a1; ch[o + H_A + 2] = c.a2; ch[o + H_A + 3] = c.a3;
+    ch[o + H_B] = c.b0; ch[o + H_B + 1] = c.b1; ch[o + H_B + 2] = c.b2; ch[o + H_B + 3] = c.b3;
+    ch[o + H_PORTS] = ((c.portA << 16) | c.portB) >>> 0;
+    ch[o + H_ID_LO] = c.id >>> 0; ch[o + H_ID_HI] = Math.floor(c.id / TWO_32);
+    ch[o + H_CLIENT_ISN] = clientIsn;
+    ch[o + H_SERVER_ISN] = serverIsn < 0 ? 0 : serverIsn;
+    ch[o + H_CLIENT_OPTS] = clientOpts + 1;
+    ch[o + H_SERVER_OPTS] = serverOpts + 1;
+    ch[o + H_BITS] = (serverIsn < 0 ? 0 : BIT_SERVER_ISN) | (c.clientIsA ? BIT_CLIENT_IS_A : 0) | (c.ipVersion === 6 ? BIT_IPV6 : 0) |
+      (c.answer << ANSWER_SHIFT);
+    ch[o + H_COUNT] = 0;
+    this.hash = c.hash;
+    this.listener = c.listener;
+  }
+
+  /** Word `field` (S_*) of logged segment k. */
+  word(k: number, field: number): number { return this.chunk[this.off + SLOT_HEADER + k * SLOT_STRIDE + field]!; }
+  /** Capture time of logged segment k, exactly as the tracker timed it (seconds + ns / 1e9). */
+  timeAt(k: number): number { return this.secAt(k) + this.word(k, S_NSEC) / 1e9; }
+  secAt(k: number): number { return slotBaseSec(this.chunk, this.off) + this.word(k, S_SEC); }
+  frameAt(k: number): number { return slotBaseFrame(this.chunk, this.off) + this.word(k, S_FRAME); }
+  fromClientAt(k: number): boolean { return (this.word(k, S_FLAGS) & S_FROM_CLIENT) !== 0; }
 
   /** Copies of one side (client SYNs, or server SYN-ACKs) and their timing, from the log. */
   side(fromClient: boolean): { count: number; firstT: number; firstPacket: number; lastT: number; lastInterval: number; base: number } {
-    const log = this.log;
     let count = 0, firstT = 0, firstPacket = 0, lastT = 0, lastInterval = 0, base = 0;
-    for (let i = 0; i < log.length; i += LOG_STRIDE) {
-      if (((log[i + L_FLAGS]! & FROM_CLIENT) !== 0) !== fromClient) continue;
-      const t = log[i + L_SEC]! + log[i + L_NSEC]! / 1e9;
+    for (let k = 0, n = this.count; k < n; k++) {
+      if (this.fromClientAt(k) !== fromClient) continue;
+      const t = this.timeAt(k);
       count++;
-      if (count === 1) { firstT = t; firstPacket = log[i + L_FRAME]!; } else {
+      if (count === 1) { firstT = t; firstPacket = this.frameAt(k); } else {
         lastInterval = t - lastT;
         const b = baseOf(lastInterval, count);
         if (base === 0 || b < base) base = b;
@@ -73,16 +113,13 @@ export class Embryo implements TableEntry {
 
   /** Capture time of its latest segment. */
   lastTime(): number {
-    const log = this.log, i = log.length - LOG_STRIDE;
-    return log[i + L_SEC]! + log[i + L_NSEC]! / 1e9;
+    return this.timeAt(this.count - 1);
   }
 
-  /** Back to a fresh record (all fields as initialised above), for the next embryo. */
+  /** Back to a fresh record (fields as initialised above), for the next embryo; setIdentity fills its slot. */
   reset(): void {
-    this.ipVersion = 4; this.a0 = 0; this.a1 = 0; this.a2 = 0; this.a3 = 0; this.portA = 0;
-    this.b0 = 0; this.b1 = 0; this.b2 = 0; this.b3 = 0; this.portB = 0; this.hash = 0; this.id = 0;
-    this.clientIsA = true; this.answer = 0; this.clientIsn = 0; this.serverIsn = -1; this.clientOpts = -1; this.serverOpts = -1;
-    this.timerAt = Infinity; this.timerToken = 0; this.log.length = 0;
+    this.hash = 0; this.timerAt = Infinity; this.timerToken = 0;
+    this.chunk[this.off + H_COUNT] = 0;
   }
 
   /** When its handshake timers are next due (what handshake.ts `handshakeTimers` would look at). */
@@ -93,6 +130,7 @@ export class Embryo implements TableEntry {
     return silenceAfter(cl.lastT, nextWaitOf(cl.count, cl.lastInterval));
   }
 }
+Object.defineProperty(Embryo.prototype, 'embryo', { value: true });
 
 /** mss (16 bits), wscale + 1 (5 bits), SACK-permitted, timestamps, packed in one small integer. */
 export function optionsOf(mss: number, wscale: number, sack: boolean, ts: boolean): number {
@@ -104,25 +142,26 @@ export function optionsOf(mss: number, wscale: number, sack: boolean, ts: boolea
  * have filled it: addresses by direction, flags, numbers, and for a SYN its options re-encoded
  * (what the tracker reads of them: MSS, window scale, SACK-permitted, timestamps).
  */
-export function fillLogged(e: Embryo, i: number, seg: Segment, src: Uint32Array, dst: Uint32Array, opts: Buffer): boolean {
-  const log = e.log;
-  const flags = log[i + L_FLAGS]!;
-  const fromClient = (flags & FROM_CLIENT) !== 0;
+export function fillLogged(e: Embryo, k: number, seg: Segment, src: Uint32Array, dst: Uint32Array, opts: Buffer): boolean {
+  const word = e.word(k, S_FLAGS);
+  const fromClient = (word & S_FROM_CLIENT) !== 0;
+  const flags = word & (S_FROM_CLIENT - 1);
   const fromA = fromClient === e.clientIsA;
   seg.kind = 'tcp';
-  seg.ipVersion = e.ipVersion === 6 ? 6 : 4;
+  seg.ipVersion = e.ipVersion;
   if (fromA) { src[0] = e.a0; src[1] = e.a1; src[2] = e.a2; src[3] = e.a3; dst[0] = e.b0; dst[1] = e.b1; dst[2] = e.b2; dst[3] = e.b3; }
   else { src[0] = e.b0; src[1] = e.b1; src[2] = e.b2; src[3] = e.b3; dst[0] = e.a0; dst[1] = e.a1; dst[2] = e.a2; dst[3] = e.a3; }
   seg.src.set(src); seg.dst.set(dst);
   seg.srcPort = fromA ? e.portA : e.portB;
   seg.dstPort = fromA ? e.portB : e.portA;
-  seg.tsSec = log[i + L_SEC]!;
-  seg.tsNsec = log[i + L_NSEC]!;
-  seg.frameNo = log[i + L_FRAME]!;
-  seg.flags = flags & 0xffff;
-  seg.seq = log[i + L_SEQ]!;
-  seg.ack = log[i + L_ACK]!;
-  seg.window = log[i + L_WIN]!;
+  seg.tsSec = e.secAt(k);
+  seg.tsNsec = e.word(k, S_NSEC);
+  seg.frameNo = e.frameAt(k);
+  seg.flags = flags;
+  // Only copies of the sender's SYN (or SYN-ACK) are logged: its sequence number is the sender's ISN.
+  seg.seq = fromClient ? e.clientIsn : e.serverIsn;
+  seg.ack = e.word(k, S_ACK);
+  seg.window = word >>> WINDOW_SHIFT;
   seg.payloadLen = 0;
   seg.capturedPayloadLen = 0;
   seg.issues = 0;
@@ -154,9 +193,9 @@ function encodeOptions(packed: number, b: Buffer): number {
  */
 export function compactable(c: Conn): boolean {
   const cl = c.client, sv = c.server;
-  return !c.midStream && !c.simultaneousOpen && cl.synSeen && !cl.synIsAck && c.hsLog !== null &&
+  return !c.midStream && !c.simultaneousOpen && cl.synSeen && !cl.synIsAck && c.hsLogging &&
     cl.packets === cl.synCount && sv.packets === sv.synCount && (!sv.synSeen || sv.synIsAck) &&
     cl.synDataLen === 0 && sv.synDataLen === 0 && cl.fastOpen === null && sv.fastOpen === null &&
     (c.answer === ANSWER_PENDING || c.answer === ANSWER_STATEFUL || !sv.synSeen) &&
-    cl.gaveUpT === 0 && sv.gaveUpT === 0 && c.hsLog.length <= MAX_LOGGED * LOG_STRIDE;
+    cl.gaveUpT === 0 && sv.gaveUpT === 0 && c.hsUsed <= MAX_LOGGED * LOG_STRIDE;
 }

@@ -6,6 +6,7 @@
  */
 import { FLAG, type Segment } from '../decode/segment.js';
 import { Embryo } from './embryo.js';
+import { LogSlab } from './handshake-log.js';
 import { ANSWER_PENDING, Conn, LIST_CLOSING, LIST_DONE, type Endpoint } from './conn.js';
 import { LIKELY_SERVER_PORTS } from './zeek.js';
 
@@ -38,23 +39,31 @@ export class RecordPool {
   }
 }
 
-/** Embryos (embryo.ts) kept for reuse, as RecordPool keeps connection records. */
+/**
+ * Embryos (embryo.ts) kept for reuse, as RecordPool keeps connection records, with the slab their
+ * logs live in: a pooled embryo keeps its slot; one let go gives it back.
+ */
 export class EmbryoPool {
   private readonly spare: Embryo[] = [];
+  private readonly slab = new LogSlab();
 
   take(): Embryo {
     const e = this.spare.pop();
-    if (e === undefined) return new Embryo();
+    if (e === undefined) {
+      const slot = this.slab.alloc();
+      return new Embryo(slot, this.slab.chunk(slot), this.slab.offset(slot));
+    }
     e.reset();
     return e;
   }
 
   give(e: Embryo): void {
-    if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(e);
+    if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(e); else this.slab.release(e.slot);
   }
 
-  /** Let the spare records go (memory pressure: tracker.ts evict). */
+  /** Let the spare records go (memory pressure: tracker.ts evict); their slots are reused by new ones. */
   clear(): void {
+    for (const e of this.spare) this.slab.release(e.slot);
     this.spare.length = 0;
   }
 }

@@ -112,8 +112,7 @@ export class ListenerTable {
    * Answers an ACK completed before their kind could show (taken as queued), to look at again once
    * the answers around them have shown theirs: a listener answering statelessly then sent a cookie.
    */
-  private readonly provisional: Array<{ l: ListenerRecord; c: Conn; id: number; t: number }> = [];
-  private provisionalHead = 0;
+  private readonly provisional = new ProvisionalAnswers();
 
   constructor(private readonly synFloodThreshold: number, private readonly maxSeriesPoints: number,
     private readonly onAnomaly?: (a: AnomalyOccurrence) => void,
@@ -166,18 +165,15 @@ export class ListenerTable {
 
   /** Capture time moved to `now`: provisional answers settle, changes older than QUEUE_LAG enter the series. */
   advance(now: number): void {
-    const p = this.provisional;
-    while (this.provisionalHead < p.length && p[this.provisionalHead]!.t + ANSWERS_SETTLED_AFTER <= now) {
-      const x = p[this.provisionalHead++]!;
-      if (this.modeAt(x.l, x.t)) this.onCookie?.(x.c, x.id);
-    }
-    // Compacted now and then, not only when drained: a steady stream of handshakes (a connect() scan)
-    // never drains it, and the settled entries kept every listener they named (152,000 at 5 s).
-    if (this.provisionalHead === p.length) { p.length = 0; this.provisionalHead = 0; }
-    else if (this.provisionalHead > 4096 && this.provisionalHead > p.length / 2) { p.splice(0, this.provisionalHead); this.provisionalHead = 0; }
+    this.provisional.settle(now, this.settleAnswer);
     if (now < this.due.nextAt) return;
     this.flushUpTo(now - QUEUE_LAG);
   }
+
+  /** A provisional answer settles: a cookie if its listener was answering statelessly then (made once: advance runs per packet). */
+  private readonly settleAnswer = (l: ListenerRecord, c: Conn, id: number, t: number): void => {
+    if (this.modeAt(l, t)) this.onCookie?.(c, id);
+  };
 
   /** An answer's kind showed (t: its SYN-ACK). */
   noteAnswer(l: ListenerRecord, t: number, stateless: boolean): void {
@@ -195,7 +191,7 @@ export class ListenerTable {
 
   /** An ACK completed c's answer (t: its SYN-ACK) before its kind showed: settled later (advance). */
   noteProvisional(l: ListenerRecord, c: Conn, t: number): void {
-    this.provisional.push({ l, c, id: c.id, t });
+    this.provisional.push(l, c, t);
   }
 
   /** Was l answering statelessly at t (its latest answer at or before t whose kind showed)? */
@@ -397,4 +393,40 @@ function seriesPairs(l: ListenerRecord): Array<[t: number, count: number]> {
   const out = new Array<[number, number]>(l.seriesT.length);
   for (let i = 0; i < out.length; i++) out[i] = [l.seriesT[i]!, l.seriesN[i]!];
   return out;
+}
+
+/**
+ * Answers waiting to settle (ListenerTable.advance), in SYN-ACK order, as parallel arrays from a head
+ * index: one per completed handshake, so an object each would be garbage that lives 1.5 s of capture
+ * time, long enough to be promoted to V8's old generation. A settled entry lets go of its listener
+ * and record at once, and the arrays are compacted now and then: a steady stream of handshakes (a
+ * connect() scan) never drains them, and settled entries that kept what they named held 152,000
+ * listeners at 5 s.
+ */
+class ProvisionalAnswers {
+  private readonly ls: Array<ListenerRecord | null> = [];
+  private readonly cs: Array<Conn | null> = [];
+  private readonly ids: number[] = [];
+  private readonly ts: number[] = [];
+  private head = 0;
+
+  push(l: ListenerRecord, c: Conn, t: number): void {
+    this.ls.push(l); this.cs.push(c); this.ids.push(c.id); this.ts.push(t);
+  }
+
+  /** Hand each entry ANSWERS_SETTLED_AFTER old at `now` to `settled`, oldest first, and forget it. */
+  settle(now: number, settled: (l: ListenerRecord, c: Conn, id: number, t: number) => void): void {
+    const ts = this.ts, n = ts.length;
+    let h = this.head;
+    if (h === n || ts[h]! + ANSWERS_SETTLED_AFTER > now) return;
+    while (h < n && ts[h]! + ANSWERS_SETTLED_AFTER <= now) {
+      const l = this.ls[h]!, c = this.cs[h]!;
+      this.ls[h] = null; this.cs[h] = null;
+      settled(l, c, this.ids[h]!, ts[h]!);
+      h++;
+    }
+    if (h === n) { this.ls.length = 0; this.cs.length = 0; this.ids.length = 0; ts.length = 0; h = 0; }
+    else if (h > 4096 && h > n / 2) { this.ls.splice(0, h); this.cs.splice(0, h); this.ids.splice(0, h); ts.splice(0, h); h = 0; }
+    this.head = h;
+  }
 }

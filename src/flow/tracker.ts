@@ -40,7 +40,10 @@ import { EVENT_CAUSE, stateCode, transition, type EntryAction, type TcpEvent } f
 import { finShown, finSilence, onFin, onFinAck, onRst, pendingFinPacket, placePendingFin } from './teardown.js';
 import { internCause, newTransition } from './timeline-log.js';
 import { TimerHeap } from './timer-heap.js';
-import { compactable, DEMOTE_AFTER, Embryo, fillLogged, LOG_STRIDE, logSegment, MAX_LOGGED, optionsOf } from './embryo.js';
+import { compactable, DEMOTE_AFTER, Embryo, fillLogged, optionsOf } from './embryo.js';
+import {
+  FROM_CLIENT, L_ACK, L_FLAGS, L_FRAME, L_NSEC, L_SEC, L_SEQ, L_WIN, LOG_CAPACITY, LOG_STRIDE, logInRecord, logInSlot, MAX_LOGGED, setSlotBase,
+} from './handshake-log.js';
 import { TombstoneTable } from './tombstones.js';
 import { buildConnection, connectionFacts, endOfConnectionAnomalies, newFacts, type ConnectionFacts } from './verdict.js';
 
@@ -90,7 +93,11 @@ export class Tracker implements FlowContext {
   /** Young connections (creation order) to look at DEMOTE_AFTER later: compact them if still embryonic. */
   private readonly young: Conn[] = [];
   private readonly youngIds: number[] = [];
+  /** Their start times: the per-packet check reads a number, not the oldest young record. */
+  private readonly youngT: number[] = [];
   private youngHead = 0;
+  /** Start time of the oldest young connection not looked at yet (Infinity: none). */
+  private youngNext = Infinity;
   private readonly embryos = new EmbryoPool();
   /** Replaying an embryo's log: its listener-level effects happened already (FlowContext.replaying). */
   replaying = false;
@@ -192,7 +199,7 @@ export class Tracker implements FlowContext {
 
     // An untimed segment is never logged for an embryo's replay, which would time it as stamped (1970):
     // a connection it starts keeps its full record.
-    if (untimed) c.hsLog = null;
+    if (untimed) c.hsLogging = false;
     if (t > c.lastTime) c.lastTime = t;
     if (c.list === LIST_ACTIVE) this.active.touch(c); else if (c.list === LIST_CLOSING) this.closing.touch(c);
     this.process(c, fromA, seg, t);
@@ -258,10 +265,11 @@ export class Tracker implements FlowContext {
     if (t > c.end) c.end = t;
     c.lastPacket = pkt;
 
-    if (c.hsLog !== null) {
+    if (c.hsLogging) {
       // Kept while the connection is only SYNs and SYN-ACKs, in case its handshake stalls (embryo.ts).
-      if (SYN && len === 0 && seg.issues === 0 && (ACK ? s === c.server : s === c.client)) logSegment(c.hsLog, seg, s === c.client);
-      else c.hsLog = null;
+      if (SYN && len === 0 && seg.issues === 0 && (ACK ? s === c.server : s === c.client) && c.hsUsed < LOG_CAPACITY) {
+        c.hsUsed = logInRecord(c.hsLog, c.hsUsed, seg, s === c.client);
+      } else c.hsLogging = false;
     }
     if (seg.issues !== 0) this.issueAnomalies(c, s, seg, t);
     const badChecksum = (seg.issues & ISSUE.BAD_CHECKSUM) !== 0;
@@ -433,20 +441,26 @@ export class Tracker implements FlowContext {
     c.timerToken = 0;
     const now = clock;
     let next = handshakeTimers(this, c, now);
-    for (const ep of [c.client, c.server]) {
-      if (ep.awaited === null || ep.awaitedDeadline === Infinity) continue;
-      if (now < ep.awaitedDeadline) { next = Math.min(next, ep.awaitedDeadline); continue; }
-      if (ep.awaited === 'receive ACK of SYN' && ignoresAcks(c)) {
-        // The server ignored the client's ACKs before; its silence now is its back-off stopping, not
-        // the ACK arriving: that one was ignored too, and the request dropped.
-        this.deny(c, ep);
-        next = Math.min(next, handshakeTimers(this, c, now));
-        this.acksIgnored(c, now);
-      } else this.confirm(c, ep);
-    }
+    // Each side in turn (no array of the two: this runs for every connection).
+    next = this.awaitedTimer(c, c.client, now, next);
+    next = this.awaitedTimer(c, c.server, now, next);
     if (next !== Infinity) this.schedule(c, next);
     // A timer can finish a connection without a transition (a stateless answer decided).
     if (c.list === LIST_ACTIVE && isFinished(c)) this.startLinger(c, now);
+  }
+
+  /** ep's awaited transition at `now`: confirmed by silence once its deadline passed; returns the next time to look. */
+  private awaitedTimer(c: Conn, ep: Endpoint, now: number, next: number): number {
+    if (ep.awaited === null || ep.awaitedDeadline === Infinity) return next;
+    if (now < ep.awaitedDeadline) return Math.min(next, ep.awaitedDeadline);
+    if (ep.awaited === 'receive ACK of SYN' && ignoresAcks(c)) {
+      // The server ignored the client's ACKs before; its silence now is its back-off stopping, not
+      // the ACK arriving: that one was ignored too, and the request dropped.
+      this.deny(c, ep);
+      next = Math.min(next, handshakeTimers(this, c, now));
+      this.acksIgnored(c, now);
+    } else this.confirm(c, ep);
+    return next;
   }
 
   raise(c: Conn, id: AnomalyId, packet: number, t: number, endpoint: EndpointRole | null,
@@ -494,7 +508,10 @@ export class Tracker implements FlowContext {
       this.sink.onEvent({ type: 'connection-start', t, packet: seg.frameNo, connection: c.id, client, server, roleInferred: c.roleInferred });
     }
 
-    if (this.compact && !c.midStream) { this.young.push(c); this.youngIds.push(c.id); }
+    if (this.compact && !c.midStream) {
+      if (this.youngHead === this.young.length) this.youngNext = t;
+      this.young.push(c); this.youngIds.push(c.id); this.youngT.push(t);
+    }
     if (c.midStream) {
       // No handshake seen: the connection was already open. Not an arc: the timelines start there.
       for (const ep of [c.client, c.server]) { ep.state = ep.initialState = 'ESTABLISHED'; ep.stateCode = stateCode('ESTABLISHED'); ep.everEstablished = true; }
@@ -542,16 +559,17 @@ export class Tracker implements FlowContext {
 
   /** Connections DEMOTE_AFTER old and still only SYNs and SYN-ACKs give back their full record. */
   private compactYoung(): void {
-    const young = this.young, ids = this.youngIds, limit = this.now - DEMOTE_AFTER;
+    const young = this.young, ids = this.youngIds, ts = this.youngT, limit = this.now - DEMOTE_AFTER;
     let h = this.youngHead;
-    while (h < young.length && young[h]!.start <= limit) {
+    while (h < young.length && ts[h]! <= limit) {
       const c = young[h]!;
       if (c.id === ids[h] && this.mayCompact(c)) this.demote(c);
       h++;
     }
-    if (h === young.length) { young.length = 0; ids.length = 0; h = 0; }
-    else if (h > 4096 && h > young.length / 2) { young.splice(0, h); ids.splice(0, h); h = 0; }
+    if (h === young.length) { young.length = 0; ids.length = 0; ts.length = 0; h = 0; }
+    else if (h > 4096 && h > young.length / 2) { young.splice(0, h); ids.splice(0, h); ts.splice(0, h); h = 0; }
     this.youngHead = h;
+    this.youngNext = h < young.length ? ts[h]! : Infinity;
   }
 
   /** c is still only its handshake, and nothing of it is due now (else it stays full until that runs). */
@@ -561,18 +579,21 @@ export class Tracker implements FlowContext {
   }
 
   private demote(c: Conn): void {
+    const log = c.hsLog, n = c.hsUsed, cl = c.client, sv = c.server;
     const e = this.embryos.take();
-    e.ipVersion = c.ipVersion;
-    e.a0 = c.a0; e.a1 = c.a1; e.a2 = c.a2; e.a3 = c.a3; e.portA = c.portA;
-    e.b0 = c.b0; e.b1 = c.b1; e.b2 = c.b2; e.b3 = c.b3; e.portB = c.portB;
-    e.hash = c.hash; e.id = c.id; e.clientIsA = c.clientIsA; e.listener = c.listener; e.answer = c.answer;
-    const cl = c.client, sv = c.server;
-    e.clientIsn = cl.isn;
-    e.serverIsn = sv.synSeen ? sv.isn : -1;
-    e.clientOpts = optionsOf(cl.mss, cl.wscale, cl.sackPermitted, cl.timestamps);
-    e.serverOpts = sv.synSeen ? optionsOf(sv.mss, sv.wscale, sv.sackPermitted, sv.timestamps) : -1;
-    const log = c.hsLog!;
-    for (let i = 0; i < log.length; i++) e.log.push(log[i]!);
+    e.setIdentity(c, cl.isn, sv.synSeen ? sv.isn : -1, optionsOf(cl.mss, cl.wscale, cl.sackPermitted, cl.timestamps),
+      sv.synSeen ? optionsOf(sv.mss, sv.wscale, sv.sackPermitted, sv.timestamps) : -1);
+    setSlotBase(e.chunk, e.off, log[L_SEC]!, log[L_FRAME]!);
+    let k = 0;
+    for (let i = 0; i < n; i += LOG_STRIDE, k++) {
+      const flags = log[i + L_FLAGS]!, fromClient = (flags & FROM_CLIENT) !== 0;
+      // The slot keeps no sequence number: each logged segment must carry its sender's ISN.
+      if (log[i + L_SEQ] !== (fromClient ? cl.isn : sv.isn)) break;
+      if (!logInSlot(e.chunk, e.off, k, log[i + L_SEC]!, log[i + L_NSEC]!, log[i + L_FRAME]!, flags & ~FROM_CLIENT, fromClient,
+        log[i + L_ACK]!, log[i + L_WIN]!)) break;
+    }
+    if (k * LOG_STRIDE < n) { this.embryos.give(e); return; } // what a slot cannot hold: the record stays whole
+    e.count = k;
     this.table.remove(c);
     this.active.remove(c);
     c.timerToken = 0; // its pending timers are the embryo's now
@@ -595,8 +616,10 @@ export class Tracker implements FlowContext {
   private logInEmbryo(e: Embryo, fromA: boolean, seg: Segment, t: number): boolean {
     const fromClient = fromA === e.clientIsA;
     const f = seg.flags & (FLAG.SYN | FLAG.ACK | FLAG.RST | FLAG.FIN);
-    if (seg.payloadLen !== 0 || seg.issues !== 0 || e.log.length >= MAX_LOGGED * LOG_STRIDE) return false;
+    if (seg.payloadLen !== 0 || seg.issues !== 0 || e.count >= MAX_LOGGED) return false;
     if (fromClient ? !(f === FLAG.SYN && seg.seq === e.clientIsn) : !(f === (FLAG.SYN | FLAG.ACK) && seg.seq === e.serverIsn)) return false;
+    // Logged first: a segment the slot cannot hold rebuilds the record before anything is learnt from it.
+    if (!logInSlot(e.chunk, e.off, e.count, seg.tsSec, seg.tsNsec, seg.frameNo, seg.flags, fromClient, seg.ack, seg.window)) return false;
     if (!fromClient) {
       const sv = e.side(false);
       if (sv.count === 1) this.listeners.noteFirstResend(e.listener, t - sv.lastT);
@@ -607,7 +630,7 @@ export class Tracker implements FlowContext {
         this.listeners.changeHalfOpen(e.listener, 1, sv.firstT, sv.firstPacket);
       }
     }
-    logSegment(e.log, seg, fromClient);
+    e.count++;
     this.scheduleEmbryo(e);
     return true;
   }
@@ -618,8 +641,8 @@ export class Tracker implements FlowContext {
     this.table.remove(e);
     this.replaying = true;
     let c: Conn | null = null;
-    for (let i = 0; i < e.log.length; i += LOG_STRIDE) {
-      const fromA = fillLogged(e, i, seg, this.replaySrc, this.replayDst, this.replayOpts);
+    for (let k = 0, n = e.count; k < n; k++) {
+      const fromA = fillLogged(e, k, seg, this.replaySrc, this.replayDst, this.replayOpts);
       const t = seg.tsSec + seg.tsNsec / 1e9;
       if (c === null) {
         c = this.records.take();
@@ -709,7 +732,7 @@ export class Tracker implements FlowContext {
       if (c.list === LIST_ACTIVE && c.lastTime + this.opts.idleTimeoutSeconds < this.now) this.emit(c, 'idle');
       else if (this.mayCompact(c)) this.demote(c);
     }
-    if (this.compact) this.compactYoung();
+    if (this.youngNext <= this.now - DEMOTE_AFTER) this.compactYoung();
     this.emitDone();
     this.listeners.advance(this.now);
     while (this.closing.headTime + linger <= this.now) this.emit(this.closing.head!, 'closed');
@@ -719,6 +742,7 @@ export class Tracker implements FlowContext {
   /** Report the connections that finished without ever opening (startLinger), in the order they did. */
   private emitDone(): void {
     const done = this.done;
+    if (done.length === 0) return; // the clock moves on almost every packet: no array write then
     for (let i = 0; i < done.length; i++) {
       const c = done[i]!;
       if (c.list !== LIST_DONE) continue;
@@ -777,13 +801,8 @@ export class Tracker implements FlowContext {
     if (c.answer === ANSWER_PENDING) decideAnswer(this, c, c.listener.lastAnswerStateless, 'end');
     this.settle(c, c.client);
     this.settle(c, c.server);
-    for (const ep of [c.client, c.server]) {
-      if (!ep.pendingFin) continue;
-      const sender = c.peerOf(ep);
-      if (this.now >= sender.finLastT + finSilence(c, sender)) {
-        placePendingFin(this, c, ep, 'received FIN: no ACK of it was captured, and its sender stopped re-sending it');
-      }
-    }
+    if (c.client.pendingFin) this.finInFlightAtEnd(c, c.client);
+    if (c.server.pendingFin) this.finInFlightAtEnd(c, c.server);
     const sv = c.server, cl = c.client;
     if (sv.state === 'CLOSED' && !sv.synSeen && !c.refused && !c.midStream && cl.synSeen && !sv.rstSent && c.listener.answered > 0) {
       // Unanswered while its listener answered others: the listener dropped it (a full queue).
@@ -793,11 +812,21 @@ export class Tracker implements FlowContext {
         `the listener ignored ${cl.synCount === 1 ? 'this SYN' : `these ${cl.synCount} SYNs`} while it answered others: its queue was full`,
         { syns: cl.synCount });
     }
-    for (const ep of [c.client, c.server]) {
-      if (ep.state === 'TIME_WAIT' && this.now >= ep.timeWaitT + this.twoMsl) {
-        this.apply(c, ep, '2MSL timeout', ep.timeWaitT + this.twoMsl, c.lastPacket, true);
-      }
+    if (c.client.state === 'TIME_WAIT') this.timeWaitAtEnd(c, c.client);
+    if (c.server.state === 'TIME_WAIT') this.timeWaitAtEnd(c, c.server);
+  }
+
+  /** The peer's FIN in flight to ep as c is reported: arrived, once its sender stopped re-sending it. */
+  private finInFlightAtEnd(c: Conn, ep: Endpoint): void {
+    const sender = c.peerOf(ep);
+    if (this.now >= sender.finLastT + finSilence(c, sender)) {
+      placePendingFin(this, c, ep, 'received FIN: no ACK of it was captured, and its sender stopped re-sending it');
     }
+  }
+
+  /** ep in TIME_WAIT as c is reported: CLOSED (inferred) if 2×MSL has passed. */
+  private timeWaitAtEnd(c: Conn, ep: Endpoint): void {
+    if (this.now >= ep.timeWaitT + this.twoMsl) this.apply(c, ep, '2MSL timeout', ep.timeWaitT + this.twoMsl, c.lastPacket, true);
   }
 
   /** Connections held now (open, quiet, or lingering after their close). */
@@ -856,15 +885,16 @@ export class Tracker implements FlowContext {
 
   /** Young entries whose record is gone (emitted, or reused by another connection). */
   private pruneYoung(): void {
-    const young = this.young, ids = this.youngIds;
+    const young = this.young, ids = this.youngIds, ts = this.youngT;
     let k = 0;
     for (let i = this.youngHead; i < young.length; i++) {
       const c = young[i]!;
       if (c.id !== ids[i] || c.list === LIST_NONE) continue;
-      young[k] = c; ids[k] = ids[i]!; k++;
+      young[k] = c; ids[k] = ids[i]!; ts[k] = ts[i]!; k++;
     }
-    young.length = k; ids.length = k;
+    young.length = k; ids.length = k; ts.length = k;
     this.youngHead = 0;
+    this.youngNext = k > 0 ? ts[0]! : Infinity;
   }
 
   private evictOne(c: Conn, incomplete: boolean): void {

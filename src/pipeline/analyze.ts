@@ -8,6 +8,7 @@ import type { Connection, FlowEvent, TrackerOptions } from '../flow/model.js';
 import { judgeConfidence, judgeGlobalConfidence, type CaptureDrops } from '../flow/confidence.js';
 import { factsOfConnection, type ConnectionFacts } from '../flow/verdict.js';
 import { compareEndpoints } from '../util/address.js';
+import { documentsAhead } from '../util/heap-tuning.js';
 import { readInputs, type Progress } from './inputs.js';
 import { captureDrops } from './integrity.js';
 import { guarded, MemoryGuard } from './memory-guard.js';
@@ -49,6 +50,8 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
   let finished = 0;
   const onConn = opts.onConnection;
   const onFinished = opts.onFinished;
+  // An object per connection (kept, or handed on as built): the young generation may grow (heap-tuning.ts).
+  if (keep || onConn !== undefined || opts.onEvent !== undefined || (onFinished === undefined && onConn === undefined)) documentsAhead();
   const tracker = new Tracker(opts.tracker, {
     // Connections built anyway (kept, or the sink wants events too) reach onFinished as well.
     // Each connection leaves judged on its own doubts (gaps, cut segments) and the capture's drop
