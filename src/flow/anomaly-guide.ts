@@ -206,7 +206,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
   },
   'handshake-timeout': {
     phase: 'handshake',
-    detection: 'The client\'s SYN got no answer (no SYN-ACK, no RST) and it stopped re-sending: after its latest copy, capture time passed the moment the next copy was due (twice its latest wait, plus a quarter for timer slack) with none. The client then goes SYN_SENT → CLOSED (give up, inferred, placed at that due time). Raised only when the SYN had been re-sent at least once (details.syns, details.waited); before the due time, or for a SYN never re-sent, it is syn-unanswered.',
+    detection: 'The client\'s SYN got no answer (no SYN-ACK, no RST) and it stopped re-sending: after its latest copy, capture time passed the moment the next copy was due (twice its latest wait, plus a quarter for timer slack) with none. The client then goes SYN_SENT → CLOSED (give up, inferred, placed at that due time). The due time is Linux\'s; until the client has shown its own timer (a copy at least 0.5 s after the one before), the give-up is decided only once a copy from the slowest sender is no longer plausible (Windows re-sends its first SYN after 3 s: 3.75 s after the latest copy), so a late copy with the same ISN is one more syn-retransmission of this connection and its interval sets the next wait. Raised only when the SYN had been re-sent at least once (details.syns, details.waited); before the due time, or for a SYN never re-sent, it is syn-unanswered.',
     causes: [
       'the host is down or unreachable, and no ICMP error comes back',
       'a firewall silently dropping the SYNs',
@@ -224,7 +224,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
   },
   'syn-unanswered': {
     phase: 'handshake',
-    detection: 'The SYN had no answer when the connection was reported, and no give-up was seen: the capture (or the idle timeout) ended before the client\'s next copy was due (details.nextDue). Also raised for a SYN never re-sent although its first re-send time passed (details.resent false): a real client re-sends, so this is a probe or a spoofed source. Zeek calls both S0.',
+    detection: 'The SYN had no answer when the connection was reported, and no give-up was seen: the capture (or the idle timeout) ended before the client\'s next copy was due (details.nextDue). Also raised for a SYN never re-sent although its first re-send time passed (details.resent false; while the capture goes on, no copy came within Windows\' 3 s either, else it would be a syn-retransmission of this connection): a real client re-sends, so this is a probe or a spoofed source. Zeek calls both S0.',
     causes: [
       'the capture ended too soon after the SYN',
       'a port scan (one SYN per port, never repeated)',
@@ -284,7 +284,7 @@ export const ANOMALY_GUIDE: Readonly<Record<AnomalyId, AnomalyGuide>> = {
   },
   'half-open-expired': {
     phase: 'handshake',
-    detection: 'A request the server kept got no ACK: the server re-sent its SYN-ACK with doubling waits, and after its last copy capture time passed the next copy\'s due time (its base wait doubled once per copy, plus a quarter for timer slack) with none. The server gave up then: SYN_RECEIVED → CLOSED (inferred, placed at that due time). details.survived is the time from its first SYN-ACK to then, details.resends and details.intervals the back-off; the listener keeps the re-send limit (Linux tcp_synack_retries) and the survival times.',
+    detection: 'A request the server kept got no ACK: the server re-sent its SYN-ACK with doubling waits, and after its last copy capture time passed the next copy\'s due time (its base wait doubled once per copy, plus a quarter for timer slack) with none. The server gave up then: SYN_RECEIVED → CLOSED (inferred, placed at that due time). When its copies showed no timer (only copies milliseconds apart, such as a frame captured twice), the expiry is decided only once a copy from the slowest sender (3 s, or twice its latest interval) is no longer plausible, so a late copy stays a synack-retransmission of this connection. details.survived is the time from its first SYN-ACK to then, details.resends and details.intervals the back-off; the listener keeps the re-send limit (Linux tcp_synack_retries) and the survival times.',
     causes: [
       'a spoofed SYN source (a SYN flood)',
       'the client\'s ACKs were lost, or the client went away',

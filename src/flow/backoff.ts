@@ -10,11 +10,30 @@
  * late one. So a server's next wait is its base wait (the least late estimate: each interval divided by
  * its doubling) doubled once per copy; a client's is twice its latest interval, since Linux 6.x
  * re-sends its first SYNs at the initial timeout without doubling (tcp_syn_linear_timeouts).
+ *
+ * Not every sender is Linux: Windows (and any stack on RFC 1122's rules) waits 3 s before its first
+ * re-send, then 6 s. Silence past the Linux schedule is when a give-up is placed, but until a sender
+ * has shown its timer a later copy (same ISN) stays plausible for as long as the slowest first wait
+ * allows, and the give-up is decided only then (`stopShownBy`): a copy that comes before is one more
+ * retransmission of the same connection, never a new one.
  */
 import type { Endpoint } from './conn.js';
 
 /** The first retransmission timeout of a SYN or SYN-ACK, seconds (RFC 6298 §2.1; Linux TCP_TIMEOUT_INIT). */
 export const INITIAL_RTO = 1;
+
+/**
+ * The longest first retransmission timeout in use, seconds: RFC 1122 §4.2.3.1's 3 s, which Windows
+ * kept (SYN and SYN-ACK re-sent at +3, +9 s...).
+ */
+export const SLOWEST_INITIAL_RTO = 3;
+
+/**
+ * Below this an interval between two copies is no retransmission timer's (none waits under 1 s for a
+ * SYN or SYN-ACK; half of that for the capture's stamps): a frame captured twice, or a SYN-ACK re-sent
+ * at once for a re-sent SYN.
+ */
+export const TIMER_INTERVAL_MIN = 0.5;
 
 /**
  * Slack before silence counts: kernel timers fire within a few milliseconds (jiffies), the capture's
@@ -58,4 +77,17 @@ export function nextCopyDue(ep: Endpoint): number {
 /** Capture time past which the missing copy means the endpoint stopped (gave up, or kept no state). */
 export function silenceMeansStopped(ep: Endpoint): number {
   return silenceAfter(ep.synLastT, nextWait(ep));
+}
+
+/**
+ * When a give-up of ep's back-off may be decided (it is placed at nextCopyDue all the same): a sender
+ * that showed its timer (a re-send at least TIMER_INTERVAL_MIN after the copy before) keeps to its
+ * schedule, so silenceMeansStopped; one that showed none (a single copy, or copies milliseconds apart)
+ * may be on any schedule, so a copy stays plausible until the slowest first wait (or twice its latest
+ * interval: every back-off at least doubles) has passed with its lateness.
+ */
+export function stopShownBy(ep: Endpoint): number {
+  const wait = nextWait(ep);
+  const shown = ep.synCount > 1 && (ep.synIsAck ? ep.synBase : ep.synLastInterval) >= TIMER_INTERVAL_MIN;
+  return silenceAfter(ep.synLastT, shown ? wait : Math.max(wait, 2 * ep.synLastInterval, SLOWEST_INITIAL_RTO));
 }

@@ -169,6 +169,11 @@ export class Conn implements TableEntry {
   cookieCompleted = false;
   /** Handshake ACKs of the client that the server showed it ignored (it re-sent its SYN-ACK after them). */
   ignoredAcks = 0;
+  /**
+   * When the server's silence after an ACK it ignored like the ones before showed its back-off stopping
+   * (-1: it did not): said when its give-up is decided (handshake.ts acksIgnored).
+   */
+  acksIgnoredT = -1;
   /** When its request entered and left its listener's SYN queue (-1: it did not). */
   queueEnterT = -1;
   queueLeaveT = -1;
@@ -232,7 +237,7 @@ export class Conn implements TableEntry {
     this.client.reset(); this.server.reset();
     this.start = 0; this.end = 0; this.firstPacket = 0; this.lastPacket = 0; this.lastTime = 0; this.finishedT = -1;
     this.synAckT = -1; this.synBeforeSynAckT = -1; this.lastSynAckBeforeAckT = -1; this.synAckAck = 0; this.ackT = -1;
-    this.ackPacket = 0; this.answer = ANSWER_NONE; this.cookieCompleted = false; this.ignoredAcks = 0; this.queueEnterT = -1; this.queueLeaveT = -1; this.timerAt = Infinity; this.timerToken = 0;
+    this.ackPacket = 0; this.answer = ANSWER_NONE; this.cookieCompleted = false; this.ignoredAcks = 0; this.acksIgnoredT = -1; this.queueEnterT = -1; this.queueLeaveT = -1; this.timerAt = Infinity; this.timerToken = 0;
     this.hsUsed = 0; this.hsLogging = true;
     this.synAckAckValid = null; this.finalAckValid = null;
     this.simultaneousOpen = false; this.refused = false; this.handshakeReset = false; this.lostHandshakeAckFlagged = false;

@@ -28,6 +28,11 @@ export interface FlowContext {
    * segment only its own answer would show (a SYN-ACK it never acknowledged) is not.
    */
   settle(c: Conn, ep: Endpoint): void;
+  /**
+   * May a give-up inferred at `now` wait until `until` for a copy from a slower sender (handshake.ts
+   * `stopped`)? False when the tracker holds as many such waits as it allows (TrackerOptions.maxHeldGiveUps).
+   */
+  holdGiveUp(now: number, until: number): boolean;
   /** Run c's timers (tracker.ts `onTimer`) once capture time reaches `at`. */
   schedule(c: Conn, at: number): void;
   raise(c: Conn, id: AnomalyId, packet: number, t: number, endpoint: EndpointRole | null,

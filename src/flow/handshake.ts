@@ -8,7 +8,7 @@
  */
 import { decodeOptions, readSynOptions } from '../decode/options.js';
 import { FLAG, newSynOptions, type Segment } from '../decode/segment.js';
-import { baseOf, nextCopyDue, nextWait, silenceMeansStopped } from './backoff.js';
+import { baseOf, nextCopyDue, nextWait, silenceMeansStopped, stopShownBy } from './backoff.js';
 import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, type Conn, type Endpoint } from './conn.js';
 import type { FlowContext } from './context.js';
 import type { AnomalyId } from './model.js';
@@ -302,8 +302,9 @@ export function lostCause(ep: Endpoint, event: string): string | undefined {
  * c's handshake timers, when capture time reaches them: the server's first answer unrepeated past its
  * re-send time (a stateless answer), a SYN-ACK back-off that stopped (the request was dropped), a SYN
  * back-off that stopped (the client gave up). Returns the next time to look again (Infinity: none).
+ * `ending`: c is being reported (end of input, its 4-tuple taken by a new SYN, evicted).
  */
-export function handshakeTimers(ctx: FlowContext, c: Conn, now: number): number {
+export function handshakeTimers(ctx: FlowContext, c: Conn, now: number, ending = false): number {
   const cl = c.client, sv = c.server;
   let next = Infinity;
   if (c.answer === ANSWER_PENDING) {
@@ -311,17 +312,34 @@ export function handshakeTimers(ctx: FlowContext, c: Conn, now: number): number 
     if (now >= at) decideAnswer(ctx, c, true, 'silence'); else next = Math.min(next, at);
   }
   if (sv.state === 'SYN_RECEIVED' && sv.inQueue && sv.awaited === null && !sv.finSent && !sv.rstSent) {
-    const at = silenceMeansStopped(sv);
-    if (now >= at) giveUp(ctx, c, sv); else next = Math.min(next, at);
+    next = Math.min(next, stopped(ctx, c, sv, now, ending));
   }
   if (cl.state === 'SYN_SENT' && cl.synSeen && !cl.synIsAck && !sv.synSeen && !cl.rstSent && !sv.rstSent) {
-    const at = silenceMeansStopped(cl);
-    if (now >= at) giveUp(ctx, c, cl); else next = Math.min(next, at);
+    next = Math.min(next, stopped(ctx, c, cl, now, ending));
   }
   return next;
 }
 
-/** ep's SYN (or SYN-ACK) back-off stopped: it gave up when its next copy was due. */
+/**
+ * ep's back-off, at `now`: gives up once its next copy is overdue (placed when it was due), unless a
+ * copy from a slower sender is still plausible (backoff.ts stopShownBy: a Windows client re-sends its
+ * first SYN after 3 s, not 1 s). Then the decision waits and the connection stays open: a copy with
+ * its ISN is one more retransmission, its longer interval learnt, not a new connection. Deciding at
+ * once and taking it back would undo a transition, an anomaly and listener counts that a live event
+ * stream has shown already. Nothing waits when c is being reported (no copy can come) or when the
+ * tracker holds too many such decisions (a flood of spoofed SYNs: FlowContext.holdGiveUp). Returns
+ * when to look again.
+ */
+function stopped(ctx: FlowContext, c: Conn, ep: Endpoint, now: number, ending: boolean): number {
+  const at = silenceMeansStopped(ep);
+  if (now < at) return at;
+  const until = stopShownBy(ep);
+  if (!ending && now < until && ctx.holdGiveUp(now, until)) return until;
+  giveUp(ctx, c, ep);
+  return Infinity;
+}
+
+/** ep's SYN (or SYN-ACK) back-off stopped: it gave up when its next copy was due (by the Linux schedule). */
 function giveUp(ctx: FlowContext, c: Conn, ep: Endpoint): void {
   const due = nextCopyDue(ep);
   const what = ep.synIsAck ? 'SYN-ACK' : 'SYN';
@@ -337,6 +355,7 @@ function giveUp(ctx: FlowContext, c: Conn, ep: Endpoint): void {
     ctx.raise(c, 'half-open-expired', ep.synLastPacket, due, 'server',
       `the server dropped the request after ${resent} SYN-ACK re-send${resent === 1 ? '' : 's'}: it survived ${survived.toFixed(3)} s in SYN_RECEIVED`,
       { survived, resends: resent, intervals: ep.synIntervals?.slice() ?? [] });
+    if (c.acksIgnoredT >= 0) acksIgnored(ctx, c, c.acksIgnoredT);
   } else if (resent > 0) {
     ctx.raise(c, 'handshake-timeout', ep.synLastPacket, due, 'client',
       `the SYN was never answered: ${ep.synCount} sent, the client gave up ${survived.toFixed(3)} s after the first`,
@@ -344,4 +363,20 @@ function giveUp(ctx: FlowContext, c: Conn, ep: Endpoint): void {
   }
   // A SYN never re-sent is no client giving up after its retries (a probe, a spoofed source): the
   // end of the connection calls it unanswered (verdict.ts).
+}
+
+/**
+ * The server dropped a request after ignoring every handshake ACK of its client (each re-sent SYN-ACK
+ * followed one), as its silence at `t` showed: while it held completed connections its accept queue was
+ * full (the application was not accepting, Linux ListenOverflows); otherwise every client segment was
+ * lost on the way to it.
+ */
+function acksIgnored(ctx: FlowContext, c: Conn, t: number): void {
+  const acceptQueue = c.listener.completed > 0;
+  ctx.listeners.noteIgnoredAcks(c.listener, c.ignoredAcks);
+  const lost = c.lost?.slice() ?? [];
+  ctx.raise(c, acceptQueue ? 'accept-queue-overflow' : 'lost-handshake-ack', c.server.synLastPacket, t, 'server', acceptQueue
+    ? `the server ignored all ${c.ignoredAcks} handshake ACKs of the client while it held completed connections: its accept queue was full`
+    : `the server ignored all ${c.ignoredAcks} handshake ACKs of the client: they were lost on the way to it`,
+  { case: 'acks-ignored', ignored: c.ignoredAcks, lostPackets: lost });
 }

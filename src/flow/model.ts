@@ -281,6 +281,12 @@ export interface TrackerOptions {
    */
   maxLingering?: number;
   /**
+   * Give-ups (a SYN or SYN-ACK back-off inferred stopped) that may wait at once for a copy from a slower
+   * sender than Linux before they are decided (flow/hold-budget.ts); beyond, one is decided when its
+   * next copy is overdue by the Linux schedule. Default 4096.
+   */
+  maxHeldGiveUps?: number;
+  /**
    * Listener records held at most; beyond, the least busy listeners holding no connection are folded
    * into counts (flow/listener-fold.ts). Default 10,000.
    */

@@ -39,6 +39,7 @@ import { seqAdd } from './seq.js';
 import { EVENT_CAUSE, stateCode, transition, type EntryAction, type TcpEvent } from './state-table.js';
 import { finShown, finSilence, onFin, onFinAck, onRst, pendingFinPacket, placePendingFin } from './teardown.js';
 import { internCause, newTransition } from './timeline-log.js';
+import { DEFAULT_MAX_HELD_GIVE_UPS, HoldBudget } from './hold-budget.js';
 import { TimerHeap } from './timer-heap.js';
 import { compactable, DEMOTE_AFTER, Embryo, fillLogged, optionsOf } from './embryo.js';
 import {
@@ -87,6 +88,7 @@ export class Tracker implements FlowContext {
   private readonly records = new RecordPool();
   private lingering = 0;
   private readonly maxLingering: number;
+  private readonly holds: HoldBudget;
   private readonly active = new ConnList(LIST_ACTIVE);
   private readonly timers = new TimerHeap<Conn | Embryo>();
   private readonly compact: boolean;
@@ -133,6 +135,7 @@ export class Tracker implements FlowContext {
     // Live event streams see every transition as it happens: no compaction (it would replay them).
     this.compact = (opts.compactEmbryos ?? true) && sink.onEvent === undefined;
     this.maxLingering = opts.maxLingering ?? DEFAULT_MAX_LINGERING;
+    this.holds = new HoldBudget(opts.maxHeldGiveUps ?? DEFAULT_MAX_HELD_GIVE_UPS);
     this.listeners = new ListenerTable(opts.synFloodThreshold, opts.maxSeriesPoints, (a) => {
       this.looseAnomalies.push(a);
       this.sink.onEvent?.({ type: 'anomaly', connection: null, anomaly: a });
@@ -427,6 +430,10 @@ export class Tracker implements FlowContext {
     }
   }
 
+  holdGiveUp(now: number, until: number): boolean {
+    return this.holds.grant(now, until);
+  }
+
   schedule(c: Conn, at: number): void {
     if (at < c.timerAt) this.timers.push(c, at);
   }
@@ -436,29 +443,31 @@ export class Tracker implements FlowContext {
    * quiet spell run in the order they fell due, and one due later is scheduled again): handshake
    * back-offs, and silence that confirms an awaited ACK.
    */
-  private onTimer(c: Conn, clock: number): void {
+  private onTimer(c: Conn, clock: number, ending = false): void {
     c.timerAt = Infinity;
     c.timerToken = 0;
     const now = clock;
-    let next = handshakeTimers(this, c, now);
+    let next = handshakeTimers(this, c, now, ending);
     // Each side in turn (no array of the two: this runs for every connection).
-    next = this.awaitedTimer(c, c.client, now, next);
-    next = this.awaitedTimer(c, c.server, now, next);
-    if (next !== Infinity) this.schedule(c, next);
+    next = this.awaitedTimer(c, c.client, now, next, ending);
+    next = this.awaitedTimer(c, c.server, now, next, ending);
+    // A connection being reported runs no timer again (its record goes back to the pool).
+    if (next !== Infinity && !ending) this.schedule(c, next);
     // A timer can finish a connection without a transition (a stateless answer decided).
-    if (c.list === LIST_ACTIVE && isFinished(c)) this.startLinger(c, now);
+    if (c.list === LIST_ACTIVE && this.emitting !== c && isFinished(c)) this.startLinger(c, now);
   }
 
   /** ep's awaited transition at `now`: confirmed by silence once its deadline passed; returns the next time to look. */
-  private awaitedTimer(c: Conn, ep: Endpoint, now: number, next: number): number {
+  private awaitedTimer(c: Conn, ep: Endpoint, now: number, next: number, ending: boolean): number {
     if (ep.awaited === null || ep.awaitedDeadline === Infinity) return next;
     if (now < ep.awaitedDeadline) return Math.min(next, ep.awaitedDeadline);
     if (ep.awaited === 'receive ACK of SYN' && ignoresAcks(c)) {
       // The server ignored the client's ACKs before; its silence now is its back-off stopping, not
-      // the ACK arriving: that one was ignored too, and the request dropped.
+      // the ACK arriving: that one was ignored too, and the request dropped (said with the give-up,
+      // which waits while a later SYN-ACK copy is plausible: handshake.ts acksIgnored).
       this.deny(c, ep);
-      next = Math.min(next, handshakeTimers(this, c, now));
-      this.acksIgnored(c, now);
+      c.acksIgnoredT = now;
+      next = Math.min(next, handshakeTimers(this, c, now, ending));
     } else this.confirm(c, ep);
     return next;
   }
@@ -517,21 +526,6 @@ export class Tracker implements FlowContext {
       for (const ep of [c.client, c.server]) { ep.state = ep.initialState = 'ESTABLISHED'; ep.stateCode = stateCode('ESTABLISHED'); ep.everEstablished = true; }
     }
     return c;
-  }
-
-  /**
-   * The server dropped a request after ignoring every handshake ACK of its client (each re-sent SYN-ACK
-   * followed one): while it held completed connections its accept queue was full (the application was
-   * not accepting, Linux ListenOverflows); otherwise every client segment was lost on the way to it.
-   */
-  private acksIgnored(c: Conn, t: number): void {
-    const acceptQueue = c.listener.completed > 0;
-    this.listeners.noteIgnoredAcks(c.listener, c.ignoredAcks);
-    const lost = c.lost?.slice() ?? [];
-    this.raise(c, acceptQueue ? 'accept-queue-overflow' : 'lost-handshake-ack', c.server.synLastPacket, t, 'server', acceptQueue
-      ? `the server ignored all ${c.ignoredAcks} handshake ACKs of the client while it held completed connections: its accept queue was full`
-      : `the server ignored all ${c.ignoredAcks} handshake ACKs of the client: they were lost on the way to it`,
-    { case: 'acks-ignored', ignored: c.ignoredAcks, lostPackets: lost });
   }
 
   /**
@@ -594,18 +588,21 @@ export class Tracker implements FlowContext {
     }
     if (k * LOG_STRIDE < n) { this.embryos.give(e); return; } // what a slot cannot hold: the record stays whole
     e.count = k;
+    // A timer due already that left it compactable held its give-up (handshake.ts `stopped`): the
+    // embryo wakes when that hold ends, as the record would.
+    const due = e.nextTimer(), heldUntil = c.timerAt;
     this.table.remove(c);
     this.active.remove(c);
     c.timerToken = 0; // its pending timers are the embryo's now
     this.records.give(c);
     this.table.insert(e);
-    this.scheduleEmbryo(e);
+    this.scheduleEmbryo(e, due > this.now ? due : heldUntil);
   }
 
   /** An embryo's timers: when the handshake timers of its full record would next be due. */
-  private scheduleEmbryo(e: Embryo): void {
+  private scheduleEmbryo(e: Embryo, due = e.nextTimer()): void {
     // Its idle expiry too: the record it is rebuilt into then expires from the active list.
-    const at = Math.min(e.nextTimer(), e.lastTime() + this.opts.idleTimeoutSeconds);
+    const at = Math.min(due, e.lastTime() + this.opts.idleTimeoutSeconds);
     if (at !== e.timerAt) this.timers.push(e, at);
   }
 
@@ -795,7 +792,8 @@ export class Tracker implements FlowContext {
    * stopped re-sending them (arrived), a listener known to answer (listening), TIME_WAIT's 2×MSL.
    */
   private settleAtEnd(c: Conn): void {
-    if (c.timerAt <= this.now) this.onTimer(c, this.now);
+    // Every timer, not only those due: a give-up held for a late copy (handshake.ts) is decided now.
+    this.onTimer(c, this.now, true);
     // The capture ended before the server's first re-send was due: the listener answers as it did
     // last (Linux sends cookies while its SYN queue is full, and queues requests otherwise).
     if (c.answer === ANSWER_PENDING) decideAnswer(this, c, c.listener.lastAnswerStateless, 'end');
