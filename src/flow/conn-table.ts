@@ -12,6 +12,22 @@ export interface TableEntry {
   b0: number; b1: number; b2: number; b3: number; portB: number;
   /** tupleHash() of the 4-tuple (30 bits: the table stores hash + 1 in an Int32Array). */
   hash: number;
+  /**
+   * Is this the entry of a packet from (src, srcPort) to (dst, dstPort)? MATCH_A: its source is side A,
+   * MATCH_B: side B, 0: another 4-tuple. A method of each kind of entry, so the lookup's comparisons
+   * stay monomorphic inside each (a connection record's fields, an embryo's slot words).
+   */
+  match(ipVersion: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number): number;
+}
+
+export const MATCH_A = 1, MATCH_B = 2;
+
+/** TableEntry.match for an entry with its ends as fields. */
+export function matchFields(e: TableEntry, ipVersion: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number): number {
+  if (e.ipVersion !== ipVersion) return 0;
+  if (isA(e, src, srcPort) && isB(e, dst, dstPort)) return MATCH_A;
+  if (isB(e, src, srcPort) && isA(e, dst, dstPort)) return MATCH_B;
+  return 0;
 }
 
 function fmix(h: number): number {
@@ -81,9 +97,8 @@ export class ConnTable<T extends TableEntry> {
       if (t === 0) return undefined;
       if (t !== tag) continue;
       const e = this.slots[i]!;
-      if (e.ipVersion !== ipVersion) continue;
-      if (isA(e, src, srcPort) && isB(e, dst, dstPort)) { this.lastFromA = true; return e; }
-      if (isB(e, src, srcPort) && isA(e, dst, dstPort)) { this.lastFromA = false; return e; }
+      const m = e.match(ipVersion, src, srcPort, dst, dstPort);
+      if (m !== 0) { this.lastFromA = m === MATCH_A; return e; }
     }
   }
 

@@ -10,7 +10,7 @@
  * allocate nothing. Every field declared here must be reset there (test/flow/units.test.ts checks).
  */
 import type { ClockSteps } from './clock-steps.js';
-import type { TableEntry } from './conn-table.js';
+import { matchFields, type TableEntry } from './conn-table.js';
 import { DataState } from './data-state.js';
 import { LOG_CAPACITY } from './handshake-log.js';
 import type { ListenerRecord } from './listeners.js';
@@ -252,6 +252,10 @@ export class Conn implements TableEntry {
     this.clockSteps = null;
     // listener is set by the tracker for every connection.
     this.list = LIST_NONE; this.prev = null; this.next = null;
+  }
+
+  match(ipVersion: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number): number {
+    return matchFields(this, ipVersion, src, srcPort, dst, dstPort);
   }
 
   sender(fromA: boolean): Endpoint { return fromA === this.clientIsA ? this.client : this.server; }

@@ -18,7 +18,7 @@ import {
   H_SERVER_ISN, H_SERVER_OPTS, LOG_STRIDE, MAX_LOGGED, S_ACK, S_FLAGS, S_FROM_CLIENT, S_FRAME, S_NSEC, S_SEC, SLOT_HEADER, SLOT_STRIDE,
   slotBaseFrame, slotBaseSec, TWO_32, WINDOW_SHIFT,
 } from './handshake-log.js';
-import type { TableEntry } from './conn-table.js';
+import { MATCH_A, MATCH_B, type TableEntry } from './conn-table.js';
 import type { ListenerRecord } from './listeners.js';
 
 /** Capture seconds a connection may sit in its handshake before it is compacted. */
@@ -67,6 +67,15 @@ export class Embryo implements TableEntry {
   /** Segments logged. */
   get count(): number { return this.h(H_COUNT); }
   set count(n: number) { this.chunk[this.off + H_COUNT] = n; }
+
+  match(ipVersion: number, src: Uint32Array, srcPort: number, dst: Uint32Array, dstPort: number): number {
+    const ch = this.chunk, o = this.off, bits = ch[o + H_BITS]!, ports = ch[o + H_PORTS]!;
+    if (((bits & BIT_IPV6) !== 0 ? 6 : 4) !== ipVersion) return 0;
+    const pa = ports >>> 16, pb = ports & 0xffff;
+    if (pa === srcPort && pb === dstPort && sameAddress(ch, o + H_A, src) && sameAddress(ch, o + H_B, dst)) return MATCH_A;
+    if (pb === srcPort && pa === dstPort && sameAddress(ch, o + H_B, src) && sameAddress(ch, o + H_A, dst)) return MATCH_B;
+    return 0;
+  }
 
   /** Take the identity of connection c: its 4-tuple, id, roles, ISNs, SYN options and answer; no segment yet. */
   setIdentity(c: Conn, clientIsn: number, serverIsn: number, clientOpts: number, serverOpts: number): void {
@@ -131,6 +140,11 @@ export class Embryo implements TableEntry {
   }
 }
 Object.defineProperty(Embryo.prototype, 'embryo', { value: true });
+
+/** Are the 4 words at ch[at] the address `addr`? */
+function sameAddress(ch: Uint32Array, at: number, addr: Uint32Array): boolean {
+  return ch[at] === addr[0] && ch[at + 1] === addr[1] && ch[at + 2] === addr[2] && ch[at + 3] === addr[3];
+}
 
 /** mss (16 bits), wscale + 1 (5 bits), SACK-permitted, timestamps, packed in one small integer. */
 export function optionsOf(mss: number, wscale: number, sack: boolean, ts: boolean): number {

@@ -4,7 +4,7 @@ import { Conn } from '../../src/flow/conn.js';
 import { TimelineLog } from '../../src/flow/timeline-log.js';
 import { TombstoneTable } from '../../src/flow/tombstones.js';
 import { ipv4ToString } from '../../src/decode/format.js';
-import { ConnTable, tupleHash, type TableEntry } from '../../src/flow/conn-table.js';
+import { ConnTable, tupleHash, type TableEntry, matchFields } from '../../src/flow/conn-table.js';
 import { ListenerTable } from '../../src/flow/listeners.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from '../../src/flow/seq.js';
 
@@ -29,6 +29,7 @@ function entry(i: number, ipVersion = 4): TableEntry & { n: number } {
   return {
     n: i, ipVersion, a0: src[0]!, a1: src[1]!, a2: 0, a3: 0, portA: 1000 + i, b0: dst[0]!, b1: 0, b2: 0, b3: 0, portB: 80,
     hash: tupleHash(ipVersion, src, 1000 + i, dst, 80),
+    match(v, s, sp, d, dp) { return matchFields(this, v, s, sp, d, dp); },
   };
 }
 
