@@ -416,15 +416,17 @@ class ProvisionalAnswers {
 
   /** Hand each entry ANSWERS_SETTLED_AFTER old at `now` to `settled`, oldest first, and forget it. */
   settle(now: number, settled: (l: ListenerRecord, c: Conn, id: number, t: number) => void): void {
-    const ts = this.ts, n = ts.length;
+    const ts = this.ts;
     let h = this.head;
-    if (h === n || ts[h]! + ANSWERS_SETTLED_AFTER > now) return;
-    while (h < n && ts[h]! + ANSWERS_SETTLED_AFTER <= now) {
+    if (h === ts.length || ts[h]! + ANSWERS_SETTLED_AFTER > now) return;
+    // ts.length read each time: what `settled` does must not lose an entry pushed meanwhile.
+    while (h < ts.length && ts[h]! + ANSWERS_SETTLED_AFTER <= now) {
       const l = this.ls[h]!, c = this.cs[h]!;
       this.ls[h] = null; this.cs[h] = null;
       settled(l, c, this.ids[h]!, ts[h]!);
       h++;
     }
+    const n = ts.length;
     if (h === n) { this.ls.length = 0; this.cs.length = 0; this.ids.length = 0; ts.length = 0; h = 0; }
     else if (h > 4096 && h > n / 2) { this.ls.splice(0, h); this.cs.splice(0, h); this.ids.splice(0, h); ts.splice(0, h); h = 0; }
     this.head = h;
