@@ -74,19 +74,10 @@ export class TimerHeap<T extends Timed> {
     const a = this.at, xs = this.items, ts = this.tokens;
     const top = xs[0]!, topToken = ts[0]!;
     const lastAt = a.pop()!, lastX = xs.pop()!, lastToken = ts.pop()!;
-    const n = a.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const m = r < n && a[r]! < a[l]! ? r : l;
-        if (a[m]! >= lastAt) break;
-        a[i] = a[m]!; xs[i] = xs[m]!; ts[i] = ts[m]!;
-        i = m;
-      }
-      a[i] = lastAt; xs[i] = lastX; ts[i] = lastToken;
+    if (a.length > 0) {
+      // The last entry goes to the root and sinks to its place.
+      a[0] = lastAt; xs[0] = lastX; ts[0] = lastToken;
+      this.siftDown(0);
     }
     if (top.timerToken !== topToken) return null;
     top.timerAt = Infinity;

@@ -50,8 +50,9 @@ export async function analyzeInputs(paths: readonly string[], opts: AnalyzeOptio
   let finished = 0;
   const onConn = opts.onConnection;
   const onFinished = opts.onFinished;
-  // An object per connection (kept, or handed on as built): the young generation may grow (heap-tuning.ts).
-  if (keep || onConn !== undefined || opts.onEvent !== undefined || (onFinished === undefined && onConn === undefined)) documentsAhead();
+  // The tracker builds a Connection for each one unless it may hand over facts alone (onFinished, no
+  // events, none kept): then the young generation may grow (heap-tuning.ts).
+  if (keep || opts.onEvent !== undefined || onFinished === undefined) documentsAhead();
   const tracker = new Tracker(opts.tracker, {
     // Connections built anyway (kept, or the sink wants events too) reach onFinished as well.
     // Each connection leaves judged on its own doubts (gaps, cut segments) and the capture's drop
