@@ -11,6 +11,8 @@
  * enter the series, so the series, its peak and the syn-flood alarm follow the exact order of events;
  * a change later still is folded into the series where it belongs.
  */
+import { insertAt, moveToFront, putAt } from '../util/array-edit.js';
+import { ChangeHeap } from './change-heap.js';
 import { LogHistogram } from '../util/log-histogram.js';
 import { anomaly } from './anomalies.js';
 import type { Conn } from './conn.js';
@@ -24,6 +26,13 @@ import { TimerHeap } from './timer-heap.js';
  * copy (up to 1.25 × the doubled wait: 10 s covers waits up to 8 s, the fourth re-send).
  */
 export const QUEUE_LAG = 10;
+
+/**
+ * A listener's waiting changes enter the series at most this often (capture seconds): a busy listener
+ * has a change due on almost every packet, and taking them one packet at a time cost a timer-heap pop
+ * and push per packet. They still enter in time order; they only wait up to this much longer.
+ */
+export const FLUSH_BATCH = 1;
 
 /**
  * Seconds after a SYN-ACK by which the kind of every answer sent before it has shown (a stateless one
@@ -48,6 +57,7 @@ export class ListenerRecord {
   answerT: number[] = [];
   answerStateless: number[] = [];
   answerHead = 0;
+  answerLen = 0;
   /** SYNs it left unanswered while answering others, and when the first came. */
   dropped = 0;
   dropsFrom = -1;
@@ -73,11 +83,13 @@ export class ListenerRecord {
    */
   seriesT: number[] = [];
   seriesN: number[] = [];
-  /** Changes not in the series yet, in time order (from pendingHead on), with their frames. */
-  pendingT: number[] = [];
-  pendingD: number[] = [];
-  pendingP: number[] = [];
-  pendingHead = 0;
+  /**
+   * Points in use (the arrays may be longer): thinning the series must not shorten the arrays, or V8
+   * trims their stores and regrows them as points come, ~60 bytes of garbage a point.
+   */
+  seriesLen = 0;
+  /** Changes not in the series yet, earliest first, with their frames. */
+  readonly pending = new ChangeHeap();
   /** Time of the latest change that entered the series. */
   flushedT = -Infinity;
   dirty = false;
@@ -131,10 +143,12 @@ export class ListenerTable {
         const folded = foldListeners(this.byKey, Math.floor(this.maxListeners * 0.75), this.folded, (x) => {
           if (x.dirty) this.flush(x, Infinity);
           x.dirty = false;
+          x.pending.clear();
           x.timerToken = 0; x.timerAt = Infinity; // its entry in `due` no longer counts: pruned below
           // A settled answer may still name the record for ANSWERS_SETTLED_AFTER (provisional): its
           // lists go now (a scan's 68,000 such records held 55 MB of them).
-          x.seriesT.length = 0; x.seriesN.length = 0; x.answerT.length = 0; x.answerStateless.length = 0;
+          x.seriesT.length = 0; x.seriesN.length = 0; x.seriesLen = 0;
+          x.answerT.length = 0; x.answerStateless.length = 0; x.answerLen = 0; x.answerHead = 0;
         });
         // Let the folded records go now, not when their changes would have come due.
         if (folded > 0) this.due.prune();
@@ -153,14 +167,9 @@ export class ListenerTable {
   changeHalfOpen(l: ListenerRecord, delta: 1 | -1, t: number, packet: number): void {
     l.live += delta;
     if (t <= l.flushedT) { this.lateChange(l, delta, t, packet); return; }
-    // Insert in time order; changes mostly arrive in order, so the search starts at the end.
-    const ts = l.pendingT;
-    let i = ts.length;
-    while (i > l.pendingHead && ts[i - 1]! > t) i--;
-    if (i === ts.length) { ts.push(t); l.pendingD.push(delta); l.pendingP.push(packet); }
-    else { ts.splice(i, 0, t); l.pendingD.splice(i, 0, delta); l.pendingP.splice(i, 0, packet); }
+    l.pending.push(t, delta, packet);
     l.dirty = true;
-    if (t + QUEUE_LAG < l.timerAt) this.due.push(l, t + QUEUE_LAG);
+    if (t + QUEUE_LAG + FLUSH_BATCH < l.timerAt) this.due.push(l, t + QUEUE_LAG);
   }
 
   /** Capture time moved to `now`: provisional answers settle, changes older than QUEUE_LAG enter the series. */
@@ -178,15 +187,18 @@ export class ListenerTable {
   /** An answer's kind showed (t: its SYN-ACK). */
   noteAnswer(l: ListenerRecord, t: number, stateless: boolean): void {
     l.lastAnswerStateless = stateless;
-    const ts = l.answerT, ks = l.answerStateless;
+    const ts = l.answerT, ks = l.answerStateless, n = l.answerLen;
     // Kinds show about in SYN-ACK order: the search for the place starts at the end.
-    let i = ts.length;
+    let i = n;
     while (i > l.answerHead && ts[i - 1]! > t) i--;
-    if (i === ts.length) { ts.push(t); ks.push(stateless ? 1 : 0); } else { ts.splice(i, 0, t); ks.splice(i, 0, stateless ? 1 : 0); }
+    insertAt(ts, n, i, t); insertAt(ks, n, i, stateless ? 1 : 0);
+    const len = l.answerLen = n + 1;
     // Forget what is too old to settle anything (a head index; the arrays are compacted now and then).
-    const horizon = ts[ts.length - 1]! - ANSWER_MEMORY;
-    while (l.answerHead < ts.length && ts[l.answerHead]! < horizon) l.answerHead++;
-    if (l.answerHead > 4096 && l.answerHead > ts.length / 2) { ts.splice(0, l.answerHead); ks.splice(0, l.answerHead); l.answerHead = 0; }
+    const horizon = ts[len - 1]! - ANSWER_MEMORY;
+    let h = l.answerHead;
+    while (h < len && ts[h]! < horizon) h++;
+    if (h > 4096 && h > len / 2) { moveToFront(ts, h, len); moveToFront(ks, h, len); l.answerLen = len - h; h = 0; }
+    l.answerHead = h;
   }
 
   /** An ACK completed c's answer (t: its SYN-ACK) before its kind showed: settled later (advance). */
@@ -197,7 +209,7 @@ export class ListenerTable {
   /** Was l answering statelessly at t (its latest answer at or before t whose kind showed)? */
   private modeAt(l: ListenerRecord, t: number): boolean {
     const ts = l.answerT;
-    let lo = l.answerHead, hi = ts.length; // the first index with a time after t
+    let lo = l.answerHead, hi = l.answerLen; // the first index with a time after t
     while (lo < hi) { const m = (lo + hi) >> 1; if (ts[m]! <= t) lo = m + 1; else hi = m; }
     return lo > l.answerHead && l.answerStateless[lo - 1] === 1;
   }
@@ -205,10 +217,7 @@ export class ListenerTable {
   /** A change already sent proved not to have happened (a request that was a cookie): taken back. */
   retract(l: ListenerRecord, delta: 1 | -1, t: number): void {
     l.live -= delta;
-    const ts = l.pendingT, ds = l.pendingD;
-    for (let i = ts.length - 1; i >= l.pendingHead; i--) {
-      if (ts[i] === t && ds[i] === delta) { ts.splice(i, 1); ds.splice(i, 1); l.pendingP.splice(i, 1); return; }
-    }
+    if (l.pending.retract(t, delta)) return;
     this.lateChange(l, -delta, t, 0);
   }
 
@@ -220,27 +229,22 @@ export class ListenerTable {
       if (l === null) continue; // rescheduled earlier since
       l.timerAt = Infinity;
       this.flush(l, upTo);
-      if (l.pendingHead < l.pendingT.length) due.push(l, l.pendingT[l.pendingHead]! + QUEUE_LAG);
+      if (l.pending.size > 0) due.push(l, Math.max(l.pending.minT, upTo + FLUSH_BATCH) + QUEUE_LAG);
       else l.dirty = false;
     }
   }
 
   private flush(l: ListenerRecord, upTo: number): void {
-    const ts = l.pendingT, ds = l.pendingD, ps = l.pendingP;
-    let i = l.pendingHead;
-    while (i < ts.length && ts[i]! <= upTo) {
-      const t = ts[i]!;
+    const q = l.pending;
+    while (q.size > 0 && q.minT <= upTo) {
+      const t = q.minT, delta = q.minDelta, packet = q.minPacket;
+      q.pop();
       // The depth the first drop met: the count before the first change after it.
       if (l.dropsFrom >= 0 && l.depthAtFirstDrop < 0 && t > l.dropsFrom) l.depthAtFirstDrop = l.halfOpen;
-      l.halfOpen += ds[i]!;
+      l.halfOpen += delta;
       l.flushedT = t;
-      this.seriesChange(l, t, ps[i]!);
-      i++;
+      this.seriesChange(l, t, packet);
     }
-    if (i === ts.length) { ts.length = 0; ds.length = 0; ps.length = 0; l.pendingHead = 0; }
-    else if (i > 1024 && i > ts.length / 2) {
-      ts.splice(0, i); ds.splice(0, i); ps.splice(0, i); l.pendingHead = 0;
-    } else l.pendingHead = i;
   }
 
   /** The count changed at t (in order): series point, peak, the backlog at the first drop, floods. */
@@ -261,10 +265,12 @@ export class ListenerTable {
   private lateChange(l: ListenerRecord, delta: number, t: number, packet: number): void {
     l.halfOpen += delta;
     const ts = l.seriesT, ns = l.seriesN;
+    ts.length = ns.length = l.seriesLen; // rare: the arrays may be cut to the points in use here
     let i = ts.length;
     while (i > 0 && ts[i - 1]! >= t) { ns[i - 1]! += delta; i--; }
     const before = i > 0 ? ns[i - 1]! : 0;
     if (i === 0 || ts[i]! !== t) { ts.splice(i, 0, t); ns.splice(i, 0, before + delta); }
+    l.seriesLen = ts.length;
     let peak = 0, at: number | null = null;
     for (let k = 0; k < ts.length; k++) if (ns[k]! > peak) { peak = ns[k]!; at = ts[k]!; }
     l.peak = peak; l.peakTime = at;
@@ -325,12 +331,11 @@ export class ListenerTable {
   }
 
   private addPoint(l: ListenerRecord, t: number, count: number): void {
-    const ts = l.seriesT, ns = l.seriesN;
-    const last = ts.length - 1;
-    if (last >= 0 && ts[last] === t) { ns[last] = count; return; }
-    ts.push(t);
-    ns.push(count);
-    if (ts.length > this.maxSeriesPoints) thinSeries(l, this.maxSeriesPoints);
+    const ts = l.seriesT, ns = l.seriesN, n = l.seriesLen;
+    if (n > 0 && ts[n - 1] === t) { ns[n - 1] = count; return; }
+    if (n < ts.length) { ts[n] = t; ns[n] = count; } else { ts.push(t); ns.push(count); }
+    l.seriesLen = n + 1;
+    if (n + 1 > this.maxSeriesPoints) thinSeries(l, this.maxSeriesPoints);
   }
 
   list(): Listener[] {
@@ -364,7 +369,7 @@ export class ListenerTable {
  * peak; then at most `max` points (the latest).
  */
 function thinSeries(l: ListenerRecord, max: number): void {
-  const ts = l.seriesT, ns = l.seriesN, n = ts.length;
+  const ts = l.seriesT, ns = l.seriesN, n = l.seriesLen;
   let kept = 0;
   for (let i = 0; i < n; i++) {
     if (i % 2 === 0 || i === n - 1 || (ns[i] === l.peak && ts[i] === l.peakTime)) {
@@ -373,7 +378,7 @@ function thinSeries(l: ListenerRecord, max: number): void {
   }
   const drop = kept > max ? kept - max : 0;
   if (drop > 0) { ts.copyWithin(0, drop, kept); ns.copyWithin(0, drop, kept); }
-  ts.length = ns.length = kept - drop;
+  l.seriesLen = kept - drop;
 }
 
 /** Capture order (listener anomalies are raised when the wire shows them, not always in order). */
@@ -384,13 +389,13 @@ export function byTime(a: AnomalyOccurrence, b: AnomalyOccurrence): number {
 /** The series' count at time t (the latest point at or before it). */
 function depthAt(l: ListenerRecord, t: number): number {
   const ts = l.seriesT;
-  let i = ts.length - 1;
+  let i = l.seriesLen - 1;
   while (i >= 0 && ts[i]! > t) i--;
   return i >= 0 ? l.seriesN[i]! : 0;
 }
 
 function seriesPairs(l: ListenerRecord): Array<[t: number, count: number]> {
-  const out = new Array<[number, number]>(l.seriesT.length);
+  const out = new Array<[number, number]>(l.seriesLen);
   for (let i = 0; i < out.length; i++) out[i] = [l.seriesT[i]!, l.seriesN[i]!];
   return out;
 }
@@ -408,27 +413,36 @@ class ProvisionalAnswers {
   private readonly cs: Array<Conn | null> = [];
   private readonly ids: number[] = [];
   private readonly ts: number[] = [];
+  /** Entries waiting: [head, len) (array-edit.ts: the arrays keep their stores when they drain). */
   private head = 0;
+  private len = 0;
 
   push(l: ListenerRecord, c: Conn, t: number): void {
-    this.ls.push(l); this.cs.push(c); this.ids.push(c.id); this.ts.push(t);
+    const n = this.len;
+    putAt(this.ls, n, l); putAt(this.cs, n, c); putAt(this.ids, n, c.id); putAt(this.ts, n, t);
+    this.len = n + 1;
   }
 
   /** Hand each entry ANSWERS_SETTLED_AFTER old at `now` to `settled`, oldest first, and forget it. */
   settle(now: number, settled: (l: ListenerRecord, c: Conn, id: number, t: number) => void): void {
     const ts = this.ts;
     let h = this.head;
-    if (h === ts.length || ts[h]! + ANSWERS_SETTLED_AFTER > now) return;
-    // ts.length read each time: what `settled` does must not lose an entry pushed meanwhile.
-    while (h < ts.length && ts[h]! + ANSWERS_SETTLED_AFTER <= now) {
+    if (h === this.len || ts[h]! + ANSWERS_SETTLED_AFTER > now) return;
+    // len read each time: what `settled` does must not lose an entry pushed meanwhile.
+    while (h < this.len && ts[h]! + ANSWERS_SETTLED_AFTER <= now) {
       const l = this.ls[h]!, c = this.cs[h]!;
       this.ls[h] = null; this.cs[h] = null;
       settled(l, c, this.ids[h]!, ts[h]!);
       h++;
     }
-    const n = ts.length;
-    if (h === n) { this.ls.length = 0; this.cs.length = 0; this.ids.length = 0; ts.length = 0; h = 0; }
-    else if (h > 4096 && h > n / 2) { this.ls.splice(0, h); this.cs.splice(0, h); this.ids.splice(0, h); ts.splice(0, h); h = 0; }
+    const n = this.len;
+    if (h === n) { this.len = 0; h = 0; }
+    else if (h > 4096 && h > n / 2) {
+      moveToFront(this.ls, h, n); moveToFront(this.cs, h, n); moveToFront(this.ids, h, n); moveToFront(ts, h, n);
+      // The places the tail left keep no listener or record alive.
+      for (let j = n - h; j < n; j++) { this.ls[j] = null; this.cs[j] = null; }
+      this.len = n - h; h = 0;
+    }
     this.head = h;
   }
 }

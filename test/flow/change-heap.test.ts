@@ -1,0 +1,84 @@
+import { ChangeHeap } from '../../src/flow/change-heap.js';
+import { insertAt, moveToFront, putAt } from '../../src/util/array-edit.js';
+
+/** Drain the heap: [t, delta, packet] in the order it gives them. */
+function drain(h: ChangeHeap): Array<[number, number, number]> {
+  const out: Array<[number, number, number]> = [];
+  while (h.size > 0) { out.push([h.minT, h.minDelta, h.minPacket]); h.pop(); }
+  return out;
+}
+
+/** A deterministic pseudo-random sequence (no Math.random: a failure must be reproducible). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+}
+
+describe('ChangeHeap (a listener\'s queue changes waiting for the series)', () => {
+  test('gives changes earliest first, and changes at the same time in the order they came', () => {
+    const rnd = lcg(7);
+    const h = new ChangeHeap();
+    const pushed: Array<[number, number, number]> = [];
+    for (let i = 0; i < 2000; i++) {
+      // Mostly in order, some late by up to 2 s, many ties (times on a 10 ms grid).
+      const t = Math.round((i * 0.01 - (rnd() < 0.3 ? rnd() * 2 : 0)) * 100) / 100;
+      const d = rnd() < 0.5 ? 1 : -1;
+      h.push(t, d, i + 1);
+      pushed.push([t, d, i + 1]);
+    }
+    const expected = pushed.slice().sort((a, b) => a[0] - b[0] || a[2] - b[2]); // stable by arrival
+    expect(drain(h)).toEqual(expected);
+  });
+
+  test('drains and refills with the same order (its arrays keep their stores)', () => {
+    const h = new ChangeHeap();
+    for (const t of [5, 3, 4]) h.push(t, 1, t);
+    expect(drain(h).map((x) => x[0])).toEqual([3, 4, 5]);
+    for (const t of [2, 9, 1, 9]) h.push(t, -1, t * 10);
+    expect(drain(h)).toEqual([[1, -1, 10], [2, -1, 20], [9, -1, 90], [9, -1, 90]]);
+    expect(h.minT).toBe(Infinity);
+  });
+
+  test('retract removes the latest-arrived equal change, and says when there is none', () => {
+    const h = new ChangeHeap();
+    h.push(1, 1, 100); h.push(2, 1, 200); h.push(1, 1, 300); h.push(1, -1, 400);
+    expect(h.retract(1, 1)).toBe(true);
+    expect(h.retract(7, 1)).toBe(false);
+    expect(drain(h)).toEqual([[1, 1, 100], [1, -1, 400], [2, 1, 200]]);
+  });
+
+  test('clear forgets every change', () => {
+    const h = new ChangeHeap();
+    h.push(1, 1, 1); h.push(0.5, -1, 2);
+    h.clear();
+    expect(h.size).toBe(0);
+    h.push(3, 1, 3);
+    expect(drain(h)).toEqual([[3, 1, 3]]);
+  });
+});
+
+describe('array edits with a fill count', () => {
+  test('putAt writes past the fill count without growing a long enough array', () => {
+    const a = [1, 2, 3];
+    putAt(a, 1, 9);
+    expect(a).toEqual([1, 9, 3]);
+    putAt(a, 3, 4);
+    expect(a).toEqual([1, 9, 3, 4]);
+  });
+
+  test('insertAt keeps a[0, len + 1) sorted when inserting at its place', () => {
+    const a = [1, 3, 5, 0, 0];
+    insertAt(a, 3, 1, 2);
+    expect(a.slice(0, 4)).toEqual([1, 2, 3, 5]);
+    insertAt(a, 4, 4, 6);
+    expect(a.slice(0, 5)).toEqual([1, 2, 3, 5, 6]);
+    insertAt(a, 5, 0, 0);
+    expect(a).toEqual([0, 1, 2, 3, 5, 6]);
+  });
+
+  test('moveToFront moves the tail down', () => {
+    const a = [1, 2, 3, 4, 5];
+    moveToFront(a, 3, 5);
+    expect(a.slice(0, 2)).toEqual([4, 5]);
+  });
+});
