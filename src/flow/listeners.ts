@@ -12,7 +12,7 @@
  * a change later still is folded into the series where it belongs.
  */
 import { insertAt, moveToFront, putAt } from '../util/array-edit.js';
-import { ChangeHeap } from './change-heap.js';
+import { ChangeQueue } from './change-queue.js';
 import { LogHistogram } from '../util/log-histogram.js';
 import { anomaly } from './anomalies.js';
 import type { Conn } from './conn.js';
@@ -89,7 +89,7 @@ export class ListenerRecord {
    */
   seriesLen = 0;
   /** Changes not in the series yet, earliest first, with their frames. */
-  readonly pending = new ChangeHeap();
+  readonly pending = new ChangeQueue();
   /** Time of the latest change that entered the series. */
   flushedT = -Infinity;
   dirty = false;

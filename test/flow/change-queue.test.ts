@@ -1,8 +1,8 @@
-import { ChangeHeap } from '../../src/flow/change-heap.js';
+import { ChangeQueue } from '../../src/flow/change-queue.js';
 import { insertAt, moveToFront, putAt } from '../../src/util/array-edit.js';
 
 /** Drain the heap: [t, delta, packet] in the order it gives them. */
-function drain(h: ChangeHeap): Array<[number, number, number]> {
+function drain(h: ChangeQueue): Array<[number, number, number]> {
   const out: Array<[number, number, number]> = [];
   while (h.size > 0) { out.push([h.minT, h.minDelta, h.minPacket]); h.pop(); }
   return out;
@@ -14,10 +14,10 @@ function lcg(seed: number): () => number {
   return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
 }
 
-describe('ChangeHeap (a listener\'s queue changes waiting for the series)', () => {
+describe('ChangeQueue (a listener\'s queue changes waiting for the series)', () => {
   test('gives changes earliest first, and changes at the same time in the order they came', () => {
     const rnd = lcg(7);
-    const h = new ChangeHeap();
+    const h = new ChangeQueue();
     const pushed: Array<[number, number, number]> = [];
     for (let i = 0; i < 2000; i++) {
       // Mostly in order, some late by up to 2 s, many ties (times on a 10 ms grid).
@@ -31,7 +31,7 @@ describe('ChangeHeap (a listener\'s queue changes waiting for the series)', () =
   });
 
   test('drains and refills with the same order (its arrays keep their stores)', () => {
-    const h = new ChangeHeap();
+    const h = new ChangeQueue();
     for (const t of [5, 3, 4]) h.push(t, 1, t);
     expect(drain(h).map((x) => x[0])).toEqual([3, 4, 5]);
     for (const t of [2, 9, 1, 9]) h.push(t, -1, t * 10);
@@ -40,15 +40,32 @@ describe('ChangeHeap (a listener\'s queue changes waiting for the series)', () =
   });
 
   test('retract removes the latest-arrived equal change, and says when there is none', () => {
-    const h = new ChangeHeap();
+    const h = new ChangeQueue();
     h.push(1, 1, 100); h.push(2, 1, 200); h.push(1, 1, 300); h.push(1, -1, 400);
     expect(h.retract(1, 1)).toBe(true);
     expect(h.retract(7, 1)).toBe(false);
     expect(drain(h)).toEqual([[1, 1, 100], [1, -1, 400], [2, 1, 200]]);
   });
 
+  test('keeps the order across a long in-order run that drains in part and compacts', () => {
+    const h = new ChangeQueue();
+    for (let i = 0; i < 3000; i++) h.push(i, 1, i);
+    for (let i = 0; i < 2000; i++) { expect(h.minT).toBe(i); h.pop(); }
+    // Each more than MAX_WALK changes before the run's end: the heap takes them.
+    h.push(1500.5, -1, 9999);
+    h.push(2000.5, -1, 9998);
+    h.push(2990.5, -1, 9997); // 9 changes before the end: into the run
+    h.push(2990.5, 1, 9996);  // the same time: after the one before
+    const all = drain(h);
+    expect(all.filter((x) => x[0] === 2990.5).map((x) => x[2])).toEqual([9997, 9996]);
+    const got = all.map((x) => x[0]);
+    expect(got.slice(0, 3)).toEqual([1500.5, 2000, 2000.5]);
+    expect(got.length).toBe(1004);
+    expect(got.every((t, i) => i === 0 || got[i - 1]! <= t)).toBe(true);
+  });
+
   test('clear forgets every change', () => {
-    const h = new ChangeHeap();
+    const h = new ChangeQueue();
     h.push(1, 1, 1); h.push(0.5, -1, 2);
     h.clear();
     expect(h.size).toBe(0);
