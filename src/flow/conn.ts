@@ -12,12 +12,17 @@
 import type { ClockSteps } from './clock-steps.js';
 import { matchFields, type TableEntry } from './conn-table.js';
 import { DataState } from './data-state.js';
-import { LOG_CAPACITY } from './handshake-log.js';
 import type { ListenerRecord } from './listeners.js';
 import type { AnomalyId, AnomalyOccurrence, EndpointRole, TcpState } from './model.js';
 import type { TcpEvent } from './state-table.js';
 import { TimelineLog } from './timeline-log.js';
 import { ZeekView } from './zeek.js';
+
+/**
+ * A record's handshake log while it has none (RecordPool lends one per connection while it logs): a
+ * held connection past its handshake keeps no log (~650 bytes a record, an idle pool's seventh).
+ */
+export const NO_LOG = new Float64Array(0);
 
 export class Endpoint {
   state: TcpState = 'CLOSED';
@@ -185,7 +190,7 @@ export class Conn implements TableEntry {
    * to compact it into an Embryo if its handshake stalls; `hsLogging` false once anything else came,
    * or more than the log holds.
    */
-  readonly hsLog = new Float64Array(LOG_CAPACITY);
+  hsLog: Float64Array = NO_LOG;
   hsUsed = 0;
   hsLogging = true;
   synAckAckValid: boolean | null = null;

@@ -6,8 +6,8 @@
  */
 import { FLAG, type Segment } from '../decode/segment.js';
 import { Embryo } from './embryo.js';
-import { LogSlab } from './handshake-log.js';
-import { ANSWER_PENDING, Conn, LIST_CLOSING, LIST_DONE, type Endpoint } from './conn.js';
+import { LOG_CAPACITY, LogSlab } from './handshake-log.js';
+import { ANSWER_PENDING, Conn, LIST_CLOSING, LIST_DONE, NO_LOG, type Endpoint } from './conn.js';
 import { LIKELY_SERVER_PORTS } from './zeek.js';
 
 /**
@@ -19,23 +19,37 @@ const MAX_SPARE_RECORDS = 4096;
 /** Connection records for reuse (see conn.ts: a recycled record allocates nothing). */
 export class RecordPool {
   private readonly spare: Conn[] = [];
+  /**
+   * Handshake logs, lent to a record from take() until its log ends (endLog) or it is given back: only
+   * connections still in their handshake hold one.
+   */
+  private readonly logs: Float64Array[] = [];
 
-  /** A fresh connection record: a recycled one when there is one, else a new one. */
+  /** A fresh connection record, with a handshake log: a recycled one when there is one, else a new one. */
   take(): Conn {
-    const c = this.spare.pop();
-    if (c === undefined) return new Conn();
-    c.reset();
+    let c = this.spare.pop();
+    if (c === undefined) c = new Conn(); else c.reset();
+    c.hsLog = this.logs.pop() ?? new Float64Array(LOG_CAPACITY);
     return c;
+  }
+
+  /** c's handshake log ended (anything but a SYN or SYN-ACK came, or it was compacted): the log goes back. */
+  endLog(c: Conn): void {
+    if (c.hsLog === NO_LOG) return;
+    if (this.logs.length < MAX_SPARE_RECORDS) this.logs.push(c.hsLog);
+    c.hsLog = NO_LOG;
   }
 
   /** Keep an emitted connection's record for reuse, up to MAX_SPARE_RECORDS. */
   give(c: Conn): void {
+    this.endLog(c);
     if (this.spare.length < MAX_SPARE_RECORDS) this.spare.push(c);
   }
 
-  /** Let the spare records go (memory pressure: tracker.ts evict). */
+  /** Let the spare records and logs go (memory pressure: tracker.ts evict). */
   clear(): void {
     this.spare.length = 0;
+    this.logs.length = 0;
   }
 }
 
