@@ -11,6 +11,8 @@
  * at 20,000 a second took 7.7 s instead of 4.2 s); a heap alone paid O(log n) for every change of a
  * busy listener (tens of thousands waiting).
  */
+import { insertAt, moveToFront, putAt, removeAt } from '../util/array-edit.js';
+
 const MAX_WALK = 32;
 
 export class ChangeQueue {
@@ -56,11 +58,7 @@ export class ChangeQueue {
     for (let walk = 0; i > this.head && rt[i - 1]! > t && walk < MAX_WALK; walk++) i--;
     if (i > this.head && rt[i - 1]! > t) { this.heapPush(t, delta, packet, s); return; }
     // Into the run at i: the tail [i, n) moves up one place.
-    put(rt, n); put(this.rd, n); put(this.rp, n); put(this.rs, n);
-    for (let j = n; j > i; j--) {
-      rt[j] = rt[j - 1]!; this.rd[j] = this.rd[j - 1]!; this.rp[j] = this.rp[j - 1]!; this.rs[j] = this.rs[j - 1]!;
-    }
-    rt[i] = t; this.rd[i] = delta; this.rp[i] = packet; this.rs[i] = s;
+    insertAt(rt, n, i, t); insertAt(this.rd, n, i, delta); insertAt(this.rp, n, i, packet); insertAt(this.rs, n, i, s);
     this.len = n + 1;
   }
 
@@ -84,10 +82,9 @@ export class ChangeQueue {
     }
     if (run < 0 && heap < 0) return false;
     if (heap < 0 || (run >= 0 && this.rs[run]! > this.hs[heap]!)) {
-      for (let j = run + 1; j < this.len; j++) {
-        this.rt[j - 1] = this.rt[j]!; this.rd[j - 1] = this.rd[j]!; this.rp[j - 1] = this.rp[j]!; this.rs[j - 1] = this.rs[j]!;
-      }
-      this.len--;
+      const n = this.len;
+      removeAt(this.rt, n, run); removeAt(this.rd, n, run); removeAt(this.rp, n, run); removeAt(this.rs, n, run);
+      this.len = n - 1;
       if (this.head === this.len) { this.head = 0; this.len = 0; }
     } else this.heapRemoveAt(heap);
     return true;
@@ -104,9 +101,7 @@ export class ChangeQueue {
     if (h === n) { this.head = 0; this.len = 0; return; }
     if (h > 1024 && h > n / 2) {
       // Compact: the waiting part moves to the front.
-      for (let j = h; j < n; j++) {
-        this.rt[j - h] = this.rt[j]!; this.rd[j - h] = this.rd[j]!; this.rp[j - h] = this.rp[j]!; this.rs[j - h] = this.rs[j]!;
-      }
+      moveToFront(this.rt, h, n); moveToFront(this.rd, h, n); moveToFront(this.rp, h, n); moveToFront(this.rs, h, n);
       this.head = 0; this.len = n - h;
     }
   }
@@ -114,7 +109,7 @@ export class ChangeQueue {
   private heapPush(t: number, delta: number, packet: number, s: number): void {
     const ts = this.ht, ds = this.hd, ps = this.hp, ss = this.hs;
     let i = this.hn++;
-    put(ts, i); put(ds, i); put(ps, i); put(ss, i);
+    putAt(ts, i, t); putAt(ds, i, delta); putAt(ps, i, packet); putAt(ss, i, s);
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (ts[p]! < t || (ts[p] === t && ss[p]! < s)) break;
@@ -147,9 +142,4 @@ export class ChangeQueue {
     }
     ts[i] = t; ds[i] = d; ps[i] = p; ss[i] = s;
   }
-}
-
-/** Make index i of a writable: the array grows only when it is full. */
-function put(a: number[], i: number): void {
-  if (i >= a.length) a.push(0);
 }

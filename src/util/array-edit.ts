@@ -19,6 +19,11 @@ export function insertAt<T>(a: T[], len: number, i: number, v: T): void {
   a[i] = v;
 }
 
+/** Remove index i of a[0, len), moving the tail down by one place (the caller counts len - 1). */
+export function removeAt<T>(a: T[], len: number, i: number): void {
+  for (let j = i + 1; j < len; j++) a[j - 1] = a[j]!;
+}
+
 /** Move a[from, len) to the front (the caller counts len - from). */
 export function moveToFront<T>(a: T[], from: number, len: number): void {
   for (let j = from; j < len; j++) a[j - from] = a[j]!;

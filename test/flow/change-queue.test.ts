@@ -1,5 +1,5 @@
 import { ChangeQueue } from '../../src/flow/change-queue.js';
-import { insertAt, moveToFront, putAt } from '../../src/util/array-edit.js';
+import { insertAt, moveToFront, putAt, removeAt } from '../../src/util/array-edit.js';
 
 /** Drain the heap: [t, delta, packet] in the order it gives them. */
 function drain(h: ChangeQueue): Array<[number, number, number]> {
@@ -91,6 +91,12 @@ describe('array edits with a fill count', () => {
     expect(a.slice(0, 5)).toEqual([1, 2, 3, 5, 6]);
     insertAt(a, 5, 0, 0);
     expect(a).toEqual([0, 1, 2, 3, 5, 6]);
+  });
+
+  test('removeAt closes the gap in a[0, len)', () => {
+    const a = [1, 2, 3, 4, 9];
+    removeAt(a, 4, 1);
+    expect(a.slice(0, 3)).toEqual([1, 3, 4]);
   });
 
   test('moveToFront moves the tail down', () => {
