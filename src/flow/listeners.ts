@@ -11,7 +11,7 @@
  * enter the series, so the series, its peak and the syn-flood alarm follow the exact order of events;
  * a change later still is folded into the series where it belongs.
  */
-import { insertAt, moveToFront, putAt } from '../util/array-edit.js';
+import { moveToFront } from '../util/array-edit.js';
 import { ChangeQueue } from './change-queue.js';
 import { LogHistogram } from '../util/log-histogram.js';
 import { anomaly } from './anomalies.js';
@@ -191,7 +191,9 @@ export class ListenerTable {
     // Kinds show about in SYN-ACK order: the search for the place starts at the end.
     let i = n;
     while (i > l.answerHead && ts[i - 1]! > t) i--;
-    insertAt(ts, n, i, t); insertAt(ks, n, i, stateless ? 1 : 0);
+    if (n === ts.length) { ts.push(0); ks.push(0); }
+    for (let j = n; j > i; j--) { ts[j] = ts[j - 1]!; ks[j] = ks[j - 1]!; }
+    ts[i] = t; ks[i] = stateless ? 1 : 0;
     const len = l.answerLen = n + 1;
     // Forget what is too old to settle anything (a head index; the arrays are compacted now and then).
     const horizon = ts[len - 1]! - ANSWER_MEMORY;
@@ -419,7 +421,9 @@ class ProvisionalAnswers {
 
   push(l: ListenerRecord, c: Conn, t: number): void {
     const n = this.len;
-    putAt(this.ls, n, l); putAt(this.cs, n, c); putAt(this.ids, n, c.id); putAt(this.ts, n, t);
+    // The arrays grow together; a place past len is reused (array-edit.ts: no store given back).
+    if (n === this.ts.length) { this.ls.push(l); this.cs.push(c); this.ids.push(c.id); this.ts.push(t); }
+    else { this.ls[n] = l; this.cs[n] = c; this.ids[n] = c.id; this.ts[n] = t; }
     this.len = n + 1;
   }
 

@@ -1,5 +1,5 @@
 import { ChangeQueue } from '../../src/flow/change-queue.js';
-import { insertAt, moveToFront, putAt, removeAt } from '../../src/util/array-edit.js';
+import { moveToFront, removeAt } from '../../src/util/array-edit.js';
 
 /** Drain the heap: [t, delta, packet] in the order it gives them. */
 function drain(h: ChangeQueue): Array<[number, number, number]> {
@@ -75,24 +75,6 @@ describe('ChangeQueue (a listener\'s queue changes waiting for the series)', () 
 });
 
 describe('array edits with a fill count', () => {
-  test('putAt writes past the fill count without growing a long enough array', () => {
-    const a = [1, 2, 3];
-    putAt(a, 1, 9);
-    expect(a).toEqual([1, 9, 3]);
-    putAt(a, 3, 4);
-    expect(a).toEqual([1, 9, 3, 4]);
-  });
-
-  test('insertAt keeps a[0, len + 1) sorted when inserting at its place', () => {
-    const a = [1, 3, 5, 0, 0];
-    insertAt(a, 3, 1, 2);
-    expect(a.slice(0, 4)).toEqual([1, 2, 3, 5]);
-    insertAt(a, 4, 4, 6);
-    expect(a.slice(0, 5)).toEqual([1, 2, 3, 5, 6]);
-    insertAt(a, 5, 0, 0);
-    expect(a).toEqual([0, 1, 2, 3, 5, 6]);
-  });
-
   test('removeAt closes the gap in a[0, len)', () => {
     const a = [1, 2, 3, 4, 9];
     removeAt(a, 4, 1);
