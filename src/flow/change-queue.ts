@@ -15,6 +15,11 @@ import { moveToFront, removeAt } from '../util/array-edit.js';
 
 const MAX_WALK = 32;
 
+/** Does change (t1, arrival s1) come before (t2, s2)? */
+function before(t1: number, s1: number, t2: number, s2: number): boolean {
+  return t1 < t2 || (t1 === t2 && s1 < s2);
+}
+
 export class ChangeQueue {
   // The run: [head, len) of parallel arrays, in (time, arrival) order. The arrays keep their stores
   // as the run drains and refills (no `length` set lower: V8 would give the store back and regrow it).
@@ -32,6 +37,10 @@ export class ChangeQueue {
   private hn = 0;
   /** Arrival order, for ties in time (and to find the latest of equal changes: retract). */
   private nextSeq = 0;
+  /** The change the last take() removed. */
+  takenT = 0;
+  takenDelta = 0;
+  takenPacket = 0;
 
   get size(): number { return this.len - this.head + this.hn; }
 
@@ -39,8 +48,7 @@ export class ChangeQueue {
   private runFirst(): boolean {
     if (this.hn === 0) return true;
     if (this.head === this.len) return false;
-    const a = this.rt[this.head]!, b = this.ht[0]!;
-    return a < b || (a === b && this.rs[this.head]! < this.hs[0]!);
+    return before(this.rt[this.head]!, this.rs[this.head]!, this.ht[0]!, this.hs[0]!);
   }
 
   /** Time of the earliest change (Infinity when none). */
@@ -48,8 +56,6 @@ export class ChangeQueue {
     if (this.size === 0) return Infinity;
     return this.runFirst() ? this.rt[this.head]! : this.ht[0]!;
   }
-  get minDelta(): number { return this.runFirst() ? this.rd[this.head]! : this.hd[0]!; }
-  get minPacket(): number { return this.runFirst() ? this.rp[this.head]! : this.hp[0]!; }
 
   push(t: number, delta: number, packet: number): void {
     const s = this.nextSeq++;
@@ -66,10 +72,16 @@ export class ChangeQueue {
     this.len = n + 1;
   }
 
-  /** Remove the earliest change (read it first: minT, minDelta, minPacket). */
-  pop(): void {
-    if (this.runFirst()) this.runTake();
-    else this.heapRemoveAt(0);
+  /** Remove the earliest change (size > 0), leaving it in takenT, takenDelta, takenPacket. */
+  take(): void {
+    if (this.runFirst()) {
+      const h = this.head;
+      this.takenT = this.rt[h]!; this.takenDelta = this.rd[h]!; this.takenPacket = this.rp[h]!;
+      this.runTake();
+    } else {
+      this.takenT = this.ht[0]!; this.takenDelta = this.hd[0]!; this.takenPacket = this.hp[0]!;
+      this.heapRemoveAt(0);
+    }
   }
 
   /**
@@ -116,7 +128,7 @@ export class ChangeQueue {
     if (i === ts.length) { ts.push(0); ds.push(0); ps.push(0); ss.push(0); }
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (ts[p]! < t || (ts[p] === t && ss[p]! < s)) break;
+      if (before(ts[p]!, ss[p]!, t, s)) break;
       ts[i] = ts[p]!; ds[i] = ds[p]!; ps[i] = ps[p]!; ss[i] = ss[p]!;
       i = p;
     }
@@ -131,7 +143,7 @@ export class ChangeQueue {
     const t = ts[n]!, d = ds[n]!, p = ps[n]!, s = ss[n]!;
     while (i > 0) {
       const q = (i - 1) >> 1;
-      if (ts[q]! < t || (ts[q] === t && ss[q]! < s)) break;
+      if (before(ts[q]!, ss[q]!, t, s)) break;
       ts[i] = ts[q]!; ds[i] = ds[q]!; ps[i] = ps[q]!; ss[i] = ss[q]!;
       i = q;
     }
@@ -139,8 +151,8 @@ export class ChangeQueue {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const m = r < n && (ts[r]! < ts[l]! || (ts[r] === ts[l] && ss[r]! < ss[l]!)) ? r : l;
-      if (ts[m]! > t || (ts[m] === t && ss[m]! > s)) break;
+      const m = r < n && before(ts[r]!, ss[r]!, ts[l]!, ss[l]!) ? r : l;
+      if (before(t, s, ts[m]!, ss[m]!)) break;
       ts[i] = ts[m]!; ds[i] = ds[m]!; ps[i] = ps[m]!; ss[i] = ss[m]!;
       i = m;
     }

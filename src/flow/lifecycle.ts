@@ -35,6 +35,7 @@ export class RecordPool {
 
   /** c's handshake log ended (anything but a SYN or SYN-ACK came, or it was compacted): the log goes back. */
   endLog(c: Conn): void {
+    c.hsLogging = false;
     if (c.hsLog === NO_LOG) return;
     if (this.logs.length < MAX_SPARE_RECORDS) this.logs.push(c.hsLog);
     c.hsLog = NO_LOG;

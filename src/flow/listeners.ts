@@ -239,8 +239,8 @@ export class ListenerTable {
   private flush(l: ListenerRecord, upTo: number): void {
     const q = l.pending;
     while (q.size > 0 && q.minT <= upTo) {
-      const t = q.minT, delta = q.minDelta, packet = q.minPacket;
-      q.pop();
+      q.take();
+      const t = q.takenT, delta = q.takenDelta, packet = q.takenPacket;
       // The depth the first drop met: the count before the first change after it.
       if (l.dropsFrom >= 0 && l.depthAtFirstDrop < 0 && t > l.dropsFrom) l.depthAtFirstDrop = l.halfOpen;
       l.halfOpen += delta;

@@ -202,7 +202,7 @@ export class Tracker implements FlowContext {
 
     // An untimed segment is never logged for an embryo's replay, which would time it as stamped (1970):
     // a connection it starts keeps its full record.
-    if (untimed) { c.hsLogging = false; this.records.endLog(c); }
+    if (untimed) this.records.endLog(c);
     if (t > c.lastTime) c.lastTime = t;
     if (c.list === LIST_ACTIVE) this.active.touch(c); else if (c.list === LIST_CLOSING) this.closing.touch(c);
     this.process(c, fromA, seg, t);
@@ -272,7 +272,7 @@ export class Tracker implements FlowContext {
       // Kept while the connection is only SYNs and SYN-ACKs, in case its handshake stalls (embryo.ts).
       if (SYN && len === 0 && seg.issues === 0 && (ACK ? s === c.server : s === c.client) && c.hsUsed < LOG_CAPACITY) {
         c.hsUsed = logInRecord(c.hsLog, c.hsUsed, seg, s === c.client);
-      } else { c.hsLogging = false; this.records.endLog(c); }
+      } else this.records.endLog(c);
     }
     if (seg.issues !== 0) this.issueAnomalies(c, s, seg, t);
     const badChecksum = (seg.issues & ISSUE.BAD_CHECKSUM) !== 0;

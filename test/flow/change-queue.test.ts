@@ -4,7 +4,7 @@ import { moveToFront, removeAt } from '../../src/util/array-edit.js';
 /** Drain the heap: [t, delta, packet] in the order it gives them. */
 function drain(h: ChangeQueue): Array<[number, number, number]> {
   const out: Array<[number, number, number]> = [];
-  while (h.size > 0) { out.push([h.minT, h.minDelta, h.minPacket]); h.pop(); }
+  while (h.size > 0) { h.take(); out.push([h.takenT, h.takenDelta, h.takenPacket]); }
   return out;
 }
 
@@ -50,7 +50,7 @@ describe('ChangeQueue (a listener\'s queue changes waiting for the series)', () 
   test('keeps the order across a long in-order run that drains in part and compacts', () => {
     const h = new ChangeQueue();
     for (let i = 0; i < 3000; i++) h.push(i, 1, i);
-    for (let i = 0; i < 2000; i++) { expect(h.minT).toBe(i); h.pop(); }
+    for (let i = 0; i < 2000; i++) { expect(h.minT).toBe(i); h.take(); expect(h.takenT).toBe(i); }
     // Each more than MAX_WALK changes before the run's end: the heap takes them.
     h.push(1500.5, -1, 9999);
     h.push(2000.5, -1, 9998);
