@@ -5,6 +5,7 @@
  * Addresses stay numbers until printed: IPv4 in addr[0] (unsigned), IPv6 as four big-endian 32-bit words.
  * A consumer that keeps a segment past the call must copy what it needs.
  */
+import { settleDoubleFields } from '../util/field-shapes.js';
 
 /** TCP flag bits as they sit in the 9-bit flags field (byte 12 low bit is NS/AE, byte 13 the rest). */
 export const FLAG = {
@@ -153,6 +154,8 @@ export function newSegment(): Segment {
     data: Buffer.alloc(0),
   };
 }
+// Sequence numbers past 2^31 and frame numbers rebuilt from an embryo are doubles (field-shapes.ts).
+settleDoubleFields(newSegment(), ['frameNo', 'seq', 'ack']);
 
 /** TCP options: a tagged union; `unknown` keeps kind and bytes so nothing is lost. */
 export type TcpOption =

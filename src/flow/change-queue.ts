@@ -115,8 +115,10 @@ export class ChangeQueue {
   private runTake(): void {
     const h = ++this.head, n = this.len;
     if (h === n) { this.head = 0; this.len = 0; return; }
-    if (h > 1024 && h > n / 2) {
-      // Compact: the waiting part moves to the front.
+    if (h > 16 && h > n / 2) {
+      // Compact: the waiting part moves to the front (amortized: it is at most as long as what was
+      // taken). A floor of 1,024 here made every busy listener's run hold over 2,000 places: 983
+      // listeners of a steady stream kept 64 MB in a model of the bench's 0.1x capture.
       moveToFront(this.rt, h, n); moveToFront(this.rd, h, n); moveToFront(this.rp, h, n); moveToFront(this.rs, h, n);
       this.head = 0; this.len = n - h;
     }

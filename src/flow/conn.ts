@@ -9,6 +9,7 @@
  * for the garbage collector to promote it, so a new one per connection was costly; reused ones
  * allocate nothing. Every field declared here must be reset there (test/flow/units.test.ts checks).
  */
+import { settleDoubleFields } from '../util/field-shapes.js';
 import type { ClockSteps } from './clock-steps.js';
 import { matchFields, type TableEntry } from './conn-table.js';
 import { DataState } from './data-state.js';
@@ -306,3 +307,12 @@ export class ConnList {
   }
 }
 
+// Frame numbers, ids and intervals that first come as doubles mid-run (field-shapes.ts): rebuilt from
+// an embryo's slot, or a give-up's time. Only these: a double field costs a 16-byte box in every record
+// (a flood holds many), so fields a run rarely sets (a simultaneous close's time) are left to change.
+{
+  const c = new Conn();
+  settleDoubleFields(c, ['id', 'firstPacket', 'lastPacket', 'ackPacket']);
+  settleDoubleFields(c.client, ['synFirstPacket', 'synLastPacket', 'synLastInterval', 'synBase', 'finPacket', 'finLastPacket',
+    'awaitedPacket', 'pendingFinPacket', 'gaveUpT']);
+}

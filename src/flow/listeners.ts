@@ -12,6 +12,7 @@
  * a change later still is folded into the series where it belongs.
  */
 import { moveToFront } from '../util/array-edit.js';
+import { settleDoubleFields } from '../util/field-shapes.js';
 import { ChangeQueue } from './change-queue.js';
 import { LogHistogram } from '../util/log-histogram.js';
 import { anomaly } from './anomalies.js';
@@ -105,6 +106,9 @@ export class ListenerRecord {
   constructor(readonly ip: string, readonly port: number) {}
 }
 
+// Its first SYN-ACK re-send interval is a double that may first come mid-run (field-shapes.ts).
+settleDoubleFields(new ListenerRecord('', 0), ['initialTimeout']);
+
 export class ListenerTable {
   private byKey = new Map<string, ListenerRecord>();
   /** Connection-less anomalies raised here (syn-flood, syn-cookies, syn-queue-overflow), in order. */
@@ -170,6 +174,11 @@ export class ListenerTable {
     l.pending.push(t, delta, packet);
     l.dirty = true;
     if (t + QUEUE_LAG + FLUSH_BATCH < l.timerAt) this.due.push(l, t + QUEUE_LAG);
+  }
+
+  /** Has advance(now) anything to do (the tracker asks before calling it, on every packet)? */
+  anythingDue(now: number): boolean {
+    return now >= this.due.nextAt || this.provisional.anythingDue(now);
   }
 
   /** Capture time moved to `now`: provisional answers settle, changes older than QUEUE_LAG enter the series. */
@@ -425,6 +434,11 @@ class ProvisionalAnswers {
     if (n === this.ts.length) { this.ls.push(l); this.cs.push(c); this.ids.push(c.id); this.ts.push(t); }
     else { this.ls[n] = l; this.cs[n] = c; this.ids[n] = c.id; this.ts[n] = t; }
     this.len = n + 1;
+  }
+
+  /** Is an entry ANSWERS_SETTLED_AFTER old at `now`? */
+  anythingDue(now: number): boolean {
+    return this.head !== this.len && this.ts[this.head]! + ANSWERS_SETTLED_AFTER <= now;
   }
 
   /** Hand each entry ANSWERS_SETTLED_AFTER old at `now` to `settled`, oldest first, and forget it. */

@@ -214,14 +214,25 @@ export interface TransitionResult {
   /** `to` as a small code, for the timeline log. */
   readonly code: number;
   readonly arc: Arc;
+  /** The arc's entry action as an ACTION code: the tracker switches on a number, not on a string or undefined. */
+  readonly action: number;
 }
+
+/** EntryAction codes (TransitionResult.action); NONE: the arc has none. */
+export const ACTION = { NONE: 0, QUEUE_ENTER: 1, QUEUE_COMPLETE: 2, QUEUE_LEAVE: 3, TIME_WAIT: 4, LAST_ACK: 5, CLOSING: 6 } as const;
+const ACTION_CODE: Readonly<Record<EntryAction, number>> = {
+  'queue-enter': ACTION.QUEUE_ENTER, 'queue-complete': ACTION.QUEUE_COMPLETE, 'queue-leave': ACTION.QUEUE_LEAVE,
+  'time-wait': ACTION.TIME_WAIT, 'last-ack': ACTION.LAST_ACK, 'closing': ACTION.CLOSING,
+};
 
 const LOOKUP: Array<TransitionResult | null> = new Array(STATES.length * EVENTS.length).fill(null);
 for (const arc of ARCS) {
   const i = STATE_CODE[arc.from] * EVENTS.length + EVENT_CODE[arc.event];
   if (LOOKUP[i] !== null) throw new Error(`state table: two arcs for ${arc.from} + ${arc.event}`);
   // Arcs that change nothing are documented only: the lookup says "no transition" for them.
-  if (arc.to !== arc.from) LOOKUP[i] = Object.freeze({ to: arc.to, code: STATE_CODE[arc.to], arc });
+  if (arc.to !== arc.from) {
+    LOOKUP[i] = Object.freeze({ to: arc.to, code: STATE_CODE[arc.to], arc, action: arc.action === undefined ? ACTION.NONE : ACTION_CODE[arc.action] });
+  }
 }
 
 /**
@@ -231,6 +242,39 @@ for (const arc of ARCS) {
 export function transition(state: TcpState, event: TcpEvent): TransitionResult | null {
   return LOOKUP[STATE_CODE[state] * EVENTS.length + EVENT_CODE[event]]!;
 }
+
+/**
+ * An event's code (its index in EVENTS), by a switch: the tracker runs this for every transition,
+ * and a property lookup keyed by 14 different strings (EVENT_CODE[event]) is megamorphic in V8, a
+ * hash probe each time (~3 % of a run's instructions with the state and cause lookups beside it).
+ */
+export function eventCode(event: TcpEvent): number {
+  switch (event) {
+    case 'listen': return 0;
+    case 'send SYN': return 1;
+    case 'receive SYN': return 2;
+    case 'send SYN-ACK': return 3;
+    case 'receive SYN-ACK': return 4;
+    case 'receive ACK of SYN': return 5;
+    case 'send FIN': return 6;
+    case 'receive FIN': return 7;
+    case 'receive ACK of FIN': return 8;
+    case 'send RST': return 9;
+    case 'receive RST': return 10;
+    case '2MSL timeout': return 11;
+    case 'give up': return 12;
+    case 'new SYN on the 4-tuple': return 13;
+  }
+}
+for (const e of EVENTS) if (EVENTS[eventCode(e)] !== e) throw new Error(`state table: eventCode('${e}') is not its index in EVENTS`);
+
+/** transition() from the codes the tracker keeps: an endpoint's stateCode and eventCode(event). */
+export function transitionOf(stateCode: number, eventCode: number): TransitionResult | null {
+  return LOOKUP[stateCode * EVENTS.length + eventCode]!;
+}
+
+/** Each event's plain cause (EVENT_CAUSE), by event code. */
+export const EVENT_CAUSES: readonly string[] = EVENTS.map((e) => EVENT_CAUSE[e]);
 
 /** The arc `from → to` if the table has one (any event): how a test checks an emitted timeline. */
 export function arcsBetween(from: TcpState, to: TcpState): Arc[] {

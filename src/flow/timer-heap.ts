@@ -9,15 +9,19 @@
 export interface Timed { timerAt: number; timerToken: number }
 
 export class TimerHeap<T extends Timed> {
+  // Entries [0, n) of three parallel arrays. The arrays keep their stores as the heap shrinks: pop()
+  // from a JS array trims the store once it is half empty, and a heap that breathes (a few thousand
+  // timers, taken and scheduled every few packets) then regrew and copied it over and over.
   private readonly at: number[] = [];
-  private readonly items: T[] = [];
+  private readonly items: Array<T | null> = [];
   private readonly tokens: number[] = [];
+  private n = 0;
   private lastToken = 0;
 
-  get size(): number { return this.at.length; }
+  get size(): number { return this.n; }
 
   /** Due time of the earliest entry (Infinity when empty). */
-  get nextAt(): number { return this.at.length > 0 ? this.at[0]! : Infinity; }
+  get nextAt(): number { return this.n > 0 ? this.at[0]! : Infinity; }
 
   /** Schedule c at `at`; earlier entries for c no longer count. */
   push(c: T, at: number): void {
@@ -25,8 +29,8 @@ export class TimerHeap<T extends Timed> {
     c.timerAt = at;
     c.timerToken = token;
     const a = this.at, xs = this.items, ts = this.tokens;
-    let i = a.length;
-    a.push(at); xs.push(c); ts.push(token);
+    let i = this.n++;
+    if (i === a.length) { a.push(at); xs.push(c); ts.push(token); }
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (a[p]! <= at) break;
@@ -43,19 +47,21 @@ export class TimerHeap<T extends Timed> {
    * how many were dropped.
    */
   prune(): number {
-    const a = this.at, xs = this.items, ts = this.tokens, n = a.length;
+    const a = this.at, xs = this.items, ts = this.tokens, n = this.n;
     let k = 0;
     for (let i = 0; i < n; i++) {
       if (xs[i]!.timerToken !== ts[i]) continue;
       a[k] = a[i]!; xs[k] = xs[i]!; ts[k] = ts[i]!; k++;
     }
+    // Cut to what is left: this runs rarely, and the records past k may go.
     a.length = k; xs.length = k; ts.length = k;
+    this.n = k;
     for (let i = (k >> 1) - 1; i >= 0; i--) this.siftDown(i);
     return n - k;
   }
 
   private siftDown(i: number): void {
-    const a = this.at, xs = this.items, ts = this.tokens, n = a.length;
+    const a = this.at, xs = this.items, ts = this.tokens, n = this.n;
     const at = a[i]!, x = xs[i]!, t = ts[i]!;
     for (;;) {
       const l = 2 * i + 1;
@@ -73,12 +79,13 @@ export class TimerHeap<T extends Timed> {
   pop(): T | null {
     const a = this.at, xs = this.items, ts = this.tokens;
     const top = xs[0]!, topToken = ts[0]!;
-    const lastAt = a.pop()!, lastX = xs.pop()!, lastToken = ts.pop()!;
-    if (a.length > 0) {
+    const last = --this.n;
+    if (last > 0) {
       // The last entry goes to the root and sinks to its place.
-      a[0] = lastAt; xs[0] = lastX; ts[0] = lastToken;
+      a[0] = a[last]!; xs[0] = xs[last]!; ts[0] = ts[last]!;
       this.siftDown(0);
     }
+    xs[last] = null; // the place it left keeps no record alive
     if (top.timerToken !== topToken) return null;
     top.timerAt = Infinity;
     top.timerToken = 0;

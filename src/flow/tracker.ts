@@ -36,11 +36,12 @@ import type {
   AnomalyId, AnomalyOccurrence, Connection, EndpointRole, FlowEvent, Listener, TrackerOptions, TrackerTotals,
 } from './model.js';
 import { seqAdd } from './seq.js';
-import { EVENT_CAUSE, stateCode, transition, type EntryAction, type TcpEvent } from './state-table.js';
+import { ACTION, EVENT_CAUSES, eventCode, stateCode, transitionOf, type TcpEvent } from './state-table.js';
 import { finShown, finSilence, onFin, onFinAck, onRst, pendingFinPacket, placePendingFin } from './teardown.js';
 import { internCause, newTransition } from './timeline-log.js';
 import { DEFAULT_MAX_HELD_GIVE_UPS, HoldBudget } from './hold-budget.js';
 import { TimerHeap } from './timer-heap.js';
+import { moveToFront } from '../util/array-edit.js';
 import { compactable, DEMOTE_AFTER, Embryo, fillLogged, optionsOf } from './embryo.js';
 import {
   FROM_CLIENT, L_ACK, L_FLAGS, L_FRAME, L_NSEC, L_SEC, L_SEQ, L_WIN, LOG_CAPACITY, LOG_STRIDE, logInRecord, logInSlot, MAX_LOGGED, setSlotBase,
@@ -81,6 +82,14 @@ const ISSUE_ANOMALIES: ReadonlyArray<[number, AnomalyId]> = [
   [ISSUE.TRUNCATED, 'truncated'], [ISSUE.PORT_ZERO, 'port-zero'],
 ];
 
+/** Each event's plain cause as its interned code, by event code (-1: not interned yet): one Map lookup per event, not per transition. */
+const PLAIN_CAUSE_CODES: number[] = EVENT_CAUSES.map(() => -1);
+function plainCauseCode(ev: number): number {
+  let code = PLAIN_CAUSE_CODES[ev]!;
+  if (code < 0) code = PLAIN_CAUSE_CODES[ev] = internCause(EVENT_CAUSES[ev]!);
+  return code;
+}
+
 export class Tracker implements FlowContext {
   private readonly opts: TrackerOptions;
   private readonly table = new ConnTable<Conn | Embryo>(1024);
@@ -93,11 +102,17 @@ export class Tracker implements FlowContext {
   private readonly timers = new TimerHeap<Conn | Embryo>();
   private readonly compact: boolean;
   /** Young connections (creation order) to look at DEMOTE_AFTER later: compact them if still embryonic. */
-  private readonly young: Conn[] = [];
+  private readonly young: Array<Conn | null> = [];
   private readonly youngIds: number[] = [];
   /** Their start times: the per-packet check reads a number, not the oldest young record. */
   private readonly youngT: number[] = [];
   private youngHead = 0;
+  /**
+   * How much of the three arrays is in use: they keep their stores when the list drains, which on an
+   * ordinary capture is after almost every connection (a length set to 0 gave the store back, regrown
+   * by the next push).
+   */
+  private youngLen = 0;
   /** Start time of the oldest young connection not looked at yet (Infinity: none). */
   private youngNext = Infinity;
   private readonly embryos = new EmbryoPool();
@@ -153,7 +168,7 @@ export class Tracker implements FlowContext {
     // on a known connection it is a step in time like one stamped early (no interval may span it).
     const untimed = t === 0 && this.now > 0;
     if (untimed) t = this.now;
-    if (t > this.now) { this.now = t; this.expire(); }
+    if (t > this.now) { this.now = t; if (this.anythingDue(t)) this.expire(); }
 
     const ipv = seg.ipVersion;
     const hash = tupleHash(ipv, seg.src, seg.srcPort, seg.dst, seg.dstPort);
@@ -309,18 +324,18 @@ export class Tracker implements FlowContext {
    * action (FlowContext: the phase handlers change states only through here).
    */
   apply(c: Conn, ep: Endpoint, event: TcpEvent, t: number, packet: number, inferred = false, cause?: string): boolean {
-    const res = transition(ep.state, event);
+    const ev = eventCode(event);
+    const res = transitionOf(ep.stateCode, ev);
     if (res === null) return false;
     const from = ep.state;
-    const text = cause ?? EVENT_CAUSE[event];
-    c.timeline.addCodes(t, packet, ep === c.server, ep.stateCode, res.code, internCause(text), inferred);
+    c.timeline.addCodes(t, packet, ep === c.server, ep.stateCode, res.code, cause === undefined ? plainCauseCode(ev) : internCause(cause), inferred);
     ep.state = res.to;
     ep.stateCode = res.code;
     if (this.sink.onEvent) {
-      const tr = newTransition(t, packet, ep.role, from, res.to, text, inferred);
+      const tr = newTransition(t, packet, ep.role, from, res.to, cause ?? EVENT_CAUSES[ev]!, inferred);
       this.sink.onEvent({ type: 'transition', connection: c.id, transition: tr });
     }
-    this.entryAction(c, ep, res.arc.action, t, packet);
+    this.entryAction(c, ep, res.action, t, packet);
     if (res.to === 'ESTABLISHED' && !ep.everEstablished) {
       ep.everEstablished = true;
       if (ep === c.server && !c.midStream) c.listener.completed++;
@@ -331,10 +346,10 @@ export class Tracker implements FlowContext {
     return true;
   }
 
-  private entryAction(c: Conn, ep: Endpoint, action: EntryAction | undefined, t: number, packet: number): void {
+  private entryAction(c: Conn, ep: Endpoint, action: number, t: number, packet: number): void {
     switch (action) {
-      case undefined: return;
-      case 'queue-enter':
+      case ACTION.NONE: return;
+      case ACTION.QUEUE_ENTER:
         // A request in the listener's SYN queue: a stateful answer (a cookie answer keeps none).
         if (ep === c.server && !c.cookieCompleted) {
           ep.inQueue = true;
@@ -342,17 +357,17 @@ export class Tracker implements FlowContext {
           if (!this.replaying) this.listeners.changeHalfOpen(c.listener, 1, t, packet);
         }
         return;
-      case 'queue-complete':
-      case 'queue-leave':
+      case ACTION.QUEUE_COMPLETE:
+      case ACTION.QUEUE_LEAVE:
         if (ep.inQueue) {
           ep.inQueue = false;
           c.queueLeaveT = t;
           if (!this.replaying) this.listeners.changeHalfOpen(c.listener, -1, t, packet);
         }
         return;
-      case 'time-wait': ep.timeWaitT = t; return;
-      case 'last-ack': ep.wasLastAck = true; return;
-      case 'closing':
+      case ACTION.TIME_WAIT: ep.timeWaitT = t; return;
+      case ACTION.LAST_ACK: ep.wasLastAck = true; return;
+      case ACTION.CLOSING:
         // simultaneous-close is raised when the connection ends (verdict.ts), naming every side that
         // went through CLOSING.
         ep.wentClosing = true;
@@ -518,8 +533,11 @@ export class Tracker implements FlowContext {
     }
 
     if (this.compact && !c.midStream) {
-      if (this.youngHead === this.young.length) this.youngNext = t;
-      this.young.push(c); this.youngIds.push(c.id); this.youngT.push(t);
+      const n = this.youngLen;
+      if (this.youngHead === n) this.youngNext = t;
+      if (n === this.young.length) { this.young.push(c); this.youngIds.push(c.id); this.youngT.push(t); }
+      else { this.young[n] = c; this.youngIds[n] = c.id; this.youngT[n] = t; }
+      this.youngLen = n + 1;
     }
     if (c.midStream) {
       // No handshake seen: the connection was already open. Not an arc: the timelines start there.
@@ -554,16 +572,22 @@ export class Tracker implements FlowContext {
   /** Connections DEMOTE_AFTER old and still only SYNs and SYN-ACKs give back their full record. */
   private compactYoung(): void {
     const young = this.young, ids = this.youngIds, ts = this.youngT, limit = this.now - DEMOTE_AFTER;
-    let h = this.youngHead;
-    while (h < young.length && ts[h]! <= limit) {
+    let h = this.youngHead, len = this.youngLen;
+    while (h < len && ts[h]! <= limit) {
       const c = young[h]!;
+      young[h] = null; // a place left behind holds no record (a flood's would stay alive)
       if (c.id === ids[h] && this.mayCompact(c)) this.demote(c);
       h++;
     }
-    if (h === young.length) { young.length = 0; ids.length = 0; ts.length = 0; h = 0; }
-    else if (h > 4096 && h > young.length / 2) { young.splice(0, h); ids.splice(0, h); ts.splice(0, h); h = 0; }
+    if (h === len) { len = 0; h = 0; }
+    else if (h > 4096 && h > len / 2) {
+      moveToFront(young, h, len); moveToFront(ids, h, len); moveToFront(ts, h, len);
+      for (let j = len - h; j < len; j++) young[j] = null;
+      len -= h; h = 0;
+    }
     this.youngHead = h;
-    this.youngNext = h < young.length ? ts[h]! : Infinity;
+    this.youngLen = len;
+    this.youngNext = h < len ? ts[h]! : Infinity;
   }
 
   /** c is still only its handshake, and nothing of it is due now (else it stays full until that runs). */
@@ -713,6 +737,17 @@ export class Tracker implements FlowContext {
     while (this.lingering > this.maxLingering && this.closing.head !== null && this.closing.head !== c) {
       this.emit(this.closing.head, 'closed', true);
     }
+  }
+
+  /**
+   * Has expire() anything to do at `now`: each of its conditions, read without running it. The clock
+   * moves on almost every packet, and the calls expire() makes to find nothing due cost more than
+   * these reads (a call boxes the time it passes).
+   */
+  private anythingDue(now: number): boolean {
+    return this.timers.nextAt <= now || this.youngNext <= now - DEMOTE_AFTER || this.done.length > 0 ||
+      this.closing.headTime + this.twoMsl <= now || this.active.headTime + this.opts.idleTimeoutSeconds < now ||
+      this.listeners.anythingDue(now);
   }
 
   private expire(): void {
@@ -885,13 +920,15 @@ export class Tracker implements FlowContext {
   private pruneYoung(): void {
     const young = this.young, ids = this.youngIds, ts = this.youngT;
     let k = 0;
-    for (let i = this.youngHead; i < young.length; i++) {
+    for (let i = this.youngHead; i < this.youngLen; i++) {
       const c = young[i]!;
       if (c.id !== ids[i] || c.list === LIST_NONE) continue;
       young[k] = c; ids[k] = ids[i]!; ts[k] = ts[i]!; k++;
     }
+    // Cut to what is in use: the memory ceiling called this, and the records past k may go.
     young.length = k; ids.length = k; ts.length = k;
     this.youngHead = 0;
+    this.youngLen = k;
     this.youngNext = k > 0 ? ts[0]! : Infinity;
   }
 
@@ -912,3 +949,4 @@ export class Tracker implements FlowContext {
   get captureTime(): number { return this.now; }
   get twoMslSeconds(): number { return this.twoMsl; }
 }
+

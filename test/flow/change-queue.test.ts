@@ -1,4 +1,5 @@
 import { ChangeQueue } from '../../src/flow/change-queue.js';
+import { lcg } from '../helpers/lcg.js';
 import { moveToFront, removeAt } from '../../src/util/array-edit.js';
 
 /** Drain the heap: [t, delta, packet] in the order it gives them. */
@@ -6,12 +7,6 @@ function drain(h: ChangeQueue): Array<[number, number, number]> {
   const out: Array<[number, number, number]> = [];
   while (h.size > 0) { h.take(); out.push([h.takenT, h.takenDelta, h.takenPacket]); }
   return out;
-}
-
-/** A deterministic pseudo-random sequence (no Math.random: a failure must be reproducible). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
 }
 
 describe('ChangeQueue (a listener\'s queue changes waiting for the series)', () => {

@@ -4,7 +4,7 @@
  * "correction" transitions drew (backward arcs no diagram has) are gone.
  */
 import type { TcpState } from '../../src/flow/model.js';
-import { ARCS, EVENTS, FIGURE_5, inFigure5, STATES, transition } from '../../src/flow/state-table.js';
+import { ACTION, ARCS, EVENT_CAUSE, EVENT_CAUSES, EVENTS, eventCode, FIGURE_5, inFigure5, stateCode, STATES, transition, transitionOf } from '../../src/flow/state-table.js';
 
 const changing = ARCS.filter((a) => a.from !== a.to);
 
@@ -18,6 +18,26 @@ describe('the state table', () => {
   for (const s of STATES) for (const e of EVENTS) if (!armed.has(`${s}|${e}`)) unchanged.push([s, e]);
   test.each(unchanged)('%s + %s → no transition', (from, event) => {
     expect(transition(from, event)).toBeNull();
+  });
+
+  test('the tracker\'s lookup by codes (stateCode, eventCode) gives what transition() gives, for every state and event', () => {
+    for (const s of STATES) {
+      for (const e of EVENTS) expect(transitionOf(stateCode(s), eventCode(e))).toBe(transition(s, e));
+    }
+    EVENTS.forEach((e, i) => { expect(eventCode(e)).toBe(i); expect(EVENT_CAUSES[i]).toBe(EVENT_CAUSE[e]); });
+  });
+
+  test('each arc\'s entry action has its own code, and an arc without one has ACTION.NONE', () => {
+    const codes = new Map<string, number>();
+    for (const a of changing) {
+      const r = transition(a.from, a.event)!;
+      if (a.action === undefined) { expect(r.action).toBe(ACTION.NONE); continue; }
+      expect(r.action).not.toBe(ACTION.NONE);
+      expect(codes.get(a.action) ?? r.action).toBe(r.action);
+      codes.set(a.action, r.action);
+    }
+    expect(new Set(codes.values()).size).toBe(codes.size);
+    expect(codes.size).toBe(6);
   });
 
   test('every arc is drawn in Figure 5 or comes from the RFC\'s reset or timeout text', () => {
