@@ -25,6 +25,14 @@ import { ZeekView } from './zeek.js';
  */
 export const NO_LOG = new Float64Array(0);
 
+/**
+ * What an endpoint awaits: a receive event, or NOTHING. Not null: the tracker compares this field with
+ * event names several times per segment, and V8 compares a field that holds null or strings through a
+ * generic call (the StrictEqual builtin), where strings alone compare as pointers.
+ */
+export const NOTHING = '' as const;
+export type Awaited = TcpEvent | typeof NOTHING;
+
 export class Endpoint {
   state: TcpState = 'CLOSED';
   /** `state` as a small code (state-table.ts stateCode; CLOSED is 0), kept with it by Tracker.apply. */
@@ -89,7 +97,7 @@ export class Endpoint {
    * A transition caused by a segment this endpoint received, waiting for the wire to show it
    * (state-table.ts Evidence): taken (at the causing segment) when confirmed, dropped when denied.
    */
-  awaited: TcpEvent | null = null;
+  awaited: Awaited = NOTHING;
   awaitedT = 0;
   awaitedPacket = 0;
   awaitedInferred = false;
@@ -122,7 +130,7 @@ export class Endpoint {
     this.mss = -1; this.wscale = -1; this.sackPermitted = false; this.timestamps = false; this.fastOpen = null;
     this.data.reset();
     this.finSent = false; this.finSeq = 0; this.finT = 0; this.finPacket = 0; this.finLastT = 0; this.finLastPacket = 0; this.finLastInterval = 0; this.finCount = 0; this.lostFinalAckFlagged = false; this.finAcked = false;
-    this.awaited = null; this.awaitedT = 0; this.awaitedPacket = 0; this.awaitedInferred = false; this.awaitedCause = null;
+    this.awaited = NOTHING; this.awaitedT = 0; this.awaitedPacket = 0; this.awaitedInferred = false; this.awaitedCause = null;
     this.awaitedDeadline = Infinity; this.awaitedLost = 0;
     this.pendingFin = false; this.pendingFinT = 0; this.pendingFinPacket = 0; this.pendingCrossed = false;
     this.rstSent = false; this.gaveUpT = 0; this.packets = 0; this.bytes = 0;

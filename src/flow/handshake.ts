@@ -9,7 +9,7 @@
 import { decodeOptions, readSynOptions } from '../decode/options.js';
 import { FLAG, newSynOptions, type Segment } from '../decode/segment.js';
 import { baseOf, nextCopyDue, nextWait, silenceMeansStopped, stopShownBy } from './backoff.js';
-import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, type Conn, type Endpoint } from './conn.js';
+import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, NOTHING, type Conn, type Endpoint } from './conn.js';
 import type { FlowContext } from './context.js';
 import type { AnomalyId } from './model.js';
 import { seqAdd, seqGe, seqGt } from './seq.js';
@@ -37,7 +37,7 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
       awaitSynAckAt(ctx, c, r, t, pkt);
     }
     // The peer's SYN-ACK passed while s still awaited the peer's SYN: s answers it next.
-    if (r.synIsAck && s.synAcked && s.awaited === null && !s.everEstablished) awaitSynAckAt(ctx, c, s, r.synLastT, r.synLastPacket);
+    if (r.synIsAck && s.synAcked && s.awaited === NOTHING && !s.everEstablished) awaitSynAckAt(ctx, c, s, r.synLastT, r.synLastPacket);
     return;
   }
   if (s.synSeen && seq === s.isn) {
@@ -103,7 +103,7 @@ export function onSyn(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: 
 function awaitSynAckAt(ctx: FlowContext, c: Conn, r: Endpoint, t: number, pkt: number): void {
   // A re-sent SYN-ACK the client has not answered yet moves the wait to that copy: the client answers
   // the copy that reached it, so its ESTABLISHED is placed there.
-  if (r.awaited === null || r.awaited === 'receive SYN-ACK') ctx.awaitEvidence(c, r, 'receive SYN-ACK', t, pkt, Infinity);
+  if (r.awaited === NOTHING || r.awaited === 'receive SYN-ACK') ctx.awaitEvidence(c, r, 'receive SYN-ACK', t, pkt, Infinity);
 }
 
 /**
@@ -212,7 +212,7 @@ function optionMismatch(ctx: FlowContext, c: Conn, t: number, pkt: number, name:
 export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: Segment, t: number): void {
   const ack = seg.ack, pkt = seg.frameNo;
   if (c.midStream) return;
-  if (s === c.server && s.synIsAck && s.state !== 'ESTABLISHED' && s.awaited === null) serverWentOn(ctx, c, s, r, ack, t, pkt);
+  if (s === c.server && s.synIsAck && s.state !== 'ESTABLISHED' && s.awaited === NOTHING) serverWentOn(ctx, c, s, r, ack, t, pkt);
   if (r.synSeen) {
     if (!seqGe(ack, seqAdd(r.isn, 1))) {
       if (!r.synAcked && s === c.client && c.finalAckValid === null) {
@@ -247,7 +247,7 @@ export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoi
         'connection rebuilt from the SYN cookie of its SYN-ACK when this ACK arrived (no SYN-queue entry)');
       c.cookieCompleted = true;
     }
-    if (r.state === 'SYN_RECEIVED' && (r.awaited === null || r.awaited === 'receive ACK of SYN')) awaitSynAckAck(ctx, c, r, t, pkt);
+    if (r.state === 'SYN_RECEIVED' && (r.awaited === NOTHING || r.awaited === 'receive ACK of SYN')) awaitSynAckAck(ctx, c, r, t, pkt);
     return;
   }
   if (s === c.client && s.state === 'SYN_SENT' && (r.state === 'CLOSED' || r.state === 'LISTEN') && !r.reachedClosed) {
@@ -311,7 +311,7 @@ export function handshakeTimers(ctx: FlowContext, c: Conn, now: number, ending =
     const at = silenceMeansStopped(sv);
     if (now >= at) decideAnswer(ctx, c, true, 'silence'); else next = Math.min(next, at);
   }
-  if (sv.state === 'SYN_RECEIVED' && sv.inQueue && sv.awaited === null && !sv.finSent && !sv.rstSent) {
+  if (sv.state === 'SYN_RECEIVED' && sv.inQueue && sv.awaited === NOTHING && !sv.finSent && !sv.rstSent) {
     next = Math.min(next, stopped(ctx, c, sv, now, ending));
   }
   if (cl.state === 'SYN_SENT' && cl.synSeen && !cl.synIsAck && !sv.synSeen && !cl.rstSent && !sv.rstSent) {

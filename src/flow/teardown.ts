@@ -8,7 +8,7 @@
  * (the FINs crossed, RFC 9293 §3.6 Figure 13: placed at the ACK that shows it). An ACK of a FIN makes
  * the FIN's sender await the evidence that it arrived (its silence, or anything but the FIN again).
  */
-import type { Conn, Endpoint } from './conn.js';
+import { NOTHING, type Conn, type Endpoint } from './conn.js';
 import type { FlowContext } from './context.js';
 import { lostCause } from './handshake.js';
 import { seqAdd, seqGe } from './seq.js';
@@ -85,7 +85,7 @@ function finRetransmission(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, 
 export function onFinAck(ctx: FlowContext, c: Conn, r: Endpoint, ack: number, t: number, pkt: number): void {
   if (!r.finSent || r.finAcked || !seqGe(ack, seqAdd(r.finSeq, 1))) return;
   r.finAcked = true;
-  if (r.awaited !== null && r.awaited !== 'receive ACK of FIN') ctx.settle(c, r);
+  if (r.awaited !== NOTHING && r.awaited !== 'receive ACK of FIN') ctx.settle(c, r);
   ctx.awaitEvidence(c, r, 'receive ACK of FIN', t, pkt, t + finSilence(c, r), lostCause(r, 'received ACK of FIN'));
 }
 
@@ -125,6 +125,6 @@ export function onRst(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, t: nu
   ctx.apply(c, s, 'send RST', t, pkt);
   // Nothing acknowledges a RST, and nothing re-sends one: it is taken as it passes. What r was still
   // waiting to show is settled first (an ACK that had passed is taken; a SYN-ACK it never answered is not).
-  if (r.awaited !== null) ctx.settle(c, r);
+  if (r.awaited !== NOTHING) ctx.settle(c, r);
   ctx.apply(c, r, 'receive RST', t, pkt);
 }

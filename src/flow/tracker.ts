@@ -24,7 +24,7 @@ import { FLAG, ISSUE, newSegment, type Segment } from '../decode/segment.js';
 import { AddressNames } from './address-names.js';
 import { noteStepBack, rttExcluded } from './clock-steps.js';
 import { anomaly, MAX_LISTED_PER_ID } from './anomalies.js';
-import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, ConnList, LIST_ACTIVE, LIST_CLOSING, LIST_DONE, LIST_NONE, type Conn, type Endpoint } from './conn.js';
+import { ANSWER_PENDING, ANSWER_STATEFUL, ANSWER_STATELESS, ConnList, LIST_ACTIVE, LIST_CLOSING, LIST_DONE, LIST_NONE, NOTHING, type Conn, type Endpoint } from './conn.js';
 import { ConnTable, tupleHash } from './conn-table.js';
 import type { FlowContext } from './context.js';
 import { dataAnalysis } from './data-analysis.js';
@@ -298,7 +298,7 @@ export class Tracker implements FlowContext {
     // A SYN+FIN probe sent again is a SYN retransmission (handshake.ts), not also a FIN one.
     const finRetransmission = FIN && !SYN && s.finSent && seqAdd(seq, len) === s.finSeq;
     // s's own segment shows what it received before, or (re-sending what an ACK covered) what it did not.
-    if (s.awaited !== null || s.pendingFin) this.ownSegment(c, s, r, SYN, ACK, FIN, RST, seq, ack, finRetransmission);
+    if (s.awaited !== NOTHING || s.pendingFin) this.ownSegment(c, s, r, SYN, ACK, FIN, RST, seq, ack, finRetransmission);
 
     if (SYN) onSyn(this, c, s, r, seg, t, ACK);
 
@@ -376,7 +376,7 @@ export class Tracker implements FlowContext {
   }
 
   awaitEvidence(c: Conn, ep: Endpoint, event: TcpEvent, t: number, packet: number, deadline: number, cause?: string, inferred = false): void {
-    if (ep.awaited !== null && ep.awaited !== event) this.settle(c, ep);
+    if (ep.awaited !== NOTHING && ep.awaited !== event) this.settle(c, ep);
     ep.awaited = event;
     ep.awaitedT = t;
     ep.awaitedPacket = packet;
@@ -390,8 +390,8 @@ export class Tracker implements FlowContext {
 
   confirm(c: Conn, ep: Endpoint): void {
     const event = ep.awaited;
-    if (event === null) return;
-    ep.awaited = null;
+    if (event === NOTHING) return;
+    ep.awaited = NOTHING;
     ep.awaitedDeadline = Infinity;
     this.apply(c, ep, event, ep.awaitedT, ep.awaitedPacket, ep.awaitedInferred, ep.awaitedCause ?? undefined);
     ep.awaitedLost = 0;
@@ -400,7 +400,7 @@ export class Tracker implements FlowContext {
   settle(c: Conn, ep: Endpoint): void {
     const event = ep.awaited;
     if ((event === 'receive ACK of SYN' && !ignoresAcks(c)) || event === 'receive ACK of FIN') this.confirm(c, ep);
-    else { ep.awaited = null; ep.awaitedDeadline = Infinity; }
+    else { ep.awaited = NOTHING; ep.awaitedDeadline = Infinity; }
   }
 
   /**
@@ -411,7 +411,7 @@ export class Tracker implements FlowContext {
     const lost = ep.awaitedPacket;
     if (ep.awaited === 'receive ACK of FIN') ep.finAcked = false;
     if (ep.awaited === 'receive ACK of SYN') c.ignoredAcks++;
-    ep.awaited = null;
+    ep.awaited = NOTHING;
     ep.awaitedDeadline = Infinity;
     ep.awaitedLost = lost;
     (c.lost ??= []).push(lost);
@@ -425,13 +425,13 @@ export class Tracker implements FlowContext {
   private ownSegment(c: Conn, s: Endpoint, r: Endpoint, syn: boolean, hasAck: boolean, fin: boolean, rst: boolean, seq: number, ack: number,
     finRetransmission: boolean): void {
     const placeFin = finShown(s, r, ack, hasAck, fin);
-    if (s.awaited !== null) {
+    if (s.awaited !== NOTHING) {
       if (rst) this.settle(c, s);
       else if (this.denies(s, syn, hasAck, seq, finRetransmission)) this.deny(c, s);
       else if (!placeFin || s.awaitedPacket <= pendingFinPacket(s)) this.confirm(c, s);
     }
     if (placeFin) placePendingFin(this, c, s);
-    if (s.awaited !== null && !rst) this.confirm(c, s);
+    if (s.awaited !== NOTHING && !rst) this.confirm(c, s);
   }
 
   /** Does s's segment re-send what its awaited segment would have settled (so that one never arrived)? */
@@ -474,7 +474,7 @@ export class Tracker implements FlowContext {
 
   /** ep's awaited transition at `now`: confirmed by silence once its deadline passed; returns the next time to look. */
   private awaitedTimer(c: Conn, ep: Endpoint, now: number, next: number, ending: boolean): number {
-    if (ep.awaited === null || ep.awaitedDeadline === Infinity) return next;
+    if (ep.awaited === NOTHING || ep.awaitedDeadline === Infinity) return next;
     if (now < ep.awaitedDeadline) return Math.min(next, ep.awaitedDeadline);
     if (ep.awaited === 'receive ACK of SYN' && ignoresAcks(c)) {
       // The server ignored the client's ACKs before; its silence now is its back-off stopping, not
