@@ -11,7 +11,7 @@
  * enter the series, so the series, its peak and the syn-flood alarm follow the exact order of events;
  * a change later still is folded into the series where it belongs.
  */
-import { moveToFront } from '../util/array-edit.js';
+import { moveRecordsToFront, moveToFront } from '../util/array-edit.js';
 import { settleDoubleFields } from '../util/field-shapes.js';
 import { ChangeQueue } from './change-queue.js';
 import { LogHistogram } from '../util/log-histogram.js';
@@ -456,9 +456,8 @@ class ProvisionalAnswers {
     const n = this.len;
     if (h === n) { this.len = 0; h = 0; }
     else if (h > 4096 && h > n / 2) {
-      moveToFront(this.ls, h, n); moveToFront(this.cs, h, n); moveToFront(this.ids, h, n); moveToFront(ts, h, n);
-      // The places the tail left keep no listener or record alive.
-      for (let j = n - h; j < n; j++) { this.ls[j] = null; this.cs[j] = null; }
+      // The places the tail left keep no listener or record alive (moveRecordsToFront clears them).
+      moveRecordsToFront(this.ls, h, n); moveRecordsToFront(this.cs, h, n); moveToFront(this.ids, h, n); moveToFront(ts, h, n);
       this.len = n - h; h = 0;
     }
     this.head = h;

@@ -41,7 +41,7 @@ import { finShown, finSilence, onFin, onFinAck, onRst, pendingFinPacket, placePe
 import { internCause, newTransition } from './timeline-log.js';
 import { DEFAULT_MAX_HELD_GIVE_UPS, HoldBudget } from './hold-budget.js';
 import { TimerHeap } from './timer-heap.js';
-import { moveToFront } from '../util/array-edit.js';
+import { moveRecordsToFront, moveToFront } from '../util/array-edit.js';
 import { compactable, DEMOTE_AFTER, Embryo, fillLogged, optionsOf } from './embryo.js';
 import {
   FROM_CLIENT, L_ACK, L_FLAGS, L_FRAME, L_NSEC, L_SEC, L_SEQ, L_WIN, LOG_CAPACITY, LOG_STRIDE, logInRecord, logInSlot, MAX_LOGGED, setSlotBase,
@@ -581,8 +581,7 @@ export class Tracker implements FlowContext {
     }
     if (h === len) { len = 0; h = 0; }
     else if (h > 4096 && h > len / 2) {
-      moveToFront(young, h, len); moveToFront(ids, h, len); moveToFront(ts, h, len);
-      for (let j = len - h; j < len; j++) young[j] = null;
+      moveRecordsToFront(young, h, len); moveToFront(ids, h, len); moveToFront(ts, h, len);
       len -= h; h = 0;
     }
     this.youngHead = h;

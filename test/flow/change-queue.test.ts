@@ -1,6 +1,6 @@
 import { ChangeQueue } from '../../src/flow/change-queue.js';
 import { lcg } from '../helpers/lcg.js';
-import { moveToFront, removeAt } from '../../src/util/array-edit.js';
+import { moveRecordsToFront, moveToFront, removeAt } from '../../src/util/array-edit.js';
 
 /** Drain the heap: [t, delta, packet] in the order it gives them. */
 function drain(h: ChangeQueue): Array<[number, number, number]> {
@@ -80,5 +80,14 @@ describe('array edits with a fill count', () => {
     const a = [1, 2, 3, 4, 5];
     moveToFront(a, 3, 5);
     expect(a.slice(0, 2)).toEqual([4, 5]);
+  });
+
+  test('moveRecordsToFront moves the tail down and clears the places it left', () => {
+    const r = (n: number): { n: number } => ({ n });
+    const a: Array<{ n: number } | null> = [r(1), r(2), r(3), r(4), r(5), r(6)];
+    moveRecordsToFront(a, 4, 6);
+    expect(a).toEqual([r(5), r(6), null, null, null, null]);
+    moveRecordsToFront(a, 1, 2);
+    expect(a.slice(0, 2)).toEqual([r(6), null]);
   });
 });
