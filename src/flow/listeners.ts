@@ -445,7 +445,7 @@ class ProvisionalAnswers {
   settle(now: number, settled: (l: ListenerRecord, c: Conn, id: number, t: number) => void): void {
     const ts = this.ts;
     let h = this.head;
-    if (h === this.len || ts[h]! + ANSWERS_SETTLED_AFTER > now) return;
+    if (!this.anythingDue(now)) return;
     // len read each time: what `settled` does must not lose an entry pushed meanwhile.
     while (h < this.len && ts[h]! + ANSWERS_SETTLED_AFTER <= now) {
       const l = this.ls[h]!, c = this.cs[h]!;

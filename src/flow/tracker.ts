@@ -749,6 +749,7 @@ export class Tracker implements FlowContext {
       this.listeners.anythingDue(now);
   }
 
+  // anythingDue() reads each condition below, to skip the call when none holds: change both together.
   private expire(): void {
     const idle = this.opts.idleTimeoutSeconds, linger = this.twoMsl;
     while (this.timers.nextAt <= this.now) {
