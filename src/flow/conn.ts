@@ -202,6 +202,8 @@ export class Conn implements TableEntry {
   hsLog: Float64Array = NO_LOG;
   hsUsed = 0;
   hsLogging = true;
+  /** Counted among the tracker's handshakes in progress (Tracker.handshaking): none of its ends was ESTABLISHED yet. */
+  handshaking = false;
   synAckAckValid: boolean | null = null;
   finalAckValid: boolean | null = null;
   simultaneousOpen = false;
@@ -252,7 +254,7 @@ export class Conn implements TableEntry {
     this.start = 0; this.end = 0; this.firstPacket = 0; this.lastPacket = 0; this.lastTime = 0; this.finishedT = -1;
     this.synAckT = -1; this.synBeforeSynAckT = -1; this.lastSynAckBeforeAckT = -1; this.synAckAck = 0; this.ackT = -1;
     this.ackPacket = 0; this.answer = ANSWER_NONE; this.cookieCompleted = false; this.ignoredAcks = 0; this.acksIgnoredT = -1; this.queueEnterT = -1; this.queueLeaveT = -1; this.timerAt = Infinity; this.timerToken = 0;
-    this.hsUsed = 0; this.hsLogging = true;
+    this.hsUsed = 0; this.hsLogging = true; this.handshaking = false;
     this.synAckAckValid = null; this.finalAckValid = null;
     this.simultaneousOpen = false; this.refused = false; this.handshakeReset = false; this.lostHandshakeAckFlagged = false;
     this.closeInitiator = null; this.resetBy = null; this.closingPacket = 0; this.closingT = 0;

@@ -75,6 +75,14 @@ function ignoresAcks(c: Conn): boolean {
  */
 export const DEFAULT_MAX_LINGERING = 1024;
 
+/**
+ * Handshakes in progress from which new connections are made ready for compaction (embryo.ts). A flood
+ * of spoofed SYNs passes it within 20 ms at 100,000 SYNs/s and keeps this many full records of its
+ * first requests (+12 MB peak RSS on the bench's 200 k and 1 M floods); the bench's ordinary captures
+ * peak at 243 (0.1×) and 1,180 (1×: its unanswered SYNs wait out their back-off).
+ */
+export const DEFAULT_COMPACT_FROM = 2048;
+
 /** Per-packet decode issues that become anomalies, in a fixed order. */
 const ISSUE_ANOMALIES: ReadonlyArray<[number, AnomalyId]> = [
   [ISSUE.INVALID_FLAGS, 'invalid-flags'], [ISSUE.BAD_CHECKSUM, 'bad-checksum'],
@@ -101,6 +109,10 @@ export class Tracker implements FlowContext {
   private readonly active = new ConnList(LIST_ACTIVE);
   private readonly timers = new TimerHeap<Conn | Embryo>();
   private readonly compact: boolean;
+  /** Handshakes in progress above which a new connection is made ready for compaction (TrackerOptions.compactFrom). */
+  private readonly compactFrom: number;
+  /** Connections held (records or embryos) none of whose ends was ESTABLISHED yet, mid-stream ones aside. */
+  private handshaking = 0;
   /** Young connections (creation order) to look at DEMOTE_AFTER later: compact them if still embryonic. */
   private readonly young: Array<Conn | null> = [];
   private readonly youngIds: number[] = [];
@@ -116,6 +128,7 @@ export class Tracker implements FlowContext {
   /** Start time of the oldest young connection not looked at yet (Infinity: none). */
   private youngNext = Infinity;
   private readonly embryos = new EmbryoPool();
+  private demotions = 0;
   /** Replaying an embryo's log: its listener-level effects happened already (FlowContext.replaying). */
   replaying = false;
   /** Scratch for replays. */
@@ -149,6 +162,7 @@ export class Tracker implements FlowContext {
     this.opts = opts;
     // Live event streams see every transition as it happens: no compaction (it would replay them).
     this.compact = (opts.compactEmbryos ?? true) && sink.onEvent === undefined;
+    this.compactFrom = opts.compactFrom ?? DEFAULT_COMPACT_FROM;
     this.maxLingering = opts.maxLingering ?? DEFAULT_MAX_LINGERING;
     this.holds = new HoldBudget(opts.maxHeldGiveUps ?? DEFAULT_MAX_HELD_GIVE_UPS);
     this.listeners = new ListenerTable(opts.synFloodThreshold, opts.maxSeriesPoints, (a) => {
@@ -338,6 +352,7 @@ export class Tracker implements FlowContext {
     this.entryAction(c, ep, res.action, t, packet);
     if (res.to === 'ESTABLISHED' && !ep.everEstablished) {
       ep.everEstablished = true;
+      if (c.handshaking) { c.handshaking = false; this.handshaking--; }
       if (ep === c.server && !c.midStream) c.listener.completed++;
     } else if (res.to === 'CLOSED') {
       ep.reachedClosed = true;
@@ -532,7 +547,13 @@ export class Tracker implements FlowContext {
       this.sink.onEvent({ type: 'connection-start', t, packet: seg.frameNo, connection: c.id, client, server, roleInferred: c.roleInferred });
     }
 
-    if (this.compact && !c.midStream) {
+    if (!c.midStream) { c.handshaking = true; this.handshaking++; }
+    if (!this.compact || c.midStream || this.handshaking <= this.compactFrom) {
+      // Not made ready for compaction: its handshake is not logged, nor looked at again. An ordinary
+      // capture never has enough handshakes in progress for compaction to pay (−4 % instructions on
+      // the bench's 0.1× capture); a flood has them within a fraction of a second.
+      c.hsLogging = false;
+    } else {
       const n = this.youngLen;
       if (this.youngHead === n) this.youngNext = t;
       if (n === this.young.length) { this.young.push(c); this.youngIds.push(c.id); this.youngT.push(t); }
@@ -595,6 +616,9 @@ export class Tracker implements FlowContext {
     return c.list === LIST_ACTIVE && c.clockSteps === null && compactable(c) && c.timerAt > this.now && c.lastTime + this.opts.idleTimeoutSeconds > this.now;
   }
 
+  /** Connections compacted into embryos so far (each time one was). */
+  get compactions(): number { return this.demotions; }
+
   private demote(c: Conn): void {
     const log = c.hsLog, n = c.hsUsed, cl = c.client, sv = c.server;
     const e = this.embryos.take();
@@ -611,6 +635,7 @@ export class Tracker implements FlowContext {
     }
     if (k * LOG_STRIDE < n) { this.embryos.give(e); return; } // what a slot cannot hold: the record stays whole
     e.count = k;
+    this.demotions++;
     // A timer due already that left it compactable held its give-up (handshake.ts `stopped`): the
     // embryo wakes when that hold ends, as the record would.
     const due = e.nextTimer(), heldUntil = c.timerAt;
@@ -667,6 +692,7 @@ export class Tracker implements FlowContext {
       if (c === null) {
         c = this.records.take();
         initRecord(c, seg, t, e.hash, e.id);
+        c.handshaking = true; // counted when its connection began (an embryo is only a handshake)
         c.listener = e.listener;
         this.table.insert(c);
         this.active.push(c);
@@ -794,6 +820,7 @@ export class Tracker implements FlowContext {
       this.listeners.changeHalfOpen(c.listener, -1, Math.max(this.now, c.lastTime), c.lastPacket);
     }
     this.emitting = null;
+    if (c.handshaking) { c.handshaking = false; this.handshaking--; }
     this.table.remove(c);
     c.listener.held--;
     if (c.list === LIST_ACTIVE) this.active.remove(c);

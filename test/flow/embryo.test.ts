@@ -49,6 +49,24 @@ test.each(['cookie', 'none', 'stateful'] as const)('a SYN flood (%s answers): th
   const on = runConversations(flood(400, shape), { ...DEFAULT_TRACKER_OPTIONS, compactEmbryos: true });
   const off = runConversations(flood(400, shape), { ...DEFAULT_TRACKER_OPTIONS, compactEmbryos: false });
   expect(on.connections.length).toBe(401);
+  expect(on.compactions).toBeGreaterThan(300);
+  expect(off.compactions).toBe(0);
   expect(firstDifference(on.connections, off.connections)).toBeNull();
   expect(firstDifference(on.listeners, off.listeners)).toBeNull();
+});
+
+test.each(['cookie', 'none', 'stateful'] as const)('a SYN flood (%s answers): compaction starts once the tracker holds compactFrom connections, the output the same', (shape) => {
+  // The flood's SYNs come 10 ms apart and none ends before 1 s: the tracker holds ~100 at once by then.
+  const all = runConversations(flood(400, shape), { ...DEFAULT_TRACKER_OPTIONS, compactEmbryos: true, compactFrom: 0 });
+  const at = runConversations(flood(400, shape), { ...DEFAULT_TRACKER_OPTIONS, compactEmbryos: true, compactFrom: 50 });
+  const never = runConversations(flood(400, shape), { ...DEFAULT_TRACKER_OPTIONS, compactEmbryos: true, compactFrom: 1000 });
+  const off = runConversations(flood(400, shape), { ...DEFAULT_TRACKER_OPTIONS, compactEmbryos: false });
+  // The first 50 connections were held as full records, those after compacted (some more than once:
+  // a timer rebuilds an embryo, and one still embryonic after it is compacted again).
+  expect(at.compactions).toBeGreaterThan(250);
+  expect(at.compactions).toBeLessThan(all.compactions);
+  expect(never.compactions).toBe(0);
+  expect(firstDifference(at.connections, off.connections)).toBeNull();
+  expect(firstDifference(at.listeners, off.listeners)).toBeNull();
+  expect(firstDifference(never.connections, off.connections)).toBeNull();
 });

@@ -153,6 +153,16 @@ export interface RunResult {
   totals: TrackerTotals;
   anomalies: AnomalyOccurrence[];
   events: FlowEvent[];
+  /** Connections the tracker compacted into embryos (Tracker.compactions). */
+  compactions: number;
+}
+
+/**
+ * A test that asks for compaction compacts from the first connection (TrackerOptions.compactFrom 0)
+ * unless it sets a threshold: its few connections never reach the default one.
+ */
+function trackerOptions(opts: Partial<TrackerOptions>): TrackerOptions {
+  return { ...DEFAULT_TRACKER_OPTIONS, ...(opts.compactEmbryos === true ? { compactFrom: 0 } : {}), ...opts };
 }
 
 /** Feed conversations (each with its own endpoints) through one tracker, in time order. */
@@ -163,14 +173,14 @@ export function runConversations(parts: Array<{ conv: Conversation; ends?: Endpo
   const connections: Connection[] = [];
   const events: FlowEvent[] = [];
   // Live events turn compaction off (embryo.ts); a test that asks for it goes without them.
-  const tracker = new Tracker({ ...DEFAULT_TRACKER_OPTIONS, ...opts },
+  const tracker = new Tracker(trackerOptions(opts),
     opts.compactEmbryos === true ? { onConnection: (c) => connections.push(c) } : { onConnection: (c) => connections.push(c), onEvent: (e) => events.push(e) });
   const seg = newSegment();
   let frameNo = 0;
   for (const { s, ends } of all) tracker.push(fillSegment(seg, s, ends, ++frameNo));
   const end = tracker.finish();
   return {
-    connections, listeners: end.listeners, totals: end.totals, anomalies: end.anomalies, events,
+    connections, listeners: end.listeners, totals: end.totals, anomalies: end.anomalies, events, compactions: tracker.compactions,
     ...(end.listenersFolded ? { listenersFolded: end.listenersFolded } : {}),
   };
 }
@@ -201,7 +211,7 @@ export async function analyzeFile(path: string, opts: Partial<TrackerOptions> = 
   const connections: Connection[] = [];
   const events: FlowEvent[] = [];
   // Live events turn compaction off (embryo.ts); a test that asks for it goes without them.
-  const tracker = new Tracker({ ...DEFAULT_TRACKER_OPTIONS, ...opts },
+  const tracker = new Tracker(trackerOptions(opts),
     opts.compactEmbryos === true ? { onConnection: (c) => connections.push(c) } : { onConnection: (c) => connections.push(c), onEvent: (e) => events.push(e) });
   const seg = newSegment();
   const decodeOpts = { verifyChecksums: decode.verifyChecksums ?? false };
@@ -210,5 +220,5 @@ export async function analyzeFile(path: string, opts: Partial<TrackerOptions> = 
   });
   const end = tracker.finish();
   connections.sort((a, b) => a.id - b.id);
-  return { connections, listeners: end.listeners, totals: end.totals, anomalies: end.anomalies, events };
+  return { connections, listeners: end.listeners, totals: end.totals, anomalies: end.anomalies, events, compactions: tracker.compactions };
 }
