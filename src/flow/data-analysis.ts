@@ -22,7 +22,7 @@ import type { Conn, Endpoint } from './conn.js';
 import type { FlowContext } from './context.js';
 import { LAST_KEEP_ALIVE, LAST_ZERO_WINDOW_PROBE, type DataState } from './data-state.js';
 import type { DirectionGaps } from './model.js';
-import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from './seq.js';
+import { seqDiff, seqGt, seqLe, seqLt, seqWord } from './seq.js';
 
 /** Out-of-order threshold when no handshake RTT may be used (Wireshark's default, 3 ms). */
 const DEFAULT_OOO_SECONDS = 0.003;
@@ -35,7 +35,8 @@ const FAST_RETRANSMISSION_SECONDS = 0.02;
  */
 export function dataAnalysis(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint, seg: Segment, t: number, finResent: boolean): void {
   const d = s.data, p = r.data;
-  const len = seg.payloadLen, seq = seg.seq, ack = seg.ack, win = seg.window, flags = seg.flags, pkt = seg.frameNo;
+  // Sequence numbers as signed words, the form DataState keeps them in (seq.ts seqWord).
+  const len = seg.payloadLen, seq = seg.seq | 0, ack = seg.ack | 0, win = seg.window, flags = seg.flags, pkt = seg.frameNo;
   const SYN = (flags & FLAG.SYN) !== 0, FIN = (flags & FLAG.FIN) !== 0, RST = (flags & FLAG.RST) !== 0;
   const ACK = (flags & FLAG.ACK) !== 0;
   const plain = (flags & (FLAG.SYN | FLAG.FIN | FLAG.RST)) === 0;
@@ -70,8 +71,8 @@ export function dataAnalysis(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint
       d.skippedBytes += bytes;
       d.gapAt(pkt, t);
       ctx.raise(c, 'previous-segment-not-captured', pkt, t, s.role,
-        `${bytes} bytes of the ${s.role}'s sequence space before this segment were not captured`, { nextSeq: d.nextSeq, seq, bytes });
-    } else if (plain && len <= 1 && seq === seqAdd(d.nextSeq, -1)) {
+        `${bytes} bytes of the ${s.role}'s sequence space before this segment were not captured`, { nextSeq: d.nextSeq >>> 0, seq: seq >>> 0, bytes });
+    } else if (plain && len <= 1 && seq === seqWord(d.nextSeq, -1)) {
       // One byte below the next sequence number, at most one (garbage) byte: a probe the peer must
       // answer (RFC 1122 §4.2.3.6). Into a zero window it probes the window (Linux's persist timer
       // sends this form, tcp_write_wakeup), otherwise it is a keep-alive.
@@ -94,7 +95,7 @@ export function dataAnalysis(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint
 
   if (plain) {
     if (len === 0) { if (ACK && d.hasAck && ack === d.lastAck && d.hasNext && seq === d.nextSeq) pureAck(ctx, c, s, p, seg, t); }
-    else if (p.hasEdge && seqAdd(seq, len) === p.rightEdge) {
+    else if (p.hasEdge && seqWord(seq, len) === p.rightEdge) {
       ctx.raise(c, 'window-full', pkt, t, s.role, `the ${s.role} filled the ${r.role}'s advertised window`);
     }
   }
@@ -103,13 +104,13 @@ export function dataAnalysis(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint
   // Below the highest sequence sent, or below what the peer acknowledged: not new data.
   if ((len > 0 || FIN) && kind === 0 && !SYN && !RST && !finResent &&
       ((d.hasNext && seqLt(seq, d.nextSeq)) || (p.hasAck && seqLt(seq, p.lastAck)))) {
-    sequenceCheck(ctx, c, s, d, p, seq, len, seqAdd(seq, len + (FIN ? 1 : 0)), t, pkt);
+    sequenceCheck(ctx, c, s, d, p, seq, len, seqWord(seq, len + (FIN ? 1 : 0)), t, pkt);
   }
 
   // Bookkeeping: the highest sequence seen (a probe of new data does not move it), the end of what
   // was seen without a hole, the last ACK and window.
   if (!newDataProbe) {
-    const end = seqAdd(seq, len + (SYN ? 1 : 0) + (FIN ? 1 : 0));
+    const end = seqWord(seq, len + (SYN ? 1 : 0) + (FIN ? 1 : 0));
     if (!d.hasNext || seqGt(end, d.nextSeq)) { d.nextSeq = end; d.hasNext = true; d.advanceT = t; }
     if (!d.hasContiguous || seq === d.contiguous) { d.contiguous = d.nextSeq; d.hasContiguous = true; }
   }
@@ -119,8 +120,8 @@ export function dataAnalysis(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoint
     if (ack !== d.lastAck) { d.dupAcks = 0; d.ackedUnseenReported = false; }
     d.hasAck = true; d.lastAck = ack; d.lastAckT = t;
     // The right edge of the window it offers, for window-full (a SYN's window is never scaled).
-    if (SYN) { d.rightEdge = seqAdd(ack, win); d.hasEdge = true; }
-    else if (d.winShift >= 0) { d.rightEdge = seqAdd(ack, win << d.winShift); d.hasEdge = true; }
+    if (SYN) { d.rightEdge = seqWord(ack, win); d.hasEdge = true; }
+    else if (d.winShift >= 0) { d.rightEdge = seqWord(ack, win << d.winShift); d.hasEdge = true; }
   } else d.hasEdge = false;
 }
 
@@ -183,7 +184,7 @@ function ackOfUnseen(ctx: FlowContext, c: Conn, s: Endpoint, p: DataState, ack: 
   const peer = c.peerOf(s).role;
   ctx.raise(c, 'acked-unseen-segment', pkt, t, s.role,
     `the ${s.role} acknowledged ${peer} bytes the capture did not show${beyond ? ` (${seqDiff(ack, p.nextSeq)} beyond the last seen)` : ''}`,
-    { ack, nextSeq: p.nextSeq });
+    { ack: ack >>> 0, nextSeq: p.nextSeq >>> 0 });
 }
 
 /**
@@ -195,28 +196,28 @@ function sequenceCheck(ctx: FlowContext, c: Conn, s: Endpoint, d: DataState, p: 
   seq: number, len: number, end: number, t: number, pkt: number): void {
   let below = d.hasNext && seqLt(seq, d.nextSeq);
   // Starting one byte below with more than one byte: data after a probe's byte, not old data (Wireshark).
-  if (len > 1 && seq === seqAdd(d.nextSeq, -1)) below = false;
+  if (len > 1 && seq === seqWord(d.nextSeq, -1)) below = false;
 
-  if (len > 0 && p.hasAck && seqLe(seqAdd(seq, len), p.lastAck)) {
+  if (len > 0 && p.hasAck && seqLe(seqWord(seq, len), p.lastAck)) {
     // RFC 9293 §3.10.7.4: all of it was acknowledged already: an old duplicate.
     ctx.raise(c, 'retransmission', pkt, t, s.role, `the ${s.role} re-sent ${len} bytes the ${c.peerOf(s).role} had acknowledged`,
-      { seq, bytes: len, spurious: true });
+      { seq: seq >>> 0, bytes: len, spurious: true });
     return;
   }
   if (!below) return;
   if (p.dupAcks >= 2 && seq === p.lastAck && t - p.lastAckT < FAST_RETRANSMISSION_SECONDS) {
     ctx.raise(c, 'retransmission', pkt, t, s.role, `fast retransmission of ${len} bytes after ${p.dupAcks} duplicate ACKs`,
-      { seq, bytes: len, fast: true });
+      { seq: seq >>> 0, bytes: len, fast: true });
     return;
   }
   // A copy that ends at the highest sequence number sent is the same segment again, not reordering.
   const threshold = oooThreshold(c);
   if (t - d.advanceT < threshold && end !== d.nextSeq) {
     ctx.raise(c, 'out-of-order', pkt, t, s.role, `segment below the highest sequence seen, ${((t - d.advanceT) * 1000).toFixed(3)} ms after it`,
-      { seq, nextSeq: d.nextSeq, threshold });
+      { seq: seq >>> 0, nextSeq: d.nextSeq >>> 0, threshold });
     return;
   }
-  ctx.raise(c, 'retransmission', pkt, t, s.role, `the ${s.role} re-sent ${len} bytes`, { seq, bytes: len });
+  ctx.raise(c, 'retransmission', pkt, t, s.role, `the ${s.role} re-sent ${len} bytes`, { seq: seq >>> 0, bytes: len });
 }
 
 /**

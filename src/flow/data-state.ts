@@ -3,7 +3,8 @@
  * capture showed of its sequence space, its last ACK and window, and the gaps the capture left in it.
  * Wireshark keeps the same facts per flow (tcp_analyze_seq_info in packet-tcp.c); the names here say
  * what they hold. Plain numbers and booleans, updated in place per segment; reset() for recycling
- * (conn.ts).
+ * (conn.ts). Sequence and acknowledgement numbers are kept as signed 32-bit words (seq.ts seqWord),
+ * so they sit in the record as small integers; what reports one gives it back with `>>> 0`.
  */
 
 /** What the analysis found in a direction's last segment (lastKind), for the peer's answer to it. */

@@ -33,6 +33,25 @@ function entry(i: number, ipVersion = 4): TableEntry & { n: number } {
   };
 }
 
+describe('tupleHash', () => {
+  test('is the same both ways, a 30-bit integer, and spread, for words with and without the top bit', () => {
+    let x = 12345;
+    const next = () => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x; };
+    const a = new Uint32Array(4), b = new Uint32Array(4);
+    const seen = new Set<number>();
+    for (let i = 0; i < 20_000; i++) {
+      for (let k = 0; k < 4; k++) { a[k] = next(); b[k] = next(); }
+      if (i % 3 === 0) a[0] = b[0]! ^ 0x80000000; // ends that differ in the top bit only
+      const v = i % 2 === 0 ? 4 : 6, pa = next() & 0xffff, pb = next() & 0xffff;
+      const h = tupleHash(v, a, pa, b, pb);
+      expect(tupleHash(v, b, pb, a, pa)).toBe(h);
+      expect(Number.isInteger(h) && h >= 0 && h < 2 ** 30).toBe(true);
+      seen.add(h);
+    }
+    expect(seen.size).toBeGreaterThan(19_990);
+  });
+});
+
 describe('ConnTable', () => {
   test('both directions find the same entry and say which way the packet went', () => {
     const t = new ConnTable<ReturnType<typeof entry>>(16);
