@@ -12,6 +12,7 @@
  * busy listener (tens of thousands waiting).
  */
 import { moveToFront, removeAt } from '../util/array-edit.js';
+import { doubles, settleDoubleFields } from '../util/field-shapes.js';
 
 const MAX_WALK = 32;
 
@@ -23,16 +24,16 @@ function before(t1: number, s1: number, t2: number, s2: number): boolean {
 export class ChangeQueue {
   // The run: [head, len) of parallel arrays, in (time, arrival) order. The arrays keep their stores
   // as the run drains and refills (no `length` set lower: V8 would give the store back and regrow it).
-  private readonly rt: number[] = [];
+  private readonly rt: number[] = doubles();
   private readonly rd: number[] = [];
-  private readonly rp: number[] = [];
+  private readonly rp: number[] = doubles(); // frame numbers, doubles in a Segment (segment.ts)
   private readonly rs: number[] = [];
   private head = 0;
   private len = 0;
   // The heap, for changes too late for the run: [0, hn).
-  private readonly ht: number[] = [];
+  private readonly ht: number[] = doubles();
   private readonly hd: number[] = [];
-  private readonly hp: number[] = [];
+  private readonly hp: number[] = doubles();
   private readonly hs: number[] = [];
   private hn = 0;
   /** Arrival order, for ties in time (and to find the latest of equal changes: retract). */
@@ -161,3 +162,7 @@ export class ChangeQueue {
     ts[i] = t; ds[i] = d; ps[i] = p; ss[i] = s;
   }
 }
+
+// The change taken last: its time and frame number are doubles, and so became its delta (read from
+// an array that had held one), mid-run on the bench's 1x capture (field-shapes.ts).
+settleDoubleFields(new ChangeQueue(), ['takenT', 'takenDelta', 'takenPacket']);

@@ -12,7 +12,7 @@
  * a change later still is folded into the series where it belongs.
  */
 import { moveRecordsToFront, moveToFront } from '../util/array-edit.js';
-import { settleDoubleFields } from '../util/field-shapes.js';
+import { doubles, settleDoubleFields } from '../util/field-shapes.js';
 import { ChangeQueue } from './change-queue.js';
 import { LogHistogram } from '../util/log-histogram.js';
 import { anomaly } from './anomalies.js';
@@ -55,7 +55,7 @@ export class ListenerRecord {
   /** Its latest answer whose kind showed was stateless. */
   lastAnswerStateless = false;
   /** Answers whose kind showed, by SYN-ACK time (the last ANSWER_MEMORY seconds, from answerHead on): times, 1 = stateless. */
-  answerT: number[] = [];
+  answerT: number[] = doubles();
   answerStateless: number[] = [];
   answerHead = 0;
   answerLen = 0;
@@ -82,7 +82,7 @@ export class ListenerRecord {
    * The queue series as two parallel number arrays (times, counts): a point costs no allocation;
    * the [t, count] pairs of the output are built once, by list().
    */
-  seriesT: number[] = [];
+  seriesT: number[] = doubles();
   seriesN: number[] = [];
   /**
    * Points in use (the arrays may be longer): thinning the series must not shorten the arrays, or V8
@@ -106,8 +106,10 @@ export class ListenerRecord {
   constructor(readonly ip: string, readonly port: number) {}
 }
 
-// Its first SYN-ACK re-send interval is a double that may first come mid-run (field-shapes.ts).
-settleDoubleFields(new ListenerRecord('', 0), ['initialTimeout']);
+// Its first SYN-ACK re-send interval and the times of its first cookie, drop and peak are doubles that
+// may first come mid-run (field-shapes.ts); so did its queue depth and peak on the bench's 1x capture
+// (integers, but once a double from code that had seen one).
+settleDoubleFields(new ListenerRecord('', 0), ['initialTimeout', 'statelessFrom', 'dropsFrom', 'peakTime', 'halfOpen', 'peak']);
 
 export class ListenerTable {
   private byKey = new Map<string, ListenerRecord>();
@@ -423,7 +425,7 @@ class ProvisionalAnswers {
   private readonly ls: Array<ListenerRecord | null> = [];
   private readonly cs: Array<Conn | null> = [];
   private readonly ids: number[] = [];
-  private readonly ts: number[] = [];
+  private readonly ts: number[] = doubles();
   /** Entries waiting: [head, len) (array-edit.ts: the arrays keep their stores when they drain). */
   private head = 0;
   private len = 0;

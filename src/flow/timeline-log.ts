@@ -7,6 +7,7 @@
  */
 import type { EndpointRole, TcpState, Transition } from './model.js';
 import { stateCode, STATES } from './state-table.js';
+import { doubles } from '../util/field-shapes.js';
 
 // Code layout: bit 0 endpoint (1 = server), bits 1-4 from, bits 5-8 to, bit 9 inferred, bits 10+ cause.
 const SERVER_BIT = 1, FROM_SHIFT = 1, TO_SHIFT = 5, STATE_MASK = 0xf, INFERRED_BIT = 1 << 9, CAUSE_SHIFT = 10;
@@ -39,7 +40,7 @@ export function internCause(cause: string): number {
  * third of a half-open connection's record under a SYN flood; this costs ~190 for its 4 transitions.
  */
 export class TimelineLog {
-  private readonly data: number[] = [];
+  private readonly data: number[] = doubles();
   /** Numbers used (three per transition). */
   private used = 0;
 

@@ -4,6 +4,7 @@
  * reused) no longer matches and is skipped when it comes up. What the timers decide (a back-off that
  * stopped, silence confirming an ACK) is in handshake.ts and tracker.ts; this file only orders them.
  */
+import { doubles } from '../util/field-shapes.js';
 
 /** What the heap orders: a record that remembers its latest scheduling. */
 export interface Timed { timerAt: number; timerToken: number }
@@ -12,7 +13,7 @@ export class TimerHeap<T extends Timed> {
   // Entries [0, n) of three parallel arrays. The arrays keep their stores as the heap shrinks: pop()
   // from a JS array trims the store once it is half empty, and a heap that breathes (a few thousand
   // timers, taken and scheduled every few packets) then regrew and copied it over and over.
-  private readonly at: number[] = [];
+  private readonly at: number[] = doubles();
   private readonly items: Array<T | null> = [];
   private readonly tokens: number[] = [];
   private n = 0;

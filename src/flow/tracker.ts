@@ -42,6 +42,7 @@ import { internCause, newTransition } from './timeline-log.js';
 import { DEFAULT_MAX_HELD_GIVE_UPS, HoldBudget } from './hold-budget.js';
 import { TimerHeap } from './timer-heap.js';
 import { moveRecordsToFront, moveToFront } from '../util/array-edit.js';
+import { doubles } from '../util/field-shapes.js';
 import { compactable, DEMOTE_AFTER, Embryo, fillLogged, optionsOf } from './embryo.js';
 import {
   FROM_CLIENT, L_ACK, L_FLAGS, L_FRAME, L_NSEC, L_SEC, L_SEQ, L_WIN, LOG_CAPACITY, LOG_STRIDE, logInRecord, logInSlot, MAX_LOGGED, setSlotBase,
@@ -117,7 +118,7 @@ export class Tracker implements FlowContext {
   private readonly young: Array<Conn | null> = [];
   private readonly youngIds: number[] = [];
   /** Their start times: the per-packet check reads a number, not the oldest young record. */
-  private readonly youngT: number[] = [];
+  private readonly youngT: number[] = doubles();
   private youngHead = 0;
   /**
    * How much of the three arrays is in use: they keep their stores when the list drains, which on an
