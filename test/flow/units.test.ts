@@ -6,7 +6,7 @@ import { TombstoneTable } from '../../src/flow/tombstones.js';
 import { ipv4ToString } from '../../src/decode/format.js';
 import { ConnTable, tupleHash, type TableEntry, matchFields } from '../../src/flow/conn-table.js';
 import { ListenerTable } from '../../src/flow/listeners.js';
-import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from '../../src/flow/seq.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax, seqWord } from '../../src/flow/seq.js';
 
 describe('seq helpers compare modulo 2^32', () => {
   test('across the wrap', () => {
@@ -15,6 +15,19 @@ describe('seq helpers compare modulo 2^32', () => {
     expect(seqDiff(0x10, 0xfffffff0)).toBe(0x20);
     expect(seqAdd(0xffffffff, 2)).toBe(1);
     expect(seqMax(0xfffffff0, 0x10)).toBe(0x10);
+  });
+  test('signed words (seqWord) are the same numbers modulo 2^32, and compare with unsigned ones', () => {
+    expect(seqWord(0x7fffffff, 1)).toBe(-0x80000000);
+    expect(seqWord(0xffffffff, 2) >>> 0).toBe(1);
+    expect(seqWord(0xfffffff0, 0) >>> 0).toBe(0xfffffff0);
+    for (const [a, n] of [[0xfffffff0, 0x20], [0x80000000, -1], [5, 10], [0x7ffffff0, 0x20]] as const) {
+      const w = seqWord(a, n), u = seqAdd(a, n);
+      expect(w >>> 0).toBe(u);
+      expect(Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 31).toBe(true);
+      // Mixed forms compare as the same sequence number.
+      expect(seqLt(w, seqAdd(u, 1)) && seqGt(seqAdd(u, 1), w) && seqLe(w, u) && seqGe(u, w)).toBe(true);
+      expect(seqDiff(seqAdd(u, 7), w)).toBe(7);
+    }
   });
   test('equal and ordinary values', () => {
     expect(seqLe(5, 5) && seqGe(5, 5)).toBe(true);
