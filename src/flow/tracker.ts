@@ -550,10 +550,11 @@ export class Tracker implements FlowContext {
 
     if (!c.midStream) { c.handshaking = true; this.handshaking++; }
     if (!this.compact || c.midStream || this.handshaking <= this.compactFrom) {
-      // Not made ready for compaction: its handshake is not logged, nor looked at again. An ordinary
-      // capture never has enough handshakes in progress for compaction to pay (−4 % instructions on
-      // the bench's 0.1× capture); a flood has them within a fraction of a second.
-      c.hsLogging = false;
+      // Not made ready for compaction: its handshake is not logged (the log it was lent goes back to
+      // the pool now), nor looked at again. An ordinary capture never has enough handshakes in progress
+      // for compaction to pay (−4 % instructions on the bench's 0.1× capture); a flood has them within a
+      // fraction of a second.
+      this.records.endLog(c);
     } else {
       const n = this.youngLen;
       if (this.youngHead === n) this.youngNext = t;

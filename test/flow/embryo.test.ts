@@ -5,8 +5,12 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { NO_LOG, type Conn } from '../../src/flow/conn.js';
+import type { Embryo } from '../../src/flow/embryo.js';
 import { DEFAULT_TRACKER_OPTIONS } from '../../src/flow/model.js';
-import { analyzeFile, Conversation, runConversations } from './helpers.js';
+import { Tracker } from '../../src/flow/tracker.js';
+import { newSegment } from '../../src/decode/segment.js';
+import { analyzeFile, Conversation, fillSegment, runConversations } from './helpers.js';
 
 /** The first place two analyses differ (path: their values), or null: short failure messages. */
 function firstDifference(a: unknown, b: unknown, path = ''): string | null {
@@ -69,4 +73,23 @@ test.each(['cookie', 'none', 'stateful'] as const)('a SYN flood (%s answers): co
   expect(firstDifference(at.connections, off.connections)).toBeNull();
   expect(firstDifference(at.listeners, off.listeners)).toBeNull();
   expect(firstDifference(never.connections, off.connections)).toBeNull();
+});
+
+test('a connection not made ready for compaction keeps no handshake log (an idle pool held one per connection)', () => {
+  // 200 handshakes that complete and stay open, then 20 stalled ones: below compactFrom, none is compacted.
+  const tracker = new Tracker({ ...DEFAULT_TRACKER_OPTIONS, compactFrom: 100 }, { onConnection: () => {} });
+  const seg = newSegment();
+  const parts = [];
+  for (let i = 0; i < 200; i++) parts.push({ conv: new Conversation(i * 7919, i * 104729 + 1, 1_700_000_000 + i * 0.001).handshake(), port: 2000 + i });
+  for (let i = 0; i < 20; i++) parts.push({ conv: new Conversation(i * 31, i * 37 + 1, 1_700_000_001 + i * 0.001).syn(), port: 30000 + i });
+  const all = parts.flatMap((p) => p.conv.segments.map((s) => ({ s, port: p.port }))).sort((a, b) => a.s.t - b.s.t);
+  let frame = 0;
+  for (const { s, port } of all) tracker.push(fillSegment(seg, s, { clientPort: port }, ++frame));
+  const held = [...(tracker as unknown as { table: { values(): Iterable<Conn | Embryo> } }).table.values()];
+  expect(held).toHaveLength(220);
+  for (const x of held) {
+    expect(x.embryo).toBe(false);
+    expect((x as Conn).hsLog).toBe(NO_LOG);
+  }
+  expect(tracker.compactions).toBe(0);
 });
