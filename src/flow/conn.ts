@@ -210,6 +210,11 @@ export class Conn implements TableEntry {
   refused = false;
   handshakeReset = false;
   lostHandshakeAckFlagged = false;
+  /**
+   * Nothing an ACK can show about the handshake is left (handshake.ts handshakeSettled): the tracker
+   * stops handing it ACKs (a call per ACK of every connection's data phase).
+   */
+  handshakeDone = false;
   closeInitiator: EndpointRole | null = null;
   resetBy: EndpointRole | null = null;
   /** Where the first endpoint entered CLOSING (0: none did). */
@@ -256,7 +261,7 @@ export class Conn implements TableEntry {
     this.ackPacket = 0; this.answer = ANSWER_NONE; this.cookieCompleted = false; this.ignoredAcks = 0; this.acksIgnoredT = -1; this.queueEnterT = -1; this.queueLeaveT = -1; this.timerAt = Infinity; this.timerToken = 0;
     this.hsUsed = 0; this.hsLogging = true; this.handshaking = false;
     this.synAckAckValid = null; this.finalAckValid = null;
-    this.simultaneousOpen = false; this.refused = false; this.handshakeReset = false; this.lostHandshakeAckFlagged = false;
+    this.simultaneousOpen = false; this.refused = false; this.handshakeReset = false; this.lostHandshakeAckFlagged = false; this.handshakeDone = false;
     this.closeInitiator = null; this.resetBy = null; this.closingPacket = 0; this.closingT = 0;
     this.lost = null;
     this.cutSegments = 0;

@@ -248,6 +248,7 @@ export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoi
       c.cookieCompleted = true;
     }
     if (r.state === 'SYN_RECEIVED' && (r.awaited === NOTHING || r.awaited === 'receive ACK of SYN')) awaitSynAckAck(ctx, c, r, t, pkt);
+    else if (handshakeSettled(c)) c.handshakeDone = true;
     return;
   }
   if (s === c.client && s.state === 'SYN_SENT' && (r.state === 'CLOSED' || r.state === 'LISTEN') && !r.reachedClosed) {
@@ -265,6 +266,17 @@ export function onHandshakeAck(ctx: FlowContext, c: Conn, s: Endpoint, r: Endpoi
     ctx.apply(c, s, 'receive SYN-ACK', t, pkt, true, 'received SYN-ACK (not captured; this ACK answers it)');
     awaitSynAckAck(ctx, c, r, t, pkt);
   }
+}
+
+/**
+ * Can an ACK still show anything about c's handshake (onHandshakeAck)? Not once both SYNs were seen and
+ * acknowledged, both ends reached ESTABLISHED and the server's answer showed its kind: every branch
+ * above then finds nothing to do. ESTABLISHED leads back to neither LISTEN nor SYN_RECEIVED (RFC 9293
+ * §3.3.2), and a new SYN on the 4-tuple is a new connection with a record of its own.
+ */
+function handshakeSettled(c: Conn): boolean {
+  const cl = c.client, sv = c.server;
+  return c.answer !== ANSWER_PENDING && cl.everEstablished && sv.everEstablished && cl.synSeen && sv.synSeen && cl.synAcked && sv.synAcked;
 }
 
 /**

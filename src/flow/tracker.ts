@@ -319,7 +319,10 @@ export class Tracker implements FlowContext {
 
     if (RST) { onRst(this, c, s, r, t, pkt); dataAnalysis(this, c, s, r, seg, t, false); return; }
 
-    if (ACK && !SYN) { onHandshakeAck(this, c, s, r, seg, t); onFinAck(this, c, r, ack, t, pkt); }
+    if (ACK && !SYN) {
+      if (!c.handshakeDone) onHandshakeAck(this, c, s, r, seg, t);
+      onFinAck(this, c, r, ack, t, pkt);
+    }
     dataAnalysis(this, c, s, r, seg, t, finRetransmission);
     if (FIN) onFin(this, c, s, r, seq, len, t, pkt, finRetransmission);
   }
