@@ -78,6 +78,34 @@ describe('ConnTable', () => {
     expect(t.find(tupleHash(4, a, e.portA + 1, b, 80), 4, a, e.portA + 1, b, 80)).toBeUndefined();
   });
 
+  test('IPv6 entries that differ in one address word only are told apart, both ways', () => {
+    const t = new ConnTable<TableEntry & { n: number }>(16);
+    const make = (n: number, a: number[], b: number[]): TableEntry & { n: number } => {
+      const src = new Uint32Array(a), dst = new Uint32Array(b);
+      return {
+        n, ipVersion: 6, a0: a[0]!, a1: a[1]!, a2: a[2]!, a3: a[3]!, portA: 5000, b0: b[0]!, b1: b[1]!, b2: b[2]!, b3: b[3]!, portB: 443,
+        hash: tupleHash(6, src, 5000, dst, 443),
+        match(v, s, sp, d, dp) { return matchFields(this, v, s, sp, d, dp); },
+      };
+    };
+    const base = [0x20010db8, 0, 0, 1], peer = [0x20010db8, 0, 0, 2];
+    const entries = [make(0, base, peer)];
+    for (let w = 1; w < 4; w++) {
+      const a = base.slice(); a[w]! += 0x100; entries.push(make(entries.length, a, peer));
+      const b = peer.slice(); b[w]! += 0x100; entries.push(make(entries.length, base, b));
+    }
+    for (const e of entries) t.insert(e);
+    for (const e of entries) {
+      const a = new Uint32Array([e.a0, e.a1, e.a2, e.a3]), b = new Uint32Array([e.b0, e.b1, e.b2, e.b3]);
+      expect(t.find(e.hash, 6, a, 5000, b, 443)?.n).toBe(e.n);
+      expect(t.lastFromA).toBe(true);
+      expect(t.find(e.hash, 6, b, 443, a, 5000)?.n).toBe(e.n);
+      expect(t.lastFromA).toBe(false);
+      // The same words as IPv4 is another connection.
+      expect(t.find(tupleHash(4, a, 5000, b, 443), 4, a, 5000, b, 443)).toBeUndefined();
+    }
+  });
+
   test('thousands of inserts and removals keep every remaining entry reachable (backward-shift delete)', () => {
     const t = new ConnTable<ReturnType<typeof entry>>(16);
     const all = Array.from({ length: 5000 }, (_, i) => entry(i, i % 3 === 0 ? 6 : 4));
