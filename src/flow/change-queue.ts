@@ -163,6 +163,7 @@ export class ChangeQueue {
   }
 }
 
-// The change taken last: its time and frame number are doubles, and so became its delta (read from
-// an array that had held one), mid-run on the bench's 1x capture (field-shapes.ts).
+// The change taken last: its time and frame number are doubles, and its delta (always +1 or -1) turned
+// into a double field mid-run on the bench's 1x capture too (seen with %DebugPrint; where the first
+// double delta came from was not found), so all three are settled (field-shapes.ts).
 settleDoubleFields(new ChangeQueue(), ['takenT', 'takenDelta', 'takenPacket']);

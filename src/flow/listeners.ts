@@ -107,8 +107,8 @@ export class ListenerRecord {
 }
 
 // Its first SYN-ACK re-send interval and the times of its first cookie, drop and peak are doubles that
-// may first come mid-run (field-shapes.ts); so did its queue depth and peak on the bench's 1x capture
-// (integers, but once a double from code that had seen one).
+// may first come mid-run (field-shapes.ts); its queue depth and peak (integers) became double fields
+// mid-run on the bench's 1x capture, added from the change queue's delta (change-queue.ts).
 settleDoubleFields(new ListenerRecord('', 0), ['initialTimeout', 'statelessFrom', 'dropsFrom', 'peakTime', 'halfOpen', 'peak']);
 
 export class ListenerTable {

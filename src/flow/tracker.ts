@@ -981,4 +981,3 @@ export class Tracker implements FlowContext {
   get captureTime(): number { return this.now; }
   get twoMslSeconds(): number { return this.twoMsl; }
 }
-

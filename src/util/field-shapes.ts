@@ -23,6 +23,6 @@ export function settleDoubleFields<T extends object>(throwaway: T, fields: Reado
  */
 export function doubles(): number[] {
   const a = [0.5];
-  a.length = 0; // gives back the store (pop() kept it: a listener's six arrays cost six stores each)
+  a.length = 0; // drops the one-place store (pop() kept it, one per array: six per listener)
   return a;
 }
