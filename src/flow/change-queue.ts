@@ -24,17 +24,21 @@ function before(t1: number, s1: number, t2: number, s2: number): boolean {
 export class ChangeQueue {
   // The run: [head, len) of parallel arrays, in (time, arrival) order. The arrays keep their stores
   // as the run drains and refills (no `length` set lower: V8 would give the store back and regrow it).
+  // All eight arrays hold doubles from the start, the small integers too (deltas, arrival numbers): the
+  // arrays share moveToFront, whose compiled store learnt the small-integer-to-double transition from
+  // the times and applied it to the others mid-run (--trace-elements-transitions: ~30 copies of
+  // arrays of 15,000 on the bench's 1× capture, each a wrong-map deoptimization of whatever read them).
   private readonly rt: number[] = doubles();
-  private readonly rd: number[] = [];
+  private readonly rd: number[] = doubles();
   private readonly rp: number[] = doubles(); // frame numbers, doubles in a Segment (segment.ts)
-  private readonly rs: number[] = [];
+  private readonly rs: number[] = doubles();
   private head = 0;
   private len = 0;
   // The heap, for changes too late for the run: [0, hn).
   private readonly ht: number[] = doubles();
-  private readonly hd: number[] = [];
+  private readonly hd: number[] = doubles();
   private readonly hp: number[] = doubles();
-  private readonly hs: number[] = [];
+  private readonly hs: number[] = doubles();
   private hn = 0;
   /** Arrival order, for ties in time (and to find the latest of equal changes: retract). */
   private nextSeq = 0;

@@ -116,7 +116,7 @@ export class Tracker implements FlowContext {
   private handshaking = 0;
   /** Young connections (creation order) to look at DEMOTE_AFTER later: compact them if still embryonic. */
   private readonly young: Array<Conn | null> = [];
-  private readonly youngIds: number[] = [];
+  private readonly youngIds: number[] = doubles(); // Conn.id is a double field (field-shapes.ts)
   /** Their start times: the per-packet check reads a number, not the oldest young record. */
   private readonly youngT: number[] = doubles();
   private youngHead = 0;
