@@ -31,6 +31,7 @@ import {
   addTrackerOptions, collectInts, collectList, collectPorts, collectStates, maxMemoryBytes, nonNegativeInt, trackerOptions, type TrackerFlags,
 } from '../parse.js';
 import { spoolStdin } from '../spool.js';
+import { warmUp, warmUpCapture } from '../warm-up.js';
 
 export interface AnalyzeCommandOptions {
   paths: string[];
@@ -226,6 +227,16 @@ Examples:
         paths: spooled.paths, ids: f.conn ?? [], tracker, verifyChecksums,
         filter: isEmptyFilter(filter) ? null : describeFilter(filter), packets: f.ladder, version: c.version,
       }) : null;
+      const warm = warmUpCapture(base.paths);
+      if (warm !== null) {
+        // The same kind of run as the real one (connections built and streamed, or digested), output
+        // dropped: warm-up.ts says why.
+        const streams = !text || html !== null;
+        await warmUp(() => analyzeCommand({
+          paths: [warm], tracker, verifyChecksums, filter: {}, detail: false, ladder: false, limit: f.limit,
+          maxMemoryBytes: base.maxMemoryBytes ?? null, ...(streams ? { onConnection: () => {} } : {}),
+        }));
+      }
       if (!text) {
         await streamed(c, format, base, { tracker, verifyChecksums, filterText: input.filterText }, html);
         return;

@@ -20,6 +20,7 @@ import type { Ctx } from '../context.js';
 import { addInputOptions, resolveInputs, type InputFlags } from '../inputs.js';
 import { EXIT, ExitStatus } from '../exit.js';
 import { addTrackerOptions, collect, collectList, maxMemoryBytes, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
+import { warmUp, warmUpCapture } from '../warm-up.js';
 
 export interface CheckCommandOptions {
   paths: string[];
@@ -139,10 +140,13 @@ Examples:
     if (policy.failOn.length === 0 && Object.keys(policy.max).length === 0 && policy.maxRttMs === null && !policy.requireComplete) {
       throw new UsageError('the policy has no rule (empty --fail-on and nothing else): nothing to check');
     }
-    const { verdict, result, problems } = await checkCommand({
+    const opts: CheckCommandOptions = {
       paths, policy, tracker: trackerOptions(f, file ?? {}), verifyChecksums: f.verifyChecksums ?? false, selection: input.selection,
       maxMemoryBytes: maxMemoryBytes(f),
-    });
+    };
+    const warm = warmUpCapture(paths);
+    if (warm !== null) await warmUp(() => checkCommand({ ...opts, paths: [warm], selection: null })); // warm-up.ts
+    const { verdict, result, problems } = await checkCommand(opts);
     for (const w of runWarnings(result)) c.err(`warning: ${w}\n`);
     let text: string;
     switch (f.format) {
