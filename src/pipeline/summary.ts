@@ -212,9 +212,12 @@ function byCount<K extends string>(rec: Partial<Record<K, number>>): Partial<Rec
   return Object.fromEntries(entries) as Partial<Record<K, number>>;
 }
 
+// Ids are compared by code point, not localeCompare: its first call loads ICU's collator (~8 ms on
+// every run with two anomalies of one severity and count), and for the catalogue's ids (lower-case
+// ASCII, digits and hyphens) both orders are the same.
 function sortAnomalyCounts(list: AnomalyCount[]): AnomalyCount[] {
   return list.sort((a, b) =>
-    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.count - a.count || a.id.localeCompare(b.id));
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.count - a.count || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** The summary of a result that holds its connections (sniff, tests). */

@@ -16,6 +16,13 @@ test('the schema\'s anomaly ids are the catalogue\'s, in its order', () => {
   expect(schema.$defs.anomalyId.enum).toEqual(Object.keys(ANOMALIES));
 });
 
+test('ids are lower-case ASCII words and hyphens, so code-point order is the locale\'s (the summary sorts ties by code point)', () => {
+  const ids = Object.keys(ANOMALIES);
+  for (const id of ids) expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+  const byLocale = [...ids].sort((a, b) => a.localeCompare(b));
+  expect([...ids].sort()).toEqual(byLocale);
+});
+
 test('the README\'s anomaly table is the catalogue (node scripts/anomaly-table.js prints it)', () => {
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
   const table = ['| id | severity | meaning |', '|---|---|---|',
