@@ -6,8 +6,8 @@
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { InputError } from '../util/errors.js';
+import { streamPromises } from '../util/lazy-builtins.js';
 
 export interface Spooled {
   /** The paths to read ('-' replaced by the copy). */
@@ -23,7 +23,7 @@ export async function spoolStdin(paths: readonly string[]): Promise<Spooled> {
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   const file = join(dir, 'stdin');
   try {
-    await pipeline(process.stdin, createWriteStream(file, { mode: 0o600 }));
+    await streamPromises().pipeline(process.stdin, createWriteStream(file, { mode: 0o600 }));
   } catch (e) {
     cleanup();
     throw new InputError(`standard input: cannot keep a copy for the second pass (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);

@@ -4,12 +4,12 @@
  * only from data: URLs, no connections). Opened from a ticket attachment or a CI artifact, it works
  * offline and cannot reach the network even if its code tried.
  */
-import { createHash } from 'node:crypto';
 import type { ReportAssets } from './assets.js';
 import type { ReportData } from './data.js';
+import { crypto } from '../../util/lazy-builtins.js';
 
 function sha256(text: string): string {
-  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+  return `'sha256-${crypto().createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 }
 
 /** Text for HTML element content and (double-quoted) attribute values. */
