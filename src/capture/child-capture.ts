@@ -4,9 +4,8 @@
  * bytes arrive; its standard error says when it is capturing, why it could not, and its counters.
  * The engine specifics (arguments, what its lines mean) are in tcpdump-engine.ts and dumpcap-engine.ts.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { CaptureError } from '../util/errors.js';
-import { childProcess } from '../util/lazy-builtins.js';
 import type { Frame } from './frame.js';
 import { createCaptureParser, type CaptureParser } from './parser.js';
 import { sameCounters, type DropCounters, type LiveCaptureOptions, type LiveSource } from './live-source.js';
@@ -43,7 +42,7 @@ export function startChildCapture(spec: ChildEngineSpec, o: LiveCaptureOptions):
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = childProcess().spawn(spec.command, spec.args(o), { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(spec.command, spec.args(o), { stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       reject(new CaptureError(`${spec.command}: cannot start (${(e as Error).message})`));
       return;

@@ -4,11 +4,11 @@
  * when it stops ("Packets received/dropped on interface 'lo': R/D (pcap:P/dumpcap:Q/flushed:F/
  * ps_ifdrop:I)"), so while it runs synack reads the interface's drop counter itself (iface-drops.ts).
  */
+import { spawnSync } from 'node:child_process';
 import type { ChildEngineSpec } from './child-capture.js';
 import { captureFailure } from './engine-errors.js';
 import { interfaceDropCounter } from './iface-drops.js';
 import type { DropCounters, LiveCaptureOptions } from './live-source.js';
-import { childProcess } from '../util/lazy-builtins.js';
 
 const FINAL = /Packets received\/dropped on interface .*: (\d+)\/\d+ \(pcap:(\d+)\/dumpcap:(\d+)\/flushed:(\d+)\/ps_ifdrop:(\d+)\)/;
 
@@ -26,7 +26,7 @@ export function dumpcapCounters(line: string, c: DropCounters): boolean {
 }
 
 function version(): string {
-  const r = childProcess().spawnSync('dumpcap', ['-v'], { encoding: 'utf8', timeout: 5000 });
+  const r = spawnSync('dumpcap', ['-v'], { encoding: 'utf8', timeout: 5000 });
   const v = /Dumpcap \(Wireshark\) (\S+)/.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1];
   return v ? `dumpcap ${v}` : 'dumpcap';
 }

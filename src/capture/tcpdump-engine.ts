@@ -4,10 +4,10 @@
  * ("N packets captured, N packets received by filter, N packets dropped by kernel[, N packets dropped
  * by interface]"), and it prints them again, one a line, when it stops.
  */
+import { spawnSync } from 'node:child_process';
 import type { ChildEngineSpec } from './child-capture.js';
 import type { DropCounters, LiveCaptureOptions } from './live-source.js';
 import { captureFailure } from './engine-errors.js';
-import { childProcess } from '../util/lazy-builtins.js';
 
 const COUNTER = /(\d+) packets? (received by filter|dropped by kernel|dropped by interface)/g;
 
@@ -30,7 +30,7 @@ export function tcpdumpCounters(line: string, c: DropCounters): boolean {
 }
 
 function version(): string {
-  const r = childProcess().spawnSync('tcpdump', ['--version'], { encoding: 'utf8', timeout: 5000 });
+  const r = spawnSync('tcpdump', ['--version'], { encoding: 'utf8', timeout: 5000 });
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   const t = /tcpdump version (\S+)/.exec(out)?.[1];
   const l = /libpcap version (\S+)/.exec(out)?.[1];

@@ -9,7 +9,8 @@ import { DEFAULT_TRACKER_OPTIONS } from '../../src/flow/model.js';
 import { fixture, ROOT } from '../helpers/cli.js';
 
 const DEMO = fixture('demo.pcap');
-// Captures unlike the warm-up's: a flood with cookies, a lossy transfer, simultaneous close, port reuse.
+// Captures unlike the warm-up's: a flood with cookies, a lossy transfer, simultaneous close, port reuse,
+// a full SYN queue.
 const OTHERS = ['syn-cookies.pcap', 'lossy-bulk.pcap', 'simultaneous-close.pcap', 'port-reuse.pcap', 'syn-queue-overflow.pcap'].map(fixture);
 
 describe('warmUpCapture', () => {
