@@ -62,6 +62,15 @@ export class ChangeQueue {
     return this.runFirst() ? this.rt[this.head]! : this.ht[0]!;
   }
 
+  /**
+   * Is there a change at `upTo` or earlier? The flush's loop test: a boolean, where minT returned a
+   * double V8 boxed into a new heap number at every change taken (6 MB on the bench's 1× capture).
+   */
+  hasDueBy(upTo: number): boolean {
+    if (this.size === 0) return false;
+    return (this.runFirst() ? this.rt[this.head]! : this.ht[0]!) <= upTo;
+  }
+
   push(t: number, delta: number, packet: number): void {
     const s = this.nextSeq++;
     const rt = this.rt, n = this.len;

@@ -249,7 +249,7 @@ export class ListenerTable {
 
   private flush(l: ListenerRecord, upTo: number): void {
     const q = l.pending;
-    while (q.size > 0 && q.minT <= upTo) {
+    while (q.hasDueBy(upTo)) {
       q.take();
       const t = q.takenT, delta = q.takenDelta, packet = q.takenPacket;
       // The depth the first drop met: the count before the first change after it.

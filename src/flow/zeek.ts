@@ -219,7 +219,9 @@ export class ZeekView {
    * numbers above 2^30 passed as arguments would be boxed into a heap number per packet.
    */
   packet(fromA: boolean, seg: Segment, badChecksum: boolean): void {
-    const flags = seg.flags, seq = seg.seq, ack = seg.ack, payloadLen = seg.payloadLen;
+    // Sequence numbers as signed words (seq.ts seqWord): small integers in the endpoint's fields, where
+    // unsigned words of 2^31 and more were doubles in boxes.
+    const flags = seg.flags, seq = seg.seq | 0, ack = seg.ack | 0, payloadLen = seg.payloadLen;
     // An originator that opened with a SYN-ACK is taken for the responder as soon as the
     // connection has a second packet (Zeek's baselines: one-sided-2745 "^haf", http-on-irc "^hADadFf",
     // while a lone SYN-ACK stays "H"). The history so far is re-cased and marked '^'.
@@ -239,12 +241,12 @@ export class ZeekView {
     const len = payloadLen;
     let segLen = len + (SYN ? 1 : 0) + (FIN ? 1 : 0);
     if (RST) segLen -= len;
-    const lastSeqNew = (seq + segLen) >>> 0;
+    const lastSeqNew = (seq + segLen) | 0;
 
     // init_endpoint
     if (ep.state === Z_INACTIVE) {
       if (SYN) { ep.startSeq = seq; ep.ackSeq = seq; ep.lastSeq = lastSeqNew; }
-      else { ep.startSeq = (seq - 1) >>> 0; ep.ackSeq = ep.startSeq; ep.lastSeq = seq; }
+      else { ep.startSeq = (seq - 1) | 0; ep.ackSeq = ep.startSeq; ep.lastSeq = seq; }
     } else if (SYN && (ep.state === Z_SYN_SENT || ep.state === Z_SYN_ACK_SENT || ep.state === Z_ESTABLISHED || ep.state === Z_PARTIAL) && seq !== ep.startSeq) {
       ep.startSeq = seq; ep.ackSeq = seq; ep.lastSeq = lastSeqNew;
     } else if (SYN && ep.state === Z_RESET && ep.prevState === Z_INACTIVE) {
@@ -282,7 +284,7 @@ export class ZeekView {
     if (ACK) {
       if (peer.state === Z_INACTIVE) {
         // init_peer: number the silent peer as though its SYN had been seen.
-        peer.startSeq = (ack - 1) >>> 0; peer.ackSeq = peer.startSeq; peer.lastSeq = peer.startSeq;
+        peer.startSeq = (ack - 1) | 0; peer.ackSeq = peer.startSeq; peer.lastSeq = peer.startSeq;
       } else if (!RST && !(ack === 0 && seqDiff(ack, peer.ackSeq) > TOO_LARGE_SEQ_DELTA) && seqGt(ack, peer.ackSeq)) {
         peer.ackSeq = ack;
       }
@@ -291,7 +293,7 @@ export class ZeekView {
     // update_last_seq
     const deltaLast = seqDiff(lastSeqNew, ep.lastSeq);
     if ((SYN || RST) && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) { /* distrust */ }
-    else if (FIN && ep.lastSeq === ((ep.startSeq + 1) >>> 0)) ep.lastSeq = lastSeqNew;
+    else if (FIN && ep.lastSeq === ((ep.startSeq + 1) | 0)) ep.lastSeq = lastSeqNew;
     else if (ep.state === Z_RESET) { /* don't trust sequence numbers after a RST */ }
     else if (deltaLast > 0) ep.lastSeq = lastSeqNew;
     else if (len > 0) this.scaled(isOrig, ep, SC_RXMIT, C_T);
@@ -304,7 +306,7 @@ export class ZeekView {
     // side skipped or was never seen sending. A FIN or RST carrying the ACK is not trusted for it.
     if ((!RST && len > 0) || SYN || FIN) {
       const end = lastSeqNew;
-      const dataStart = SYN ? (seq + 1) >>> 0 : seq;
+      const dataStart = SYN ? (seq + 1) | 0 : seq;
       if (ep.hasMaxEnd && !ep.hasHole && seqGt(seq, ep.maxEnd) && !SYN) { ep.holeStart = ep.maxEnd; ep.hasHole = true; }
       if (len > 0 && seg.capturedPayloadLen < len && !RST) {
         // Payload cut by the snaplen never reaches Zeek's reassembler: it is a hole too.

@@ -59,6 +59,24 @@ describe('ChangeQueue (a listener\'s queue changes waiting for the series)', () 
     expect(got.every((t, i) => i === 0 || got[i - 1]! <= t)).toBe(true);
   });
 
+  test('hasDueBy says whether the earliest change, in the run or the heap, is at or before a time', () => {
+    const h = new ChangeQueue();
+    expect(h.hasDueBy(Infinity)).toBe(false);
+    // 10 … 49 in the run; 2 would walk back over all 40 (more than MAX_WALK, 32): it goes to the heap.
+    for (let i = 0; i < 40; i++) h.push(10 + i, 1, i + 1);
+    h.push(2, -1, 99);
+    expect(h.minT).toBe(2);
+    expect(h.hasDueBy(1.999)).toBe(false);
+    expect(h.hasDueBy(2)).toBe(true);
+    h.take(); // the heap's 2
+    expect(h.hasDueBy(9.999)).toBe(false);
+    expect(h.hasDueBy(10)).toBe(true);
+    let taken = 0;
+    while (h.hasDueBy(29.5)) { h.take(); taken++; }
+    expect(taken).toBe(20); // 10 … 29
+    expect(h.minT).toBe(30);
+  });
+
   test('clear forgets every change', () => {
     const h = new ChangeQueue();
     h.push(1, 1, 1); h.push(0.5, -1, 2);
