@@ -204,7 +204,10 @@ export class MemoryGuard {
 
 /** `push` with a look at the heap every CHECK_EVERY segments (the look: `guard.check`). */
 export function guarded<T>(push: (x: T) => void, guard: MemoryGuard): (x: T) => void {
-  let budget = CHECK_EVERY;
+  // The first look is at the first segment: a warm-up (cli/warm-up.ts) on fewer than CHECK_EVERY
+  // segments then runs it too, and the reader loop that inlines this is not compiled without it (it was
+  // thrown away and compiled again at segment 4,096 of the real run).
+  let budget = 1;
   return (x: T): void => {
     push(x);
     if (--budget === 0) {
