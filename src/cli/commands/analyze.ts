@@ -31,7 +31,7 @@ import {
   addTrackerOptions, collectInts, collectList, collectPorts, collectStates, maxMemoryBytes, nonNegativeInt, trackerOptions, type TrackerFlags,
 } from '../parse.js';
 import { spoolStdin } from '../spool.js';
-import { WARM_UP_MAX_LINGERING, warmUp, warmUpCapture } from '../warm-up.js';
+import { warmUp, warmUpCapture, warmUpTracker } from '../warm-up.js';
 
 export interface AnalyzeCommandOptions {
   paths: string[];
@@ -233,7 +233,7 @@ Examples:
         // dropped: warm-up.ts says why.
         const streams = !text || html !== null;
         await warmUp(() => analyzeCommand({
-          paths: [warm], tracker: { ...tracker, maxLingering: WARM_UP_MAX_LINGERING }, verifyChecksums, filter: {}, detail: false, ladder: false, limit: f.limit,
+          paths: [warm], tracker: warmUpTracker(tracker), verifyChecksums, filter: {}, detail: false, ladder: false, limit: f.limit,
           maxMemoryBytes: base.maxMemoryBytes ?? null, ...(streams ? { onConnection: () => {} } : {}),
         }));
       }

@@ -20,7 +20,7 @@ import type { Ctx } from '../context.js';
 import { addInputOptions, resolveInputs, type InputFlags } from '../inputs.js';
 import { EXIT, ExitStatus } from '../exit.js';
 import { addTrackerOptions, collect, collectList, maxMemoryBytes, nonNegativeNumber, trackerOptions, type TrackerFlags } from '../parse.js';
-import { WARM_UP_MAX_LINGERING, warmUp, warmUpCapture } from '../warm-up.js';
+import { warmUp, warmUpCapture, warmUpTracker } from '../warm-up.js';
 
 export interface CheckCommandOptions {
   paths: string[];
@@ -145,9 +145,7 @@ Examples:
       maxMemoryBytes: maxMemoryBytes(f),
     };
     const warm = warmUpCapture(paths);
-    if (warm !== null) {
-      await warmUp(() => checkCommand({ ...opts, paths: [warm], selection: null, tracker: { ...opts.tracker, maxLingering: WARM_UP_MAX_LINGERING } })); // warm-up.ts
-    }
+    if (warm !== null) await warmUp(() => checkCommand({ ...opts, paths: [warm], selection: null, tracker: warmUpTracker(opts.tracker) })); // warm-up.ts
     const { verdict, result, problems } = await checkCommand(opts);
     for (const w of runWarnings(result)) c.err(`warning: ${w}\n`);
     let text: string;
