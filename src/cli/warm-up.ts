@@ -8,8 +8,8 @@
  * branches, met later, throws the compiled code away (V8 deoptimizes on code that never ran) and
  * compiles it again; the tracker's push inlines most of the flow stage, so each recompile is ~10-20 ms.
  * On the bench's 0.1× capture (35 MB, 353 k packets) that was 46 deoptimizations and ~0.8 s of
- * single-threaded compiling; after a warm-up on fixtures/demo.pcap, 26 and ~0.36 s. Measured (README,
- * Performance, session 9; paired runs against the same build without it): −11 to −14 % of wall time on
+ * single-threaded compiling; after a warm-up on fixtures/demo.pcap, 26 and ~0.36 s. Measured (bench/HISTORY.md,
+ * session 9; paired runs against the same build without it): −11 to −14 % of wall time on
  * the 0.1× captures (35 MB), −15 % on a 37 MB one, −3 to −5 % at 4 MB, −2 % at 11 MB, level at 1-2 MB;
  * −2.2 % of instructions on the 777 MB capture. On a 0.1 MB capture it costs ~10 ms (+3 %): hence the
  * threshold.
